@@ -1,0 +1,43 @@
+package io.tributary.proto;
+
+import io.tributary.proto.v1.ErrorCode;
+
+/**
+ * What each wire {@link ErrorCode} means to a client: whether a write that failed with it
+ * definitely did not happen, and whether retrying may succeed.
+ */
+public final class Errors {
+    private Errors() {
+    }
+
+    /**
+     * True when a write answered with {@code code} certainly had no effect. False ("indefinite")
+     * when it may have been appended: a timeout, a storage error, an unexpected failure.
+     */
+    public static boolean isDefinite(ErrorCode code) {
+        return switch (code) {
+            case UNKNOWN_SERVER_ERROR, REQUEST_TIMED_OUT, STORAGE_ERROR, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+                    UNRECOGNIZED -> false;
+            default -> true;
+        };
+    }
+
+    /** True when the same request may succeed later, possibly after a metadata refresh. */
+    public static boolean isRetriable(ErrorCode code) {
+        return switch (code) {
+            case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, REQUEST_TIMED_OUT, NOT_CONTROLLER, NOT_ENOUGH_REPLICAS,
+                    NOT_ENOUGH_REPLICAS_AFTER_APPEND, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, BROKER_NOT_AVAILABLE,
+                    STORAGE_ERROR -> true;
+            default -> false;
+        };
+    }
+
+    /** True when the client should refresh metadata before retrying. */
+    public static boolean needsMetadataRefresh(ErrorCode code) {
+        return switch (code) {
+            case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, NOT_CONTROLLER, FENCED_LEADER_EPOCH,
+                    UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,141 @@
+package io.tributary.record;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Encodes records into one uncompressed RecordBatch v2, laid out as Kafka's
+ * {@code MemoryRecordsBuilder} does: base timestamp is the first record's, offset deltas count from
+ * zero, the CRC is written last. Clients use it; the broker never builds batches from records.
+ */
+public final class RecordBatchBuilder {
+    private final long baseOffset;
+    private final long producerId;
+    private final short producerEpoch;
+    private final int baseSequence;
+    private final int partitionLeaderEpoch;
+    private ByteBuffer buffer;
+    private int recordCount;
+    private long baseTimestamp;
+    private long maxTimestamp = -1L;
+
+    public RecordBatchBuilder(int initialCapacity) {
+        this(0L, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE,
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, initialCapacity);
+    }
+
+    public RecordBatchBuilder(long baseOffset, long producerId, short producerEpoch, int baseSequence,
+                              int partitionLeaderEpoch, int initialCapacity) {
+        this.baseOffset = baseOffset;
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.baseSequence = baseSequence;
+        this.partitionLeaderEpoch = partitionLeaderEpoch;
+        this.buffer = ByteBuffer.allocate(Math.max(initialCapacity, RecordBatch.HEADER_SIZE + 64));
+        buffer.position(RecordBatch.HEADER_SIZE);
+    }
+
+    /** Bytes of a record with these fields, excluding its length prefix. */
+    public static int recordBodySize(int offsetDelta, long timestampDelta, byte[] key, byte[] value,
+                                     List<Header> headers) {
+        int size = 1 + ByteUtils.sizeOfVarlong(timestampDelta) + ByteUtils.sizeOfVarint(offsetDelta);
+        size += key == null ? 1 : ByteUtils.sizeOfVarint(key.length) + key.length;
+        size += value == null ? 1 : ByteUtils.sizeOfVarint(value.length) + value.length;
+        size += ByteUtils.sizeOfVarint(headers.size());
+        for (Header header : headers) {
+            int keyLength = header.encodedKeyLength();
+            size += ByteUtils.sizeOfVarint(keyLength) + keyLength;
+            size += header.value() == null ? 1 : ByteUtils.sizeOfVarint(header.value().length) + header.value().length;
+        }
+        return size;
+    }
+
+    /** An upper bound on the bytes one more record adds; lets producers cap batch size before appending. */
+    public static int estimateRecordSize(byte[] key, byte[] value, List<Header> headers) {
+        return recordBodySize(Integer.MAX_VALUE, Long.MAX_VALUE, key, value, headers) + 5;
+    }
+
+    public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value) {
+        return append(timestamp, key, value, List.of());
+    }
+
+    public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        if (recordCount == 0) {
+            baseTimestamp = timestamp;
+        }
+        int offsetDelta = recordCount;
+        long timestampDelta = timestamp - baseTimestamp;
+        int bodySize = recordBodySize(offsetDelta, timestampDelta, key, value, headers);
+        ensureRemaining(ByteUtils.sizeOfVarint(bodySize) + bodySize);
+        ByteUtils.writeVarint(bodySize, buffer);
+        buffer.put((byte) 0);
+        ByteUtils.writeVarlong(timestampDelta, buffer);
+        ByteUtils.writeVarint(offsetDelta, buffer);
+        writeBytes(key);
+        writeBytes(value);
+        ByteUtils.writeVarint(headers.size(), buffer);
+        for (Header header : headers) {
+            writeBytes(header.key().getBytes(StandardCharsets.UTF_8));
+            writeBytes(header.value());
+        }
+        recordCount++;
+        maxTimestamp = Math.max(maxTimestamp, timestamp);
+        return this;
+    }
+
+    public int recordCount() {
+        return recordCount;
+    }
+
+    /** Bytes the batch would take if built now. */
+    public int sizeInBytes() {
+        return buffer.position();
+    }
+
+    /** Writes the header and CRC and returns the batch, positioned at 0 and limited to its size. */
+    public ByteBuffer build() {
+        int size = buffer.position();
+        buffer.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
+        buffer.putInt(RecordBatch.LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD);
+        buffer.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
+        buffer.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC);
+        buffer.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) 0);
+        buffer.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, Math.max(recordCount - 1, 0));
+        buffer.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, recordCount == 0 ? -1L : baseTimestamp);
+        buffer.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        buffer.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+        buffer.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
+        buffer.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
+        buffer.putInt(RecordBatch.RECORDS_COUNT_OFFSET, recordCount);
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = buffer.duplicate();
+        covered.limit(size).position(RecordBatch.ATTRIBUTES_OFFSET);
+        crc.update(covered);
+        buffer.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
+        ByteBuffer out = buffer.duplicate();
+        out.limit(size).position(0);
+        return out.slice();
+    }
+
+    private void writeBytes(byte[] bytes) {
+        if (bytes == null) {
+            ByteUtils.writeVarint(-1, buffer);
+        } else {
+            ByteUtils.writeVarint(bytes.length, buffer);
+            buffer.put(bytes);
+        }
+    }
+
+    private void ensureRemaining(int bytes) {
+        if (buffer.remaining() >= bytes) {
+            return;
+        }
+        int capacity = Math.max(buffer.capacity() * 2, buffer.position() + bytes);
+        ByteBuffer grown = ByteBuffer.allocate(capacity);
+        buffer.flip();
+        grown.put(buffer);
+        buffer = grown;
+    }
+}

@@ -1,0 +1,8 @@
+package io.tributary.record;
+
+/** A record batch that this codec cannot accept. Subclasses say why. */
+public class RecordFormatException extends RuntimeException {
+    public RecordFormatException(String message) {
+        super(message);
+    }
+}
