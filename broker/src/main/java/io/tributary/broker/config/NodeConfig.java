@@ -1,0 +1,133 @@
+package io.tributary.broker.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * A node's static settings, read from a properties file or built in code. Unknown keys are an
+ * error, so a typo never silently falls back to a default.
+ *
+ * <table>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>node.id</td><td>1</td><td>this node's id, unique in the cluster</td></tr>
+ * <tr><td>host</td><td>127.0.0.1</td><td>address the client and controller listeners bind and advertise</td></tr>
+ * <tr><td>client.port</td><td>9092</td><td>gRPC client API port (0 = ephemeral)</td></tr>
+ * <tr><td>controller.port</td><td>9093</td><td>Ratis metadata quorum port (0 = ephemeral, single voter only)</td></tr>
+ * <tr><td>metrics.port</td><td>9094</td><td>Prometheus /metrics HTTP port (0 = ephemeral, -1 = off)</td></tr>
+ * <tr><td>data.dir</td><td>./data</td><td>partition logs, index and metadata</td></tr>
+ * <tr><td>controller.quorum.voters</td><td>this node</td><td>id@host:port,... of the metadata voters</td></tr>
+ * <tr><td>default.replication.factor</td><td>1</td><td>RF for topics created without one</td></tr>
+ * </table>
+ */
+public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
+                         List<Voter> voters, int defaultReplicationFactor) {
+
+    /** One metadata quorum voter. */
+    public record Voter(int id, String host, int port) {
+        static Voter parse(String text) {
+            int at = text.indexOf('@');
+            int colon = text.lastIndexOf(':');
+            if (at <= 0 || colon <= at + 1 || colon == text.length() - 1) {
+                throw new ConfigException("controller.quorum.voters entry '" + text + "' is not id@host:port");
+            }
+            try {
+                return new Voter(Integer.parseInt(text.substring(0, at).trim()), text.substring(at + 1, colon).trim(),
+                        Integer.parseInt(text.substring(colon + 1).trim()));
+            } catch (NumberFormatException e) {
+                throw new ConfigException("controller.quorum.voters entry '" + text + "' has a non-numeric id or port");
+            }
+        }
+    }
+
+    private static final Set<String> KEYS = Set.of("node.id", "host", "client.port", "controller.port",
+            "metrics.port", "data.dir", "controller.quorum.voters", "default.replication.factor");
+
+    public NodeConfig {
+        if (nodeId < 0) {
+            throw new ConfigException("node.id must be >= 0, got " + nodeId);
+        }
+        checkPort("client.port", clientPort, false);
+        checkPort("controller.port", controllerPort, false);
+        checkPort("metrics.port", metricsPort, true);
+        if (defaultReplicationFactor < 1) {
+            throw new ConfigException("default.replication.factor must be >= 1, got " + defaultReplicationFactor);
+        }
+        voters = voters == null || voters.isEmpty() ? List.of(new Voter(nodeId, host, controllerPort)) : List.copyOf(voters);
+        if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
+            throw new ConfigException("controller.quorum.voters " + voters + " does not include node.id " + nodeId
+                    + " (broker-only nodes come with the multi-node issue)");
+        }
+    }
+
+    private static void checkPort(String key, int port, boolean allowOff) {
+        if (port < (allowOff ? -1 : 0) || port > 65535) {
+            throw new ConfigException(key + " must be a port number" + (allowOff ? " or -1" : "") + ", got " + port);
+        }
+    }
+
+    /** A single combined node with everything on the defaults, data under {@code dataDir}. */
+    public static NodeConfig dev(Path dataDir) {
+        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), 1);
+    }
+
+    /** A single node on ephemeral ports: for tests. */
+    public static NodeConfig ephemeral(Path dataDir) {
+        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), 1);
+    }
+
+    public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
+        List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, defaultReplicationFactor);
+    }
+
+    public NodeConfig withDataDir(Path dir) {
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, defaultReplicationFactor);
+    }
+
+    public static NodeConfig load(Path file) throws IOException {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        }
+        return fromProperties(properties);
+    }
+
+    public static NodeConfig fromProperties(Properties properties) {
+        for (String key : properties.stringPropertyNames()) {
+            if (!KEYS.contains(key)) {
+                throw new ConfigException("unknown node config '" + key + "'; known keys: " + KEYS);
+            }
+        }
+        int nodeId = intValue(properties, "node.id", 1);
+        String host = properties.getProperty("host", "127.0.0.1").trim();
+        int controllerPort = intValue(properties, "controller.port", 9093);
+        List<Voter> voters = new ArrayList<>();
+        String voterText = properties.getProperty("controller.quorum.voters", "").trim();
+        if (!voterText.isEmpty()) {
+            for (String entry : voterText.split(",")) {
+                voters.add(Voter.parse(entry.trim()));
+            }
+        }
+        return new NodeConfig(nodeId, host, intValue(properties, "client.port", 9092), controllerPort,
+                intValue(properties, "metrics.port", 9094), Path.of(properties.getProperty("data.dir", "./data").trim()),
+                voters, intValue(properties, "default.replication.factor", 1));
+    }
+
+    private static int intValue(Properties properties, String key, int defaultValue) {
+        String value = properties.getProperty(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be an integer, got '" + value + "'");
+        }
+    }
+}

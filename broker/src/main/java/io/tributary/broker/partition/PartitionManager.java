@@ -1,0 +1,109 @@
+package io.tributary.broker.partition;
+
+import io.tributary.broker.log.FlushPolicy;
+import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.metadata.PartitionRegistration;
+import io.tributary.metadata.TopicImage;
+import io.tributary.metadata.config.TopicConfigs;
+import io.tributary.proto.TopicPartition;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this node's partition replicas in step with the metadata image: creates a log for every
+ * partition assigned here, applies config changes, and deletes the logs of removed topics. The
+ * metadata image is the only source of truth; this class never decides anything itself.
+ */
+public final class PartitionManager {
+    private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
+
+    private final int nodeId;
+    private final LogManager logManager;
+    private final BrokerMetrics metrics;
+    private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
+    private long appliedVersion = -1;
+
+    public PartitionManager(int nodeId, LogManager logManager, BrokerMetrics metrics) {
+        this.nodeId = nodeId;
+        this.logManager = logManager;
+        this.metrics = metrics;
+    }
+
+    public Optional<Partition> partition(TopicPartition tp) {
+        return Optional.ofNullable(partitions.get(tp));
+    }
+
+    public Map<TopicPartition, Partition> partitions() {
+        return Map.copyOf(partitions);
+    }
+
+    /** Applies a metadata image; images older than the last one applied are ignored. */
+    public synchronized void onMetadataUpdate(MetadataImage image) {
+        if (image.version() <= appliedVersion) {
+            return;
+        }
+        appliedVersion = image.version();
+        Set<TopicPartition> wanted = new HashSet<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            LogConfig config = logConfig(topic.effectiveConfigs());
+            for (PartitionRegistration registration : topic.partitions().values()) {
+                if (!registration.replicas().contains(nodeId)) {
+                    continue;
+                }
+                TopicPartition tp = new TopicPartition(topic.name(), registration.partition());
+                wanted.add(tp);
+                Partition existing = partitions.get(tp);
+                if (existing != null && existing.log().topicId().equals(topic.topicId())) {
+                    existing.updateLeadership(registration.leader(), registration.leaderEpoch());
+                    if (!existing.log().config().equals(config)) {
+                        existing.log().updateConfig(config);
+                    }
+                    continue;
+                }
+                if (existing != null) {
+                    removePartition(tp); // same name, new topic id: the old topic was deleted
+                }
+                PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
+                Partition partition = new Partition(partitionLog, registration.leader(), registration.leaderEpoch());
+                partitions.put(tp, partition);
+                metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
+            }
+        }
+        for (TopicPartition tp : Set.copyOf(partitions.keySet())) {
+            if (!wanted.contains(tp)) {
+                removePartition(tp);
+            }
+        }
+        // Logs on disk for topics that were deleted while this node was down.
+        for (PartitionLog orphan : logManager.logs()) {
+            if (!partitions.containsKey(orphan.topicPartition())) {
+                log.info("Deleting {}: its topic no longer exists", orphan.topicPartition());
+                logManager.delete(orphan.topicPartition());
+            }
+        }
+    }
+
+    private void removePartition(TopicPartition tp) {
+        partitions.remove(tp);
+        metrics.removePartition(tp);
+        logManager.delete(tp);
+        log.info("Deleted partition {}", tp);
+    }
+
+    /** Maps the effective topic configs onto the storage settings. */
+    static LogConfig logConfig(Map<String, String> effective) {
+        return new LogConfig(TopicConfigs.getLong(effective, TopicConfigs.SEGMENT_BYTES),
+                (int) TopicConfigs.getLong(effective, TopicConfigs.MAX_MESSAGE_BYTES),
+                "interval".equals(effective.get(TopicConfigs.FLUSH_POLICY)) ? FlushPolicy.INTERVAL : FlushPolicy.ACK,
+                TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS));
+    }
+}

@@ -1,0 +1,226 @@
+package io.tributary.broker.server;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.broker.config.NodeConfig;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.metrics.MetricsHttpServer;
+import io.tributary.broker.partition.PartitionManager;
+import io.tributary.metadata.MetadataQuorum;
+import io.tributary.metadata.QuorumConfig;
+import io.tributary.metadata.QuorumPeer;
+import io.tributary.proto.metadata.v1.BrokerEndpoint;
+import io.tributary.proto.metadata.v1.MetadataCommand;
+import io.tributary.proto.metadata.v1.MetadataCommandResult;
+import io.tributary.proto.metadata.v1.RegisterBrokerRecord;
+import io.tributary.proto.v1.ErrorCode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Tributary node: combined controller (a Ratis metadata voter) and broker (partition logs and
+ * the client API). Starts its parts in dependency order and stops them in reverse.
+ */
+public final class BrokerNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
+    private static final int MAX_INBOUND_MESSAGE_BYTES = 100 * 1024 * 1024;
+    private static final long SNAPSHOT_THRESHOLD_ENTRIES = 10_000;
+
+    private final NodeConfig config;
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private FileChannel lockChannel;
+    private BrokerMetrics metrics;
+    private LogManager logManager;
+    private MetadataQuorum quorum;
+    private PartitionManager partitions;
+    private Server grpcServer;
+    private MetricsHttpServer metricsServer;
+    private int controllerPort;
+
+    private BrokerNode(NodeConfig config) {
+        this.config = config;
+    }
+
+    /** Starts a node and returns once it serves clients and has registered with the quorum. */
+    public static BrokerNode start(NodeConfig config) throws IOException {
+        BrokerNode node = new BrokerNode(config);
+        try {
+            node.startParts();
+            return node;
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    private void startParts() throws IOException {
+        Path dataDir = config.dataDir();
+        Files.createDirectories(dataDir);
+        lockDataDir(dataDir);
+        metrics = new BrokerMetrics();
+        toClose.add(metrics);
+        logManager = LogManager.open(dataDir.resolve("logs"));
+        toClose.add(logManager);
+
+        controllerPort = config.controllerPort() == 0 ? freePort(config.host()) : config.controllerPort();
+        List<QuorumPeer> peers = config.voters().stream()
+                .map(v -> new QuorumPeer(v.id(), v.host(), v.id() == config.nodeId() && config.controllerPort() == 0
+                        ? controllerPort : v.port()))
+                .toList();
+        quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, null, SNAPSHOT_THRESHOLD_ENTRIES));
+        toClose.add(quorum);
+
+        partitions = new PartitionManager(config.nodeId(), logManager, metrics);
+        quorum.addListener(partitions::onMetadataUpdate);
+        partitions.onMetadataUpdate(quorum.image());
+
+        ExecutorService completion = Executors.newFixedThreadPool(2, daemonThreads("request-completion"));
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("request-timer"));
+        toClose.add(completion::shutdownNow);
+        toClose.add(scheduler::shutdownNow);
+        BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
+                logManager, metrics, new HighWatermarkWaiters(), completion, scheduler);
+        HealthStatusManager health = new HealthStatusManager();
+        grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .addService(new TributaryGrpcService(context))
+                .addService(health.getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .build()
+                .start();
+        toClose.add(this::stopGrpc);
+
+        registerBroker(grpcServer.getPort());
+        if (config.metricsPort() >= 0) {
+            metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
+            toClose.add(metricsServer);
+        }
+        log.info("Node {} serving clients on {}:{} (controller port {}, metrics port {}), data in {}",
+                config.nodeId(), config.host(), clientPort(), controllerPort, metricsPort(), dataDir.toAbsolutePath());
+    }
+
+    private void registerBroker(int clientPort) throws IOException {
+        RegisterBrokerRecord registration = RegisterBrokerRecord.newBuilder().setBrokerId(config.nodeId())
+                .setIncarnationId(UUID.randomUUID().toString())
+                .addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.CLIENT_LISTENER)
+                        .setHost(config.host()).setPort(clientPort))
+                .build();
+        MetadataCommandResult result;
+        try {
+            result = quorum.submit(MetadataCommand.newBuilder().setRegisterBroker(registration).build())
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while registering with the metadata quorum", e);
+        } catch (Exception e) {
+            throw new IOException("could not register node " + config.nodeId() + " with the metadata quorum", e);
+        }
+        if (result.getErrorCode() != ErrorCode.NONE_VALUE) {
+            throw new IOException("metadata quorum refused the registration of node " + config.nodeId() + ": "
+                    + result.getErrorMessage());
+        }
+    }
+
+    private void lockDataDir(Path dataDir) throws IOException {
+        lockChannel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock = lockChannel.tryLock();
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("data dir " + dataDir.toAbsolutePath() + " is in use by another Tributary process");
+        }
+        toClose.add(lockChannel);
+    }
+
+    private void stopGrpc() throws InterruptedException {
+        grpcServer.shutdown();
+        if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
+            grpcServer.shutdownNow();
+        }
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, 0));
+            return socket.getLocalPort();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    public int nodeId() {
+        return config.nodeId();
+    }
+
+    public String host() {
+        return config.host();
+    }
+
+    public int clientPort() {
+        return grpcServer.getPort();
+    }
+
+    public String bootstrapAddress() {
+        return config.host() + ":" + clientPort();
+    }
+
+    public int controllerPort() {
+        return controllerPort;
+    }
+
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    public MetadataQuorum quorum() {
+        return quorum;
+    }
+
+    public PartitionManager partitions() {
+        return partitions;
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        grpcServer.awaitTermination();
+    }
+
+    /** Stops serving, flushes and closes the logs, leaves the quorum. Safe to call twice. */
+    @Override
+    public synchronized void close() {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            try {
+                toClose.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while stopping node {}: {}", config.nodeId(), e.toString());
+            }
+        }
+        toClose.clear();
+    }
+}

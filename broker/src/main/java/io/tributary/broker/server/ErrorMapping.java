@@ -1,0 +1,54 @@
+package io.tributary.broker.server;
+
+import io.tributary.broker.log.LogStorageException;
+import io.tributary.broker.log.MessageTooLargeException;
+import io.tributary.broker.log.OffsetOutOfRangeException;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.record.CorruptRecordException;
+import io.tributary.record.UnsupportedRecordFormatException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+
+/** The one place where broker exceptions become wire error codes. */
+final class ErrorMapping {
+    private ErrorMapping() {
+    }
+
+    static ErrorCode codeFor(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof MessageTooLargeException) {
+            return ErrorCode.MESSAGE_TOO_LARGE;
+        }
+        if (cause instanceof CorruptRecordException) {
+            return ErrorCode.CORRUPT_RECORD;
+        }
+        if (cause instanceof UnsupportedRecordFormatException) {
+            return ErrorCode.UNSUPPORTED_RECORD_FORMAT;
+        }
+        if (cause instanceof OffsetOutOfRangeException) {
+            return ErrorCode.OFFSET_OUT_OF_RANGE;
+        }
+        if (cause instanceof LogStorageException) {
+            return ErrorCode.STORAGE_ERROR;
+        }
+        if (cause instanceof TimeoutException) {
+            return ErrorCode.REQUEST_TIMED_OUT;
+        }
+        return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+
+    static String messageFor(Throwable error) {
+        Throwable cause = unwrap(error);
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

@@ -1,0 +1,212 @@
+package io.tributary.broker.server;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.StreamObserver;
+import io.tributary.broker.partition.Partition;
+import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.FetchPartition;
+import io.tributary.proto.v1.FetchPartitionResponse;
+import io.tributary.proto.v1.FetchRequest;
+import io.tributary.proto.v1.FetchResponse;
+import io.tributary.proto.v1.FetchTopic;
+import io.tributary.proto.v1.FetchTopicResponse;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Fetch as a long poll: answer at once when {@code min_bytes} are readable below the high
+ * watermark, else park until a partition's high watermark moves or {@code max_wait_ms} passes.
+ * An idle fetch costs a map entry and a timer, no thread.
+ */
+final class FetchHandler {
+    private final BrokerContext context;
+
+    FetchHandler(BrokerContext context) {
+        this.context = context;
+    }
+
+    void handle(FetchRequest request, StreamObserver<FetchResponse> responseObserver) {
+        String invalid = validationError(request);
+        if (invalid != null) {
+            responseObserver.onNext(allPartitionsFailed(request, ErrorCode.INVALID_REQUEST, invalid));
+            responseObserver.onCompleted();
+            return;
+        }
+        new PendingFetch(request, responseObserver).tryComplete(false);
+    }
+
+    private static String validationError(FetchRequest request) {
+        if (request.getMaxWaitMs() < 0) {
+            return "max_wait_ms must be >= 0, got " + request.getMaxWaitMs();
+        }
+        if (request.getMinBytes() < 0) {
+            return "min_bytes must be >= 0, got " + request.getMinBytes();
+        }
+        if (request.getMaxBytes() <= 0) {
+            return "max_bytes must be > 0, got " + request.getMaxBytes();
+        }
+        for (FetchTopic topic : request.getTopicsList()) {
+            for (FetchPartition partition : topic.getPartitionsList()) {
+                if (partition.getPartitionMaxBytes() <= 0) {
+                    return "partition_max_bytes must be > 0 for " + topic.getTopic() + "-" + partition.getPartition();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static FetchResponse allPartitionsFailed(FetchRequest request, ErrorCode code, String message) {
+        FetchResponse.Builder response = FetchResponse.newBuilder();
+        for (FetchTopic topic : request.getTopicsList()) {
+            FetchTopicResponse.Builder topicResponse = FetchTopicResponse.newBuilder().setTopic(topic.getTopic());
+            for (FetchPartition partition : topic.getPartitionsList()) {
+                topicResponse.addPartitions(FetchPartitionResponse.newBuilder().setPartition(partition.getPartition())
+                        .setErrorCode(code).setErrorMessage(message).setHighWatermark(-1).setLastStableOffset(-1)
+                        .setLogStartOffset(-1));
+            }
+            response.addTopics(topicResponse);
+        }
+        return response.build();
+    }
+
+    /** One parked fetch. Completes exactly once: on data, on error, or at its deadline. */
+    private final class PendingFetch implements Runnable {
+        private final FetchRequest request;
+        private final StreamObserver<FetchResponse> observer;
+        private final List<TopicPartition> partitions = new ArrayList<>();
+        private final AtomicBoolean done = new AtomicBoolean();
+        private final long startNanos = System.nanoTime();
+        private ScheduledFuture<?> timeout;
+        /** High watermark of each partition as last read, in request order (-1 when unreadable). */
+        private long[] observedHighWatermarks;
+
+        PendingFetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+            this.request = request;
+            this.observer = observer;
+            for (FetchTopic topic : request.getTopicsList()) {
+                for (FetchPartition partition : topic.getPartitionsList()) {
+                    partitions.add(new TopicPartition(topic.getTopic(), partition.getPartition()));
+                }
+            }
+        }
+
+        /** A high watermark moved on one of our partitions. */
+        @Override
+        public void run() {
+            tryComplete(false);
+        }
+
+        synchronized void tryComplete(boolean deadlinePassed) {
+            if (done.get()) {
+                return;
+            }
+            ReadResult result = read();
+            boolean enough = result.bytes >= Math.max(1, request.getMinBytes()) || result.hasError
+                    || request.getMinBytes() == 0 || request.getMaxWaitMs() == 0 || deadlinePassed;
+            if (!enough) {
+                park();
+                return;
+            }
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            context.waiters().remove(partitions, this);
+            observer.onNext(result.response);
+            observer.onCompleted();
+            context.metrics().recordBytesOut(result.bytes);
+            context.metrics().fetchLatency().record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void park() {
+            context.waiters().register(partitions, this);
+            if (timeout == null) {
+                long remainingMs = request.getMaxWaitMs()
+                        - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+                timeout = context.scheduler().schedule(() -> tryComplete(true), Math.max(0, remainingMs),
+                        TimeUnit.MILLISECONDS);
+            }
+            // A high watermark may have moved between our read and the registration: look again.
+            if (highWatermarkMovedSinceRead()) {
+                context.completionExecutor().execute(this);
+            }
+        }
+
+        private boolean highWatermarkMovedSinceRead() {
+            for (int i = 0; i < partitions.size(); i++) {
+                Optional<Partition> partition = context.partitions().partition(partitions.get(i));
+                long now = partition.map(Partition::highWatermark).orElse(-1L);
+                if (now != observedHighWatermarks[i]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private ReadResult read() {
+            FetchResponse.Builder response = FetchResponse.newBuilder();
+            long remaining = request.getMaxBytes();
+            long bytes = 0;
+            boolean hasError = false;
+            observedHighWatermarks = new long[partitions.size()];
+            int index = 0;
+            for (FetchTopic topic : request.getTopicsList()) {
+                FetchTopicResponse.Builder topicResponse = FetchTopicResponse.newBuilder().setTopic(topic.getTopic());
+                for (FetchPartition fp : topic.getPartitionsList()) {
+                    FetchPartitionResponse partitionResponse = readPartition(topic.getTopic(), fp,
+                            bytes == 0 ? fp.getPartitionMaxBytes() : (int) Math.min(remaining, fp.getPartitionMaxBytes()));
+                    hasError |= partitionResponse.getErrorCode() != ErrorCode.NONE;
+                    observedHighWatermarks[index++] = partitionResponse.getHighWatermark();
+                    int size = partitionResponse.getRecords().size();
+                    bytes += size;
+                    remaining -= size;
+                    topicResponse.addPartitions(partitionResponse);
+                }
+                response.addTopics(topicResponse);
+            }
+            return new ReadResult(response.build(), bytes, hasError);
+        }
+
+        private FetchPartitionResponse readPartition(String topic, FetchPartition fp, int maxBytes) {
+            TopicPartition tp = new TopicPartition(topic, fp.getPartition());
+            FetchPartitionResponse.Builder response = FetchPartitionResponse.newBuilder().setPartition(fp.getPartition())
+                    .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1);
+            Optional<Partition> found = context.partitions().partition(tp);
+            if (found.isEmpty()) {
+                return response.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                        .setErrorMessage("unknown topic or partition " + tp).build();
+            }
+            Partition partition = found.get();
+            if (fp.getCurrentLeaderEpoch() >= 0 && fp.getCurrentLeaderEpoch() != partition.leaderEpoch()) {
+                ErrorCode code = fp.getCurrentLeaderEpoch() < partition.leaderEpoch()
+                        ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+                return response.setErrorCode(code).setErrorMessage("fetch for " + tp + " at leader epoch "
+                        + fp.getCurrentLeaderEpoch() + " but the partition is at " + partition.leaderEpoch())
+                        .setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch())).build();
+            }
+            long highWatermark = partition.highWatermark();
+            response.setHighWatermark(highWatermark).setLastStableOffset(highWatermark)
+                    .setLogStartOffset(partition.log().logStartOffset());
+            if (maxBytes <= 0 || fp.getFetchOffset() == highWatermark) {
+                return response.setErrorCode(ErrorCode.NONE).build();
+            }
+            try {
+                ByteBuffer records = partition.log().read(fp.getFetchOffset(), maxBytes, highWatermark);
+                return response.setErrorCode(ErrorCode.NONE).setRecords(UnsafeByteOperations.unsafeWrap(records)).build();
+            } catch (RuntimeException e) {
+                return response.setErrorCode(ErrorMapping.codeFor(e)).setErrorMessage(ErrorMapping.messageFor(e)).build();
+            }
+        }
+    }
+
+    private record ReadResult(FetchResponse response, long bytes, boolean hasError) {
+    }
+}

@@ -1,0 +1,82 @@
+package io.tributary.broker.server;
+
+import io.grpc.stub.StreamObserver;
+import io.tributary.proto.metadata.v1.CreateTopicCommand;
+import io.tributary.proto.metadata.v1.DeleteTopicCommand;
+import io.tributary.proto.metadata.v1.MetadataCommand;
+import io.tributary.proto.metadata.v1.MetadataCommandResult;
+import io.tributary.proto.v1.CreateTopicsRequest;
+import io.tributary.proto.v1.CreateTopicsResponse;
+import io.tributary.proto.v1.DeleteTopicsRequest;
+import io.tributary.proto.v1.DeleteTopicsResponse;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.NewTopic;
+import io.tributary.proto.v1.TopicResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * CreateTopics and DeleteTopics: each topic becomes one command to the metadata quorum, which
+ * validates it and either appends its records or rejects it with a precise code.
+ */
+final class TopicAdminHandler {
+    private final BrokerContext context;
+
+    TopicAdminHandler(BrokerContext context) {
+        this.context = context;
+    }
+
+    void handleCreateTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> responseObserver) {
+        int timeoutMs = BrokerContext.timeoutOrDefault(request.getTimeoutMs());
+        List<CompletableFuture<TopicResult>> results = new ArrayList<>();
+        for (NewTopic topic : request.getTopicsList()) {
+            CreateTopicCommand command = CreateTopicCommand.newBuilder().setName(topic.getName())
+                    .setNumPartitions(topic.getNumPartitions())
+                    .setReplicationFactor(topic.getReplicationFactor() == 0
+                            ? context.defaultReplicationFactor() : topic.getReplicationFactor())
+                    .putAllConfigs(topic.getConfigsMap()).setValidateOnly(request.getValidateOnly()).build();
+            results.add(submit(topic.getName(), MetadataCommand.newBuilder().setCreateTopic(command).build(), timeoutMs));
+        }
+        whenAll(results, topicResults -> {
+            responseObserver.onNext(CreateTopicsResponse.newBuilder().addAllTopics(topicResults).build());
+            responseObserver.onCompleted();
+        });
+    }
+
+    void handleDeleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> responseObserver) {
+        int timeoutMs = BrokerContext.timeoutOrDefault(request.getTimeoutMs());
+        List<CompletableFuture<TopicResult>> results = new ArrayList<>();
+        for (String name : request.getNamesList()) {
+            MetadataCommand command = MetadataCommand.newBuilder()
+                    .setDeleteTopic(DeleteTopicCommand.newBuilder().setName(name)).build();
+            results.add(submit(name, command, timeoutMs));
+        }
+        whenAll(results, topicResults -> {
+            responseObserver.onNext(DeleteTopicsResponse.newBuilder().addAllTopics(topicResults).build());
+            responseObserver.onCompleted();
+        });
+    }
+
+    private CompletableFuture<TopicResult> submit(String name, MetadataCommand command, int timeoutMs) {
+        return context.quorum().submit(command).orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                .handle((result, failure) -> failure == null ? toTopicResult(name, result)
+                        : TopicResult.newBuilder().setName(name).setErrorCode(ErrorMapping.codeFor(failure))
+                                .setErrorMessage("metadata quorum did not answer: " + ErrorMapping.messageFor(failure))
+                                .build());
+    }
+
+    private static TopicResult toTopicResult(String name, MetadataCommandResult result) {
+        ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
+        return TopicResult.newBuilder().setName(name).setErrorCode(code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code)
+                .setErrorMessage(result.getErrorMessage()).setTopicId(result.getTopicId()).build();
+    }
+
+    private void whenAll(List<CompletableFuture<TopicResult>> results,
+                         java.util.function.Consumer<List<TopicResult>> respond) {
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenCompleteAsync(
+                (ignored, error) -> respond.accept(results.stream().map(CompletableFuture::join).toList()),
+                context.completionExecutor());
+    }
+}

@@ -1,0 +1,70 @@
+package io.tributary.broker.server;
+
+import io.grpc.stub.StreamObserver;
+import io.tributary.proto.v1.CreateTopicsRequest;
+import io.tributary.proto.v1.CreateTopicsResponse;
+import io.tributary.proto.v1.DeleteTopicsRequest;
+import io.tributary.proto.v1.DeleteTopicsResponse;
+import io.tributary.proto.v1.DescribeTopicsRequest;
+import io.tributary.proto.v1.DescribeTopicsResponse;
+import io.tributary.proto.v1.FetchRequest;
+import io.tributary.proto.v1.FetchResponse;
+import io.tributary.proto.v1.ListOffsetsRequest;
+import io.tributary.proto.v1.ListOffsetsResponse;
+import io.tributary.proto.v1.MetadataRequest;
+import io.tributary.proto.v1.MetadataResponse;
+import io.tributary.proto.v1.ProduceRequest;
+import io.tributary.proto.v1.ProduceResponse;
+import io.tributary.proto.v1.TributaryGrpc;
+
+/** The client API's gRPC binding: one handler per RPC, nothing else. */
+final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final ListOffsetsHandler listOffsets;
+    private final MetadataHandler metadata;
+    private final TopicAdminHandler topicAdmin;
+
+    TributaryGrpcService(BrokerContext context) {
+        this.produce = new ProduceHandler(context);
+        this.fetch = new FetchHandler(context);
+        this.listOffsets = new ListOffsetsHandler(context);
+        this.metadata = new MetadataHandler(context);
+        this.topicAdmin = new TopicAdminHandler(context);
+    }
+
+    @Override
+    public void produce(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
+        produce.handle(request, responseObserver);
+    }
+
+    @Override
+    public void fetch(FetchRequest request, StreamObserver<FetchResponse> responseObserver) {
+        fetch.handle(request, responseObserver);
+    }
+
+    @Override
+    public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> responseObserver) {
+        listOffsets.handle(request, responseObserver);
+    }
+
+    @Override
+    public void metadata(MetadataRequest request, StreamObserver<MetadataResponse> responseObserver) {
+        metadata.handleMetadata(request, responseObserver);
+    }
+
+    @Override
+    public void createTopics(CreateTopicsRequest request, StreamObserver<CreateTopicsResponse> responseObserver) {
+        topicAdmin.handleCreateTopics(request, responseObserver);
+    }
+
+    @Override
+    public void deleteTopics(DeleteTopicsRequest request, StreamObserver<DeleteTopicsResponse> responseObserver) {
+        topicAdmin.handleDeleteTopics(request, responseObserver);
+    }
+
+    @Override
+    public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> responseObserver) {
+        metadata.handleDescribeTopics(request, responseObserver);
+    }
+}

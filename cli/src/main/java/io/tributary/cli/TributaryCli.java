@@ -1,0 +1,43 @@
+package io.tributary.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code tributary} command. Exit codes: 0 success, 1 the cluster answered with an error,
+ * 2 bad usage, 3 the cluster could not be reached.
+ */
+@Command(name = "tributary", mixinStandardHelpOptions = true, version = "tributary 0.1.0",
+        description = "Tributary: a replicated, Raft-coordinated event-streaming platform.",
+        subcommands = {
+            QuickstartCommand.class,
+            ServerCommand.class,
+            StopCommand.class,
+            TopicCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class TributaryCli implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_REQUEST_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_UNREACHABLE = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new TributaryCli()).setExecutionExceptionHandler(new ErrorHandler());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
