@@ -1,0 +1,129 @@
+package io.tributary.cli;
+
+import io.tributary.client.Admin;
+import io.tributary.client.Consumer;
+import io.tributary.client.ConsumerConfig;
+import io.tributary.client.ConsumerRecord;
+import io.tributary.proto.TopicPartition;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Prints records of a topic. Without --follow it stops at the end offsets seen when it started. */
+@Command(name = "consume", mixinStandardHelpOptions = true,
+        description = "Print records of a topic (UTF-8). Without --follow, stops at the end of the log as it was at start.")
+final class ConsumeCommand implements Callable<Integer> {
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--topic", required = true)
+    String topic;
+
+    @Option(names = "--partition", description = "Only this partition (default: all).")
+    Integer partition;
+
+    static final class StartPosition {
+        @Option(names = "--from-beginning", description = "Start at the earliest offset.")
+        boolean fromBeginning;
+
+        @Option(names = "--offset", paramLabel = "N", description = "Start at offset N (in every selected partition).")
+        Long offset;
+    }
+
+    @ArgGroup(exclusive = true)
+    StartPosition start = new StartPosition();
+
+    @Option(names = "--follow", description = "Keep waiting for new records until interrupted.")
+    boolean follow;
+
+    @Option(names = "--max-messages", defaultValue = "-1", description = "Stop after this many records (-1: no limit).")
+    long maxMessages;
+
+    @Option(names = "--print-key", description = "Print key SEP value.")
+    boolean printKey;
+
+    @Option(names = "--key-separator", defaultValue = "\t", description = "Separator for --print-key. Default: tab")
+    String keySeparator;
+
+    @Option(names = "--print-offsets", description = "Prefix each record with partition@offset.")
+    boolean printOffsets;
+
+    @Override
+    public Integer call() {
+        List<TopicPartition> partitions = TopicSupport.partitions(cluster.servers(), topic);
+        if (partition != null) {
+            TopicPartition only = new TopicPartition(topic, partition);
+            if (!partitions.contains(only)) {
+                throw new IllegalArgumentException("topic " + topic + " has no partition " + partition
+                        + " (it has " + partitions.size() + ")");
+            }
+            partitions = List.of(only);
+        }
+        Map<TopicPartition, Long> endOffsets = new HashMap<>();
+        try (Admin admin = Admin.create(cluster.servers())) {
+            for (TopicPartition tp : partitions) {
+                endOffsets.put(tp, admin.listOffsets(tp, -1L));
+            }
+        }
+        PrintStream out = System.out;
+        long printed = 0;
+        try (Consumer consumer = new Consumer(ConsumerConfig.builder().bootstrapServers(cluster.servers()).build())) {
+            consumer.assign(partitions);
+            for (TopicPartition tp : partitions) {
+                if (start.offset != null) {
+                    consumer.seek(tp, start.offset);
+                } else if (start.fromBeginning) {
+                    consumer.seekToBeginning(List.of(tp));
+                } else {
+                    consumer.seekToEnd(List.of(tp));
+                }
+            }
+            while (maxMessages < 0 || printed < maxMessages) {
+                if (!follow && reachedEnd(consumer, partitions, endOffsets)) {
+                    break;
+                }
+                for (ConsumerRecord record : consumer.poll(Duration.ofMillis(500))) {
+                    out.println(format(record));
+                    printed++;
+                    if (maxMessages >= 0 && printed >= maxMessages) {
+                        break;
+                    }
+                }
+            }
+        }
+        out.flush();
+        return TributaryCli.EXIT_OK;
+    }
+
+    private static boolean reachedEnd(Consumer consumer, List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {
+        for (TopicPartition tp : partitions) {
+            if (consumer.position(tp) < ends.get(tp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String format(ConsumerRecord record) {
+        StringBuilder line = new StringBuilder();
+        if (printOffsets) {
+            line.append(record.partition()).append('@').append(record.offset()).append(' ');
+        }
+        if (printKey) {
+            line.append(text(record.key())).append(keySeparator);
+        }
+        return line.append(text(record.value())).toString();
+    }
+
+    private static String text(byte[] bytes) {
+        return bytes == null ? "null" : new String(bytes, StandardCharsets.UTF_8);
+    }
+}

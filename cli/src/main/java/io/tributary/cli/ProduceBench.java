@@ -1,0 +1,117 @@
+package io.tributary.cli;
+
+import io.tributary.client.Producer;
+import io.tributary.client.ProducerConfig;
+import io.tributary.client.ProducerRecord;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Producer throughput and latency, with the parameters of Kafka's ProducerPerformance. */
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = "Send --num-records records of --record-size bytes as fast as allowed; print records/s, MB/s and latency percentiles.")
+final class ProduceBench implements Callable<Integer> {
+    @Mixin
+    ClusterOptions cluster;
+
+    @Option(names = "--topic", defaultValue = "bench", description = "Topic (created if absent). Default: ${DEFAULT-VALUE}")
+    String topic;
+
+    @Option(names = "--num-records", defaultValue = "1000000", description = "Default: ${DEFAULT-VALUE}")
+    long numRecords;
+
+    @Option(names = "--record-size", defaultValue = "100", description = "Value size in bytes. Default: ${DEFAULT-VALUE}")
+    int recordSize;
+
+    @Option(names = "--partitions", defaultValue = "6", description = "Partitions when the topic is created. Default: ${DEFAULT-VALUE}")
+    int partitions;
+
+    @Option(names = "--acks", defaultValue = "-1", description = "-1 (all), 0 or 1. Default: ${DEFAULT-VALUE}")
+    int acks;
+
+    @Option(names = "--linger-ms", defaultValue = "5", description = "Default: ${DEFAULT-VALUE}")
+    long lingerMs;
+
+    @Option(names = "--batch-size", defaultValue = "65536", description = "Batch size in bytes. Default: ${DEFAULT-VALUE}")
+    int batchSize;
+
+    @Option(names = "--throughput", defaultValue = "-1", description = "Cap in records/s; -1 for none. Default: ${DEFAULT-VALUE}")
+    long throughput;
+
+    @Option(names = "--topic-config", paramLabel = "KEY=VALUE", description = "Topic config when the topic is created, e.g. flush.policy=interval.")
+    java.util.Map<String, String> topicConfigs = new java.util.HashMap<>();
+
+    @Option(names = "--broker-pid", defaultValue = "-1", description = "Broker process id: also print its CPU seconds per million records.")
+    long brokerPid;
+
+    @Override
+    public Integer call() throws Exception {
+        if (numRecords <= 0 || recordSize < 0) {
+            throw new IllegalArgumentException("--num-records must be > 0 and --record-size >= 0");
+        }
+        TopicSupport.ensureTopic(cluster.servers(), topic, partitions, topicConfigs);
+        byte[] payload = new byte[recordSize];
+        new Random(42).nextBytes(payload);
+        Histogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 3);
+        AtomicLong errors = new AtomicLong();
+        AtomicLong firstError = new AtomicLong(-1);
+        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks)
+                .lingerMs(lingerMs).batchSize(batchSize).build();
+        double cpuBefore = brokerPid > 0 ? ProcessCpu.cpuSeconds(brokerPid) : 0;
+        long startNanos;
+        long endNanos;
+        String errorText;
+        try (Producer producer = new Producer(config)) {
+            StringBuilder firstErrorText = new StringBuilder();
+            startNanos = System.nanoTime();
+            for (long i = 0; i < numRecords; i++) {
+                if (throughput > 0) {
+                    long dueNanos = startNanos + i * 1_000_000_000L / throughput;
+                    long aheadNanos = dueNanos - System.nanoTime();
+                    if (aheadNanos > 0) {
+                        LockSupport.parkNanos(aheadNanos);
+                    }
+                }
+                long sendNanos = System.nanoTime();
+                producer.send(ProducerRecord.of(topic, null, payload)).whenComplete((metadata, error) -> {
+                    if (error != null) {
+                        errors.incrementAndGet();
+                        if (firstError.compareAndSet(-1, 0)) {
+                            synchronized (firstErrorText) {
+                                firstErrorText.append(error);
+                            }
+                        }
+                    } else {
+                        latencyMicros.recordValue(Math.max(0, (System.nanoTime() - sendNanos) / 1000));
+                    }
+                });
+            }
+            producer.flush();
+            endNanos = System.nanoTime();
+            synchronized (firstErrorText) {
+                errorText = firstErrorText.toString();
+            }
+        }
+        double seconds = (endNanos - startNanos) / 1e9;
+        long acked = numRecords - errors.get();
+        System.out.printf("%d records sent, %.1f records/sec (%.2f MB/sec), %s.%n", acked, acked / seconds,
+                acked * (double) recordSize / seconds / (1024 * 1024), LatencyReport.percentiles(latencyMicros));
+        if (brokerPid > 0) {
+            double cpu = ProcessCpu.cpuSeconds(brokerPid) - cpuBefore;
+            System.out.printf("broker CPU: %.2f s (%.2f CPU-s per million records), broker RSS %d MiB%n", cpu,
+                    cpu / (numRecords / 1e6), ProcessCpu.rssKib(brokerPid) / 1024);
+        }
+        if (errors.get() > 0) {
+            System.err.printf("%d records failed; first error: %s%n", errors.get(), errorText);
+            return TributaryCli.EXIT_REQUEST_FAILED;
+        }
+        return TributaryCli.EXIT_OK;
+    }
+}
