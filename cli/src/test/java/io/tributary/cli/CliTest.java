@@ -1,0 +1,124 @@
+package io.tributary.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.broker.config.NodeConfig;
+import io.tributary.broker.server.BrokerNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a real node: output a user reads and exit codes a script relies on. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliTest {
+    @TempDir
+    Path dataDir;
+    private BrokerNode node;
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        node = BrokerNode.start(NodeConfig.ephemeral(dataDir));
+    }
+
+    @AfterAll
+    void stop() {
+        node.close();
+    }
+
+    private Result run(String stdin, String... args) {
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        InputStream originalIn = System.in;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+            String[] withBootstrap = new String[args.length + 2];
+            System.arraycopy(args, 0, withBootstrap, 0, args.length);
+            withBootstrap[args.length] = "--bootstrap";
+            withBootstrap[args.length + 1] = node.bootstrapAddress();
+            int exit = TributaryCli.commandLine().execute(withBootstrap);
+            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+            System.setIn(originalIn);
+        }
+    }
+
+    @Test
+    void topicLifecycleProduceAndConsume() {
+        Result created = run("", "topic", "create", "--topic", "orders", "--partitions", "2", "--config", "flush.ms=500");
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(created.out()).contains("Created topic orders");
+
+        assertThat(run("", "topic", "list").out()).contains("orders");
+
+        Result produced = run("alice:hello\nbob:world\nno separator here\n", "produce", "--topic", "orders",
+                "--key-separator", ":");
+        assertThat(produced.exitCode()).as(produced.err()).isZero();
+        assertThat(produced.err()).contains("Produced 3 records to orders");
+
+        Result consumed = run("", "consume", "--topic", "orders", "--from-beginning", "--print-key", "--key-separator", "=");
+        assertThat(consumed.exitCode()).as(consumed.err()).isZero();
+        assertThat(consumed.out().lines()).containsExactlyInAnyOrder("alice=hello", "bob=world", "null=no separator here");
+
+        Result described = run("", "topic", "describe", "--topic", "orders");
+        assertThat(described.exitCode()).isZero();
+        assertThat(described.out()).contains("PARTITION", "LEADER", "HIGH WATERMARK", "flush.ms=500", "flush.policy=ack");
+
+        Result deleted = run("", "topic", "delete", "--topic", "orders");
+        assertThat(deleted.exitCode()).isZero();
+        assertThat(run("", "topic", "list").out()).doesNotContain("orders");
+    }
+
+    @Test
+    void consumeFromAnOffset() {
+        assertThat(run("", "topic", "create", "--topic", "numbers").exitCode()).isZero();
+        assertThat(run("1\n2\n3\n4\n5\n", "produce", "--topic", "numbers").exitCode()).isZero();
+        Result fromThree = run("", "consume", "--topic", "numbers", "--partition", "0", "--offset", "3", "--print-offsets");
+        assertThat(fromThree.out().lines()).containsExactly("0@3 4", "0@4 5");
+    }
+
+    @Test
+    void errorsHaveMeaningfulExitCodes() {
+        Result invalid = run("", "topic", "create", "--topic", "bad name");
+        assertThat(invalid.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(invalid.err()).contains("INVALID_TOPIC_NAME");
+
+        Result unknown = run("", "topic", "describe", "--topic", "missing");
+        assertThat(unknown.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(unknown.err()).contains("UNKNOWN_TOPIC_OR_PARTITION");
+
+        Result outOfRange = run("", "consume", "--topic", "missing");
+        assertThat(outOfRange.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+
+        assertThat(run("", "topic", "create").exitCode()).isEqualTo(TributaryCli.EXIT_USAGE);
+    }
+
+    @Test
+    void unreachableClusterExitsWithThree() {
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = TributaryCli.commandLine().execute("topic", "list", "--bootstrap", "127.0.0.1:1");
+            assertThat(exit).isEqualTo(TributaryCli.EXIT_UNREACHABLE);
+        } finally {
+            System.setErr(originalErr);
+        }
+    }
+}
