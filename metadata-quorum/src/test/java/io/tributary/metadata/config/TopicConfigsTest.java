@@ -1,0 +1,67 @@
+package io.tributary.metadata.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TopicConfigsTest {
+    @Test
+    void defaultsCoverEveryKey() {
+        assertThat(TopicConfigs.defaults()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "cleanup.policy", "delete",
+                "retention.ms", "604800000",
+                "retention.bytes", "-1",
+                "segment.bytes", "1073741824",
+                "max.message.bytes", "1048588",
+                "flush.policy", "ack",
+                "flush.ms", "1000",
+                "min.insync.replicas", "1",
+                "unclean.leader.election.enable", "false",
+                "message.timestamp.type", "CreateTime"));
+        TopicConfigs.defaults().forEach((k, v) -> assertThat(TopicConfigs.validationError(k, v)).isEmpty());
+    }
+
+    @Test
+    void acceptsValidValues() {
+        assertThat(TopicConfigs.validationError("cleanup.policy", "compact")).isEmpty();
+        assertThat(TopicConfigs.validationError("retention.ms", "-1")).isEmpty();
+        assertThat(TopicConfigs.validationError("retention.bytes", "9223372036854775807")).isEmpty();
+        assertThat(TopicConfigs.validationError("segment.bytes", "1024")).isEmpty();
+        assertThat(TopicConfigs.validationError("max.message.bytes", "0")).isEmpty();
+        assertThat(TopicConfigs.validationError("flush.policy", "interval")).isEmpty();
+        assertThat(TopicConfigs.validationError("flush.ms", "0")).isEmpty();
+        assertThat(TopicConfigs.validationError("min.insync.replicas", "2")).isEmpty();
+        assertThat(TopicConfigs.validationError("unclean.leader.election.enable", "true")).isEmpty();
+        assertThat(TopicConfigs.validationError("message.timestamp.type", "LogAppendTime")).isEmpty();
+    }
+
+    @Test
+    void rejectsUnknownKeysAndBadValues() {
+        assertThat(TopicConfigs.validationError("no.such.key", "1")).get().asString().contains("unknown");
+        assertThat(TopicConfigs.validationError("cleanup.policy", "compact,delete")).isPresent();
+        assertThat(TopicConfigs.validationError("retention.ms", "-2")).get().asString().contains(">= -1");
+        assertThat(TopicConfigs.validationError("retention.ms", "abc")).isPresent();
+        assertThat(TopicConfigs.validationError("segment.bytes", "1023")).isPresent();
+        assertThat(TopicConfigs.validationError("segment.bytes", "2147483648")).isPresent();
+        assertThat(TopicConfigs.validationError("max.message.bytes", "-1")).isPresent();
+        assertThat(TopicConfigs.validationError("flush.policy", "always")).isPresent();
+        assertThat(TopicConfigs.validationError("flush.ms", "-1")).isPresent();
+        assertThat(TopicConfigs.validationError("min.insync.replicas", "0")).isPresent();
+        assertThat(TopicConfigs.validationError("unclean.leader.election.enable", "yes")).isPresent();
+        assertThat(TopicConfigs.validationError("message.timestamp.type", "createtime")).isPresent();
+        assertThat(TopicConfigs.validationError("retention.ms", null)).isPresent();
+        assertThat(TopicConfigs.validationError(Map.of("retention.ms", "5", "flush.ms", "x"))).isPresent();
+    }
+
+    @Test
+    void typedGettersReadEffectiveValues() {
+        Map<String, String> effective = TopicConfigs.effective(Map.of("retention.ms", "1000", "flush.policy", "interval"));
+        assertThat(TopicConfigs.getLong(effective, "retention.ms")).isEqualTo(1000L);
+        assertThat(TopicConfigs.getLong(effective, "retention.bytes")).isEqualTo(-1L);
+        assertThat(TopicConfigs.getInt(effective, "segment.bytes")).isEqualTo(1073741824);
+        assertThat(TopicConfigs.getString(effective, "flush.policy")).isEqualTo("interval");
+        assertThat(TopicConfigs.getBoolean(effective, "unclean.leader.election.enable")).isFalse();
+        assertThat(TopicConfigs.getInt(Map.of(), "min.insync.replicas")).isEqualTo(1);
+    }
+}
