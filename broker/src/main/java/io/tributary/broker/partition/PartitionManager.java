@@ -103,7 +103,7 @@ public final class PartitionManager {
     static LogConfig logConfig(Map<String, String> effective) {
         return new LogConfig(TopicConfigs.getLong(effective, TopicConfigs.SEGMENT_BYTES),
                 (int) TopicConfigs.getLong(effective, TopicConfigs.MAX_MESSAGE_BYTES),
-                "interval".equals(effective.get(TopicConfigs.FLUSH_POLICY)) ? FlushPolicy.INTERVAL : FlushPolicy.ACK,
+                TopicConfigs.FLUSH_POLICY_INTERVAL.equals(effective.get(TopicConfigs.FLUSH_POLICY)) ? FlushPolicy.INTERVAL : FlushPolicy.ACK,
                 TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS));
     }
 }

@@ -1,0 +1,488 @@
+package io.tributary.broker.log;
+
+import io.tributary.proto.TopicNames;
+import io.tributary.proto.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The node's partition logs under one log directory (layout in {@code package-info}): opens and
+ * recovers them, creates and deletes them, and runs the group-commit flusher.
+ *
+ * <p>Group commit: {@link #awaitDurable} registers a waiter on the log and marks it dirty. One daemon
+ * thread takes all dirty logs per round, fsyncs each once and completes the waiters its
+ * {@link PartitionLog#durableEndOffset()} now covers; appends that arrive during an fsync go into the
+ * next round, so concurrent appends share fsyncs. The same thread fsyncs {@link FlushPolicy#INTERVAL}
+ * logs every {@code flushIntervalMs}. Futures complete on the flusher thread: dependent stages must
+ * not block (use the async variants to hand off heavy work).
+ */
+public final class LogManager implements AutoCloseable {
+    static final String INDEX_DIR = "index";
+    static final String LOCK_FILE = ".lock";
+    static final String DELETE_SUFFIX = "-delete";
+    private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+
+    private final Path logDir;
+    private final LogIndex index;
+    private final FileChannel lockChannel;
+    private final FileLock dirLock;
+    private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final LongAdder fsyncs = new LongAdder();
+    private final Consumer<PartitionLog> beforeFlushHook;
+    private final Object createLock = new Object();
+    private long nextIndexKey;
+
+    private final ReentrantLock flusherLock = new ReentrantLock();
+    private final Condition flusherWakeup = flusherLock.newCondition();
+    /** Logs with waiters, guarded by flusherLock. */
+    private Set<PartitionLog> dirty = new LinkedHashSet<>();
+    private boolean closing; // guarded by flusherLock
+    private final Thread flusher;
+    private volatile boolean closed;
+
+    private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
+                       Consumer<PartitionLog> beforeFlushHook) {
+        this.logDir = logDir;
+        this.index = index;
+        this.lockChannel = lockChannel;
+        this.dirLock = dirLock;
+        this.beforeFlushHook = beforeFlushHook;
+        this.flusher = new Thread(this::runFlusher, "log-flusher-" + logDir.getFileName());
+        this.flusher.setDaemon(true);
+    }
+
+    /**
+     * Opens (creating if absent) the node's log directory: one RocksDB instance at
+     * {@code logDir/index} with a column family per index kind, recovers every partition directory,
+     * finishes deletions a crash interrupted, and starts the flusher thread. Recovered logs have
+     * {@link LogConfig#defaults()} until {@link #getOrCreate} gives them their topic's config.
+     */
+    public static LogManager open(Path logDir) throws LogStorageException {
+        return open(logDir, log -> { });
+    }
+
+    /** As {@link #open(Path)}, with a hook the flusher calls before each log's fsync (tests). */
+    static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook) throws LogStorageException {
+        FileChannel lockChannel = null;
+        FileLock dirLock;
+        try {
+            Files.createDirectories(logDir);
+            lockChannel = FileChannel.open(logDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            dirLock = lockChannel.tryLock();
+            if (dirLock == null) {
+                throw new LogStorageException("log directory " + logDir + " is in use by another process");
+            }
+        } catch (IOException | OverlappingFileLockException e) {
+            closeQuietly(lockChannel);
+            throw new LogStorageException("cannot lock log directory " + logDir
+                    + (e instanceof OverlappingFileLockException ? ": it is already open in this JVM" : ""), e);
+        } catch (LogStorageException e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+        LogIndex index;
+        try {
+            index = LogIndex.open(logDir.resolve(INDEX_DIR));
+        } catch (RuntimeException e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+        LogManager manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook);
+        try {
+            manager.loadLogs();
+        } catch (RuntimeException e) {
+            manager.closeAfterFailedOpen();
+            throw e;
+        }
+        manager.flusher.start();
+        return manager;
+    }
+
+    private void loadLogs() {
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(logDir, Files::isDirectory)) {
+            entries.forEach(dirs::add);
+        } catch (IOException e) {
+            throw new LogStorageException("cannot list log directory " + logDir, e);
+        }
+        dirs.sort(Comparator.naturalOrder());
+        TreeSet<Long> keys = new TreeSet<>();
+        for (Path dir : dirs) {
+            String name = dir.getFileName().toString();
+            if (name.equals(INDEX_DIR)) {
+                continue;
+            }
+            if (name.endsWith(DELETE_SUFFIX)) {
+                log.info("finishing the deletion of {}", dir);
+                deleteRecursively(dir);
+                continue;
+            }
+            TopicPartition tp = parseDirName(name);
+            if (tp == null) {
+                log.warn("ignoring {}: not a <topic>-<partition> directory", dir);
+                continue;
+            }
+            if (!PartitionMetadata.exists(dir)) {
+                if (hasSegments(dir)) {
+                    log.warn("ignoring {}: it holds segments but no {}", dir, PartitionMetadata.FILE_NAME);
+                } else {
+                    log.info("deleting {}: its creation was interrupted", dir);
+                    deleteRecursively(dir);
+                }
+                continue;
+            }
+            PartitionMetadata metadata = PartitionMetadata.read(dir);
+            if (!keys.add(metadata.indexKey())) {
+                throw new LogStorageException(dir + " has index key " + metadata.indexKey() + " which another partition uses");
+            }
+            PartitionLog partitionLog = PartitionLog.open(tp, metadata.topicId(), dir, metadata.indexKey(), index,
+                    LogConfig.defaults(), fsyncs, this::wakeFlusher);
+            logs.put(tp, partitionLog);
+        }
+        index.retainOnly(keys);
+        nextIndexKey = keys.isEmpty() ? 1 : keys.last() + 1;
+    }
+
+    static TopicPartition parseDirName(String name) {
+        int dash = name.lastIndexOf('-');
+        if (dash <= 0 || dash == name.length() - 1) {
+            return null;
+        }
+        String topic = name.substring(0, dash);
+        try {
+            int partition = Integer.parseInt(name.substring(dash + 1));
+            if (partition < 0 || TopicNames.validationError(topic) != null
+                    || !name.substring(dash + 1).equals(Integer.toString(partition))) {
+                return null;
+            }
+            return new TopicPartition(topic, partition);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static boolean hasSegments(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> Segment.parseBaseOffset(f.getFileName().toString()) >= 0);
+        } catch (IOException e) {
+            throw new LogStorageException("cannot list " + dir, e);
+        }
+    }
+
+    /**
+     * Returns the open log with its config set to {@code config}, or creates the directory
+     * {@code <topic>-<partition>} with a partition.metadata file holding {@code topicId}. A log of the
+     * same name with another topic id (the topic was deleted and re-created) is deleted first.
+     */
+    public PartitionLog getOrCreate(TopicPartition tp, String topicId, LogConfig config) throws LogStorageException {
+        Objects.requireNonNull(tp, "tp");
+        Objects.requireNonNull(config, "config");
+        if (topicId == null || topicId.isBlank() || topicId.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+            throw new IllegalArgumentException("topic id '" + topicId + "' must be non-empty printable ASCII");
+        }
+        String nameError = TopicNames.validationError(tp.topic());
+        if (nameError != null || tp.partition() < 0) {
+            throw new IllegalArgumentException(nameError != null ? nameError : "partition " + tp.partition() + " is negative");
+        }
+        synchronized (createLock) {
+            ensureOpen();
+            PartitionLog existing = logs.get(tp);
+            if (existing != null) {
+                if (existing.topicId().equals(topicId)) {
+                    existing.updateConfig(config);
+                    return existing;
+                }
+                log.info("{} belongs to topic id {}, not {}: deleting the old log", tp, existing.topicId(), topicId);
+                delete(tp);
+            }
+            Path dir = logDir.resolve(tp.topic() + "-" + tp.partition());
+            if (Files.exists(dir)) {
+                throw new LogStorageException(dir + " exists but was not loaded as a log (see the warning at open)");
+            }
+            long key = nextIndexKey++;
+            try {
+                Files.createDirectory(dir);
+                new PartitionMetadata(topicId, key).write(dir);
+                Segment.fsyncDirectory(logDir);
+            } catch (IOException e) {
+                throw new LogStorageException("cannot create " + dir, e);
+            }
+            index.deletePartition(key);
+            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, this::wakeFlusher);
+            logs.put(tp, created);
+            wakeFlusher();
+            return created;
+        }
+    }
+
+    public Optional<PartitionLog> get(TopicPartition tp) {
+        return Optional.ofNullable(logs.get(tp));
+    }
+
+    public Collection<PartitionLog> logs() {
+        return List.copyOf(logs.values());
+    }
+
+    /** Closes the log (its pending waiters fail), deletes its files and its index entries. */
+    public void delete(TopicPartition tp) throws LogStorageException {
+        synchronized (createLock) {
+            PartitionLog removed = logs.remove(tp);
+            if (removed == null) {
+                return;
+            }
+            flusherLock.lock();
+            try {
+                dirty.remove(removed);
+            } finally {
+                flusherLock.unlock();
+            }
+            removed.close("was deleted");
+            Path dir = removed.dir();
+            Path doomed = dir.resolveSibling(dir.getFileName() + "." + UUID.randomUUID().toString().replace("-", "") + DELETE_SUFFIX);
+            try {
+                Files.move(dir, doomed);
+                Segment.fsyncDirectory(logDir);
+            } catch (IOException e) {
+                throw new LogStorageException("cannot rename " + dir + " for deletion", e);
+            }
+            index.deletePartition(removed.partitionKey());
+            deleteRecursively(doomed);
+        }
+    }
+
+    /**
+     * Completes when every byte appended to {@code log} below {@code endOffset} is fsynced, or
+     * exceptionally with {@link LogStorageException} when the fsync fails or the log is truncated
+     * below it, deleted or closed first.
+     */
+    public CompletableFuture<Void> awaitDurable(PartitionLog log, long endOffset) {
+        if (endOffset <= log.durableEndOffset()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        if (!log.addWaiter(endOffset, future)) {
+            return CompletableFuture.failedFuture(new LogStorageException(log.topicPartition() + " is closed or offline"));
+        }
+        flusherLock.lock();
+        try {
+            if (closing) {
+                log.failWaitersAbove(Long.MIN_VALUE, new LogStorageException("the log manager is closed"));
+            } else {
+                dirty.add(log);
+                flusherWakeup.signal();
+            }
+        } finally {
+            flusherLock.unlock();
+        }
+        return future;
+    }
+
+    /** Number of fsyncs of segment files since open (for tests and metrics). */
+    public long fsyncCount() {
+        return fsyncs.sum();
+    }
+
+    private void wakeFlusher() {
+        flusherLock.lock();
+        try {
+            flusherWakeup.signal();
+        } finally {
+            flusherLock.unlock();
+        }
+    }
+
+    private void runFlusher() {
+        while (true) {
+            Set<PartitionLog> round;
+            flusherLock.lock();
+            try {
+                while (!closing && dirty.isEmpty()) {
+                    long deadline = nextIntervalDeadlineNanos(System.nanoTime());
+                    if (deadline == Long.MAX_VALUE) {
+                        flusherWakeup.awaitUninterruptibly();
+                    } else {
+                        long waitNanos = deadline - System.nanoTime();
+                        if (waitNanos <= 0) {
+                            break;
+                        }
+                        flusherWakeup.awaitNanos(waitNanos);
+                    }
+                }
+                if (closing) {
+                    return; // close() flushes what is left
+                }
+                round = dirty;
+                dirty = new LinkedHashSet<>();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                flusherLock.unlock();
+            }
+            for (PartitionLog partitionLog : round) {
+                flushAndComplete(partitionLog);
+            }
+            long now = System.nanoTime();
+            for (PartitionLog partitionLog : logs.values()) {
+                long deadline = partitionLog.intervalFlushDeadlineNanos(now);
+                if (deadline != Long.MAX_VALUE && deadline - now <= 0) {
+                    flushAndComplete(partitionLog);
+                }
+            }
+        }
+    }
+
+    private long nextIntervalDeadlineNanos(long nowNanos) {
+        long min = Long.MAX_VALUE;
+        for (PartitionLog partitionLog : logs.values()) {
+            min = Math.min(min, partitionLog.intervalFlushDeadlineNanos(nowNanos));
+        }
+        return min;
+    }
+
+    private void flushAndComplete(PartitionLog partitionLog) {
+        try {
+            beforeFlushHook.accept(partitionLog);
+            partitionLog.flush();
+            partitionLog.completeDurableWaiters();
+        } catch (RuntimeException e) {
+            if (!partitionLog.isClosedOrOffline()) {
+                log.error("flush of {} failed", partitionLog.topicPartition(), e);
+            }
+            partitionLog.failWaitersAbove(Long.MIN_VALUE, e instanceof LogStorageException ? e
+                    : new LogStorageException("flush of " + partitionLog.topicPartition() + " failed", e));
+        }
+    }
+
+    /** Stops the flusher, flushes every log (completing its waiters), closes the files and RocksDB. */
+    @Override
+    public void close() throws LogStorageException {
+        flusherLock.lock();
+        try {
+            if (closing) {
+                return;
+            }
+            closing = true;
+            flusherWakeup.signal();
+        } finally {
+            flusherLock.unlock();
+        }
+        try {
+            flusher.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LogStorageException failure = null;
+        synchronized (createLock) {
+            closed = true;
+            for (PartitionLog partitionLog : logs.values()) {
+                try {
+                    if (!partitionLog.isClosedOrOffline()) {
+                        partitionLog.flush();
+                        partitionLog.completeDurableWaiters();
+                    }
+                } catch (LogStorageException e) {
+                    failure = failure == null ? e : failure;
+                }
+                try {
+                    partitionLog.close("was closed");
+                } catch (LogStorageException e) {
+                    failure = failure == null ? e : failure;
+                }
+            }
+            logs.clear();
+            index.close();
+            releaseLock();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void closeAfterFailedOpen() {
+        for (PartitionLog partitionLog : logs.values()) {
+            try {
+                partitionLog.close("was closed");
+            } catch (RuntimeException e) {
+                log.warn("cannot close {} after a failed open", partitionLog.topicPartition(), e);
+            }
+        }
+        index.close();
+        releaseLock();
+    }
+
+    private void releaseLock() {
+        try {
+            dirLock.release();
+        } catch (IOException e) {
+            log.warn("cannot release the lock of {}", logDir, e);
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogStorageException("the log manager of " + logDir + " is closed");
+        }
+    }
+
+    Path logDir() {
+        return logDir;
+    }
+
+    /** For tests: the RocksDB index. */
+    LogIndex index() {
+        return index;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+        }
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new LogStorageException("cannot delete " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.tributary.broker.log;
+
+import io.tributary.broker.log.BatchScan.BatchEntry;
+import io.tributary.broker.log.BatchScan.Prefix;
+import io.tributary.broker.log.LogIndex.Location;
+import io.tributary.broker.log.LogIndex.TimestampEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * Brings one partition directory and its index entries back to a consistent state on open.
+ *
+ * <ol>
+ *   <li>Anchor: the last index entry at or below the recovery point (the offset below which the log
+ *       was last fsynced; the last entry when none is recorded) whose batch is still intact in its
+ *       segment. Entries that point past the file end or at bytes that are not that batch (the index
+ *       ran ahead of the file) are skipped backwards. No anchor: scan from the first segment.</li>
+ *   <li>Scan forward from the anchor through every later segment, validating each batch (framing,
+ *       magic, CRC, record framing, dense offsets from the segment's base offset).</li>
+ *   <li>At the first torn or corrupt batch, truncate that segment and delete every later one.</li>
+ *   <li>Delete index entries after the anchor, add entries for every scanned batch, fsync the
+ *       scanned segments (recovered data counts as durable) and record the new recovery point.</li>
+ * </ol>
+ */
+final class LogRecovery {
+    private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
+    private static final int SCAN_CHUNK_BYTES = 1 << 20;
+    private static final int INDEX_BATCH_ENTRIES = 10_000;
+
+    /** What recovery hands to the {@link PartitionLog}. */
+    record State(NavigableMap<Long, Segment> segments, long logEndOffset, long maxTimestamp) {
+    }
+
+    private final Path dir;
+    private final long partitionKey;
+    private final LogIndex index;
+    private final String name;
+
+    private LogRecovery(Path dir, long partitionKey, LogIndex index, String name) {
+        this.dir = dir;
+        this.partitionKey = partitionKey;
+        this.index = index;
+        this.name = name;
+    }
+
+    static State recover(Path dir, long partitionKey, LogIndex index, String name) {
+        return new LogRecovery(dir, partitionKey, index, name).run();
+    }
+
+    private State run() {
+        NavigableMap<Long, Segment> segments = openSegments();
+        try {
+            if (segments.isEmpty()) {
+                index.truncateFrom(partitionKey, 0);
+                Segment first = Segment.create(dir, 0);
+                segments.put(0L, first);
+                index.putRecoveryPoint(partitionKey, 0);
+                return new State(segments, 0, Long.MIN_VALUE);
+            }
+            Location anchor = findAnchor(segments);
+            Segment startSegment = anchor == null ? segments.firstEntry().getValue() : segments.get(anchor.segmentBaseOffset());
+            int startPosition = anchor == null ? 0 : anchor.position() + anchor.size();
+            long expected = anchor == null ? startSegment.baseOffset() : anchor.nextOffset();
+            index.truncateFrom(partitionKey, expected);
+            TimestampEntry lastTs = index.lastTimestamp(partitionKey);
+            long maxTimestamp = lastTs == null ? Long.MIN_VALUE : lastTs.maxTimestamp();
+            ScanResult scan = scanFrom(segments, startSegment, startPosition, expected, maxTimestamp);
+            index.putRecoveryPoint(partitionKey, scan.logEndOffset);
+            return new State(segments, scan.logEndOffset, scan.maxTimestamp);
+        } catch (IOException e) {
+            closeQuietly(segments);
+            throw new LogStorageException("cannot recover " + name + " in " + dir, e);
+        } catch (RuntimeException e) {
+            closeQuietly(segments);
+            throw e;
+        }
+    }
+
+    private NavigableMap<Long, Segment> openSegments() {
+        NavigableMap<Long, Segment> segments = new TreeMap<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                long base = Segment.parseBaseOffset(file.getFileName().toString());
+                if (base >= 0 && Files.isRegularFile(file)) {
+                    segments.put(base, Segment.open(file, base));
+                }
+            }
+        } catch (IOException e) {
+            closeQuietly(segments);
+            throw new LogStorageException("cannot list segments of " + name + " in " + dir, e);
+        }
+        return segments;
+    }
+
+    /** The last index entry at or below the recovery point whose batch is intact on disk, or null. */
+    private Location findAnchor(NavigableMap<Long, Segment> segments) throws IOException {
+        long recoveryPoint = index.recoveryPoint(partitionKey);
+        long from = recoveryPoint < 0 ? Long.MAX_VALUE : recoveryPoint - 1;
+        Location candidate = index.floor(partitionKey, from);
+        int skipped = 0;
+        while (candidate != null && !isIntact(candidate, segments)) {
+            skipped++;
+            candidate = index.floor(partitionKey, candidate.baseOffset() - 1);
+        }
+        if (skipped > 0) {
+            log.info("{}: skipped {} index entries that no longer match the segments", name, skipped);
+        }
+        return candidate;
+    }
+
+    private static boolean isIntact(Location location, NavigableMap<Long, Segment> segments) throws IOException {
+        Segment segment = segments.get(location.segmentBaseOffset());
+        if (segment == null || location.baseOffset() < segment.baseOffset() || location.position() < 0
+                || (long) location.position() + location.size() > segment.fileLength()) {
+            return false;
+        }
+        ByteBuffer bytes = segment.read(location.position(), location.size());
+        Prefix prefix = BatchScan.validPrefix(bytes, location.baseOffset());
+        return prefix.stop() == BatchScan.Stop.END && prefix.batches().size() == 1
+                && prefix.batches().get(0).lastOffset() == location.lastOffset();
+    }
+
+    private record ScanResult(long logEndOffset, long maxTimestamp) {
+    }
+
+    private ScanResult scanFrom(NavigableMap<Long, Segment> segments, Segment startSegment, int startPosition,
+                                long expected, long maxTimestamp) throws IOException {
+        long next = expected;
+        long maxTs = maxTimestamp;
+        List<Segment> toDelete = new ArrayList<>();
+        boolean cut = false;
+        int scanned = 0;
+        LogIndex.Batch entries = index.newBatch(partitionKey);
+        try {
+            for (Map.Entry<Long, Segment> e : segments.tailMap(startSegment.baseOffset(), true).entrySet()) {
+                Segment segment = e.getValue();
+                if (cut) {
+                    toDelete.add(segment);
+                    continue;
+                }
+                int position = segment == startSegment ? startPosition : 0;
+                if (segment != startSegment && segment.baseOffset() != next) {
+                    log.warn("{}: segment {} starts at offset {} but the log before it ends at {}; deleting it and later ones",
+                            name, segment, segment.baseOffset(), next);
+                    cut = true;
+                    toDelete.add(segment);
+                    continue;
+                }
+                long fileLength = segment.fileLength();
+                long needed = 0;
+                while (position < fileLength) {
+                    int length = (int) Math.min(Math.max(SCAN_CHUNK_BYTES, needed), fileLength - position);
+                    ByteBuffer chunk = segment.read(position, length);
+                    Prefix prefix = BatchScan.validPrefix(chunk, next);
+                    for (BatchEntry batch : prefix.batches()) {
+                        entries.putOffset(batch.baseOffset(), batch.lastOffset(), segment.baseOffset(),
+                                position + batch.position(), batch.size());
+                        if (batch.maxTimestamp() > maxTs) {
+                            maxTs = batch.maxTimestamp();
+                            entries.putTimestamp(maxTs, batch.baseOffset());
+                        }
+                        if (++scanned % INDEX_BATCH_ENTRIES == 0) {
+                            entries.commit();
+                            entries.close();
+                            entries = index.newBatch(partitionKey);
+                        }
+                    }
+                    next = prefix.nextOffset(next);
+                    position += prefix.validBytes();
+                    if (prefix.stop() == BatchScan.Stop.END) {
+                        needed = 0;
+                    } else if (prefix.stop() == BatchScan.Stop.INCOMPLETE && position + prefix.neededBytes() <= fileLength) {
+                        needed = prefix.neededBytes(); // a batch larger than the chunk: read it whole
+                    } else {
+                        log.warn("{}: truncating {} at byte {} of {} ({}); later segments are deleted", name, segment,
+                                position, fileLength, prefix.stop() == BatchScan.Stop.INCOMPLETE ? "torn batch" : prefix.reason());
+                        cut = true;
+                        break;
+                    }
+                }
+                if (position != fileLength) {
+                    segment.truncateTo(position);
+                }
+                segment.publishSize(position);
+                segment.flush();
+            }
+            entries.commit();
+        } finally {
+            entries.close();
+        }
+        for (Segment segment : toDelete) {
+            segments.remove(segment.baseOffset());
+            segment.closeAndDelete();
+        }
+        if (!toDelete.isEmpty()) {
+            Segment.fsyncDirectory(dir);
+        }
+        return new ScanResult(next, maxTs);
+    }
+
+    private static void closeQuietly(Map<Long, Segment> segments) {
+        for (Segment segment : segments.values()) {
+            try {
+                segment.close();
+            } catch (IOException ignored) {
+                // already failing; the original error is thrown
+            }
+        }
+    }
+}

@@ -1,0 +1,608 @@
+package io.tributary.broker.log;
+
+import io.tributary.broker.log.LogIndex.Location;
+import io.tributary.broker.log.LogIndex.TimestampEntry;
+import io.tributary.proto.TopicPartition;
+import io.tributary.record.CompressionType;
+import io.tributary.record.CorruptRecordException;
+import io.tributary.record.Record;
+import io.tributary.record.RecordBatch;
+import io.tributary.record.RecordFormatException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The log of one partition: segment files plus its entries in the node's RocksDB index. Created and
+ * recovered by {@link LogManager}.
+ *
+ * <p>Concurrency: appends are serialized by an append lock; reads run concurrently with appends and
+ * see only batches published by a finished append (segment size, then log end offset, both
+ * volatile). Structural changes (truncation, close) take the write side of a read-write lock that
+ * appends, reads and flushes hold for reading.
+ *
+ * <p>After a failed fsync, or a failed write that could not be undone, the log goes offline: every
+ * later call throws {@link LogStorageException} (an fsync may not be retried safely).
+ */
+public final class PartitionLog {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final TopicPartition topicPartition;
+    private final String topicId;
+    private final Path dir;
+    private final long partitionKey;
+    private final LogIndex index;
+    private final LongAdder fsyncs;
+    private final Runnable configListener;
+
+    private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
+    private final ReentrantLock appendLock = new ReentrantLock();
+    private final Object flushLock = new Object();
+    private final NavigableMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    /** Rolled segments not yet fsynced; guarded by appendLock. */
+    private final List<Segment> rolledUnflushed = new ArrayList<>();
+    /** Guarded by itself. */
+    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingLong(Waiter::endOffset));
+
+    private volatile LogConfig config;
+    private volatile Segment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long durableEndOffset;
+    /** Running max batch timestamp; guarded by appendLock. */
+    private long maxTimestamp;
+    private volatile long lastFlushNanos = System.nanoTime();
+    private volatile boolean closed;
+    private volatile String offlineReason;
+
+    private record Waiter(long endOffset, CompletableFuture<Void> future) {
+    }
+
+    private PartitionLog(TopicPartition topicPartition, String topicId, Path dir, long partitionKey, LogIndex index,
+                         LogConfig config, LongAdder fsyncs, Runnable configListener, LogRecovery.State state) {
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.dir = dir;
+        this.partitionKey = partitionKey;
+        this.index = index;
+        this.config = config;
+        this.fsyncs = fsyncs;
+        this.configListener = configListener;
+        this.segments.putAll(state.segments());
+        this.active = segments.lastEntry().getValue();
+        this.logStartOffset = segments.firstKey();
+        this.logEndOffset = state.logEndOffset();
+        this.durableEndOffset = state.logEndOffset();
+        this.maxTimestamp = state.maxTimestamp();
+    }
+
+    /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
+    static PartitionLog open(TopicPartition tp, String topicId, Path dir, long partitionKey, LogIndex index,
+                             LogConfig config, LongAdder fsyncs, Runnable configListener) {
+        LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, tp.toString());
+        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, state);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public String topicId() {
+        return topicId;
+    }
+
+    public LogConfig config() {
+        return config;
+    }
+
+    public void updateConfig(LogConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        configListener.run();
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    long partitionKey() {
+        return partitionKey;
+    }
+
+    /**
+     * Validates every batch in {@code batches} (position to limit), then assigns base offsets from the
+     * log end offset and sets the leader epoch, in place, writes the bytes to the active segment
+     * (rolling first when the append would pass segmentBytes) and indexes each batch. All or nothing:
+     * if a batch is invalid or the write fails, the log is unchanged. Does not fsync: see
+     * {@link LogManager#awaitDurable}. The buffer's position and limit are left as they were; a
+     * read-only buffer is copied.
+     *
+     * @throws CorruptRecordException a truncated or corrupt batch (framing, CRC, records), an empty batch or no batch at all
+     * @throws io.tributary.record.UnsupportedRecordFormatException magic other than 2
+     * @throws MessageTooLargeException a batch larger than max.message.bytes
+     * @throws LogStorageException the write or the index update failed; nothing was appended
+     */
+    public AppendInfo append(ByteBuffer batches, int leaderEpoch)
+            throws RecordFormatException, MessageTooLargeException, LogStorageException {
+        ByteBuffer buffer = writableView(Objects.requireNonNull(batches, "batches"));
+        int start = buffer.position();
+        int limit = buffer.limit();
+        int batchCount = validate(buffer, start, limit, config.maxMessageBytes());
+        int totalBytes = limit - start;
+        structureLock.readLock().lock();
+        appendLock.lock();
+        try {
+            ensureOnline();
+            long firstOffset = logEndOffset;
+            long next = firstOffset;
+            long appendMaxTimestamp = Long.MIN_VALUE;
+            for (int pos = start; pos < limit; ) {
+                RecordBatch batch = RecordBatch.wrap(buffer, pos, limit);
+                batch.setBaseOffset(next);
+                batch.setPartitionLeaderEpoch(leaderEpoch);
+                next = batch.nextOffset();
+                appendMaxTimestamp = Math.max(appendMaxTimestamp, batch.maxTimestamp());
+                pos += batch.sizeInBytes();
+            }
+            maybeRoll(totalBytes);
+            Segment segment = active;
+            int position = segment.size();
+            writeOrUndo(segment, buffer, position);
+            long newMaxTimestamp = indexOrUndo(segment, buffer, start, limit, position);
+            segment.publishSize(position + totalBytes);
+            maxTimestamp = newMaxTimestamp;
+            logEndOffset = next;
+            return new AppendInfo(firstOffset, next - 1, appendMaxTimestamp, batchCount, totalBytes);
+        } finally {
+            appendLock.unlock();
+            structureLock.readLock().unlock();
+        }
+    }
+
+    private static ByteBuffer writableView(ByteBuffer batches) {
+        if (!batches.isReadOnly()) {
+            return batches.duplicate(); // big-endian, shares the bytes so offsets are set in place
+        }
+        ByteBuffer copy = ByteBuffer.allocate(batches.remaining());
+        copy.put(batches.duplicate()).flip();
+        return copy;
+    }
+
+    /** Checks every batch before anything is written; returns the batch count. */
+    private static int validate(ByteBuffer buffer, int start, int limit, int maxMessageBytes) {
+        if (start >= limit) {
+            throw new CorruptRecordException("the append holds no record batch");
+        }
+        int count = 0;
+        for (int pos = start; pos < limit; ) {
+            RecordBatch batch;
+            try {
+                batch = RecordBatch.wrap(buffer, pos, limit);
+            } catch (CorruptRecordException e) {
+                throw new CorruptRecordException("batch " + count + " at byte " + (pos - start) + ": " + e.getMessage());
+            }
+            int size = batch.sizeInBytes();
+            if (size > maxMessageBytes) {
+                throw new MessageTooLargeException(size, maxMessageBytes);
+            }
+            batch.ensureValid();
+            if (batch.recordCount() == 0) {
+                throw new CorruptRecordException("batch " + count + " at byte " + (pos - start) + " holds no records");
+            }
+            count++;
+            pos += size;
+        }
+        return count;
+    }
+
+    private void maybeRoll(int appendBytes) {
+        Segment segment = active;
+        long limit = Math.min(config.segmentBytes(), Integer.MAX_VALUE);
+        if (segment.size() == 0 || (long) segment.size() + appendBytes <= limit) {
+            return;
+        }
+        Segment next = Segment.create(dir, logEndOffset);
+        rolledUnflushed.add(segment);
+        segments.put(next.baseOffset(), next);
+        active = next;
+    }
+
+    private void writeOrUndo(Segment segment, ByteBuffer buffer, int position) {
+        try {
+            segment.write(buffer, position);
+        } catch (IOException e) {
+            undoWrite(segment, position, "cannot write to " + segment, e);
+        }
+    }
+
+    private long indexOrUndo(Segment segment, ByteBuffer buffer, int start, int limit, int position) {
+        long newMax = maxTimestamp;
+        try (LogIndex.Batch entries = index.newBatch(partitionKey)) {
+            for (int pos = start; pos < limit; ) {
+                RecordBatch batch = RecordBatch.wrap(buffer, pos, limit);
+                entries.putOffset(batch.baseOffset(), batch.lastOffset(), segment.baseOffset(),
+                        position + (pos - start), batch.sizeInBytes());
+                if (batch.maxTimestamp() > newMax) {
+                    newMax = batch.maxTimestamp();
+                    entries.putTimestamp(newMax, batch.baseOffset());
+                }
+                pos += batch.sizeInBytes();
+            }
+            entries.commit();
+        } catch (LogStorageException e) {
+            undoWrite(segment, position, e.getMessage(), e);
+        }
+        return newMax;
+    }
+
+    /** Cuts the unpublished bytes off; if even that fails the log goes offline. Always throws. */
+    private void undoWrite(Segment segment, int position, String what, Exception cause) {
+        try {
+            segment.truncateTo(position);
+        } catch (IOException undo) {
+            offlineReason = what + ", and cutting the partial write off failed too (" + undo.getMessage() + ")";
+            throw new LogStorageException(topicPartition + " is offline: " + offlineReason + "; the append may be partly on disk", cause);
+        }
+        throw new LogStorageException(topicPartition + ": " + what + "; nothing was appended", cause);
+    }
+
+    /**
+     * Whole batches from the one containing {@code fetchOffset}, up to {@code maxBytes} in total but at
+     * least one batch, all with lastOffset below {@code maxOffset}; from one segment only. Empty when
+     * fetchOffset is at maxOffset or the log end. The buffer is positioned at 0.
+     *
+     * @throws OffsetOutOfRangeException fetchOffset is below the log start or above the log end
+     */
+    public ByteBuffer read(long fetchOffset, int maxBytes, long maxOffset) throws OffsetOutOfRangeException, LogStorageException {
+        structureLock.readLock().lock();
+        try {
+            ensureOnline();
+            long end = logEndOffset;
+            long start = logStartOffset;
+            if (fetchOffset < start || fetchOffset > end) {
+                throw new OffsetOutOfRangeException(topicPartition.toString(), fetchOffset, start, end);
+            }
+            long limitOffset = Math.min(maxOffset, end);
+            if (fetchOffset >= limitOffset) {
+                return EMPTY.duplicate();
+            }
+            Location location = index.floor(partitionKey, fetchOffset);
+            if (location == null || location.lastOffset() < fetchOffset) {
+                throw new LogStorageException(topicPartition + ": the index has no batch holding offset " + fetchOffset
+                        + " (found " + location + ")");
+            }
+            if (location.lastOffset() >= limitOffset) {
+                return EMPTY.duplicate();
+            }
+            Segment segment = segments.get(location.segmentBaseOffset());
+            if (segment == null) {
+                throw new LogStorageException(topicPartition + ": the index points at missing segment "
+                        + Segment.fileName(location.segmentBaseOffset()));
+            }
+            long available = segment.size() - (long) location.position();
+            int length = (int) Math.min(available, Math.max(maxBytes, location.size()));
+            ByteBuffer bytes = segment.read(location.position(), Math.max(length, 0));
+            int whole = BatchScan.wholeBatchesBelow(bytes, limitOffset);
+            if (whole == 0) {
+                throw new LogStorageException(topicPartition + ": no whole batch at byte " + location.position() + " of "
+                        + segment + " where the index puts offset " + location.baseOffset());
+            }
+            bytes.limit(whole);
+            return bytes;
+        } catch (IOException e) {
+            throw new LogStorageException(topicPartition + ": cannot read at offset " + fetchOffset, e);
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    /** The next offset to assign. */
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** Every offset below it is fsynced. */
+    public long durableEndOffset() {
+        return durableEndOffset;
+    }
+
+    /**
+     * The first offset whose record timestamp is {@code >= timestampMs}, or -1 when there is none. Finds
+     * the first batch whose running max timestamp reaches it in the timestamps index, then the record in
+     * the batch (the batch's base offset for compressed batches).
+     */
+    public long offsetForTimestamp(long timestampMs) throws LogStorageException {
+        structureLock.readLock().lock();
+        try {
+            ensureOnline();
+            long baseOffset = index.offsetForTimestamp(partitionKey, timestampMs);
+            if (baseOffset < 0 || baseOffset >= logEndOffset || baseOffset < logStartOffset) {
+                return -1L;
+            }
+            Location location = index.get(partitionKey, baseOffset);
+            Segment segment = location == null ? null : segments.get(location.segmentBaseOffset());
+            if (segment == null) {
+                throw new LogStorageException(topicPartition + ": the timestamp index points at offset " + baseOffset
+                        + " which the offset index cannot place");
+            }
+            RecordBatch batch = RecordBatch.wrap(segment.read(location.position(), location.size()));
+            if (batch.compressionType() != CompressionType.NONE) {
+                return batch.baseOffset();
+            }
+            for (Record record : batch.records()) {
+                if (record.timestamp() >= timestampMs) {
+                    return record.offset();
+                }
+            }
+            return batch.baseOffset();
+        } catch (IOException e) {
+            throw new LogStorageException(topicPartition + ": cannot read for timestamp " + timestampMs, e);
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Removes everything at and above {@code offset}: a batch that holds it goes whole, so the log end
+     * becomes that batch's base offset. At or below the log start the log is emptied and restarts at
+     * the log start offset. The cut is fsynced; waiters above the new end fail.
+     */
+    public void truncateTo(long offset) throws LogStorageException {
+        structureLock.writeLock().lock();
+        try {
+            ensureOnline();
+            if (offset >= logEndOffset) {
+                return;
+            }
+            long newEnd;
+            Segment keep;
+            int keepBytes;
+            if (offset <= logStartOffset) {
+                newEnd = logStartOffset;
+                keep = segments.firstEntry().getValue();
+                keepBytes = 0;
+            } else {
+                Location location = index.floor(partitionKey, offset);
+                if (location == null || segments.get(location.segmentBaseOffset()) == null) {
+                    throw new LogStorageException(topicPartition + ": the index cannot place offset " + offset + " to truncate to");
+                }
+                newEnd = location.baseOffset();
+                keep = segments.get(location.segmentBaseOffset());
+                keepBytes = location.position();
+            }
+            boolean deleted = false;
+            for (Segment later : new ArrayList<>(segments.tailMap(keep.baseOffset(), false).values())) {
+                segments.remove(later.baseOffset());
+                later.closeAndDelete();
+                deleted = true;
+            }
+            keep.truncateTo(keepBytes);
+            for (Segment rolled : rolledUnflushed) {
+                if (rolled != keep && segments.get(rolled.baseOffset()) == rolled) {
+                    rolled.flush();
+                    fsyncs.increment();
+                }
+            }
+            keep.flush();
+            fsyncs.increment();
+            if (deleted) {
+                Segment.fsyncDirectory(dir);
+            }
+            if (keep.baseOffset() != newEnd && keepBytes == 0) {
+                // Emptied the first segment below the log start: restart it at the log start offset.
+                segments.remove(keep.baseOffset());
+                keep.closeAndDelete();
+                keep = Segment.create(dir, newEnd);
+                segments.put(newEnd, keep);
+            }
+            index.truncateFrom(partitionKey, newEnd);
+            appendLock.lock();
+            try {
+                rolledUnflushed.clear(); // all fsynced above
+                active = keep;
+                TimestampEntry lastTs = index.lastTimestamp(partitionKey);
+                maxTimestamp = lastTs == null ? Long.MIN_VALUE : lastTs.maxTimestamp();
+                logEndOffset = newEnd;
+                durableEndOffset = newEnd; // everything left was fsynced above
+            }
+            finally {
+                appendLock.unlock();
+            }
+            index.putRecoveryPoint(partitionKey, durableEndOffset);
+            failWaitersAbove(newEnd, new LogStorageException(topicPartition + " was truncated to offset " + newEnd
+                    + " before these appends became durable"));
+            completeDurableWaiters();
+        } catch (IOException e) {
+            offlineReason = "truncation to offset " + offset + " failed: " + e.getMessage();
+            throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
+        } finally {
+            structureLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Fsyncs the active segment and every rolled segment not yet synced, then advances
+     * {@link #durableEndOffset()} to the log end offset seen before the fsync. A failed fsync takes the
+     * log offline.
+     */
+    public void flush() throws LogStorageException {
+        synchronized (flushLock) {
+            structureLock.readLock().lock();
+            try {
+                ensureOnline();
+                long end;
+                List<Segment> toSync;
+                appendLock.lock();
+                try {
+                    end = logEndOffset;
+                    if (end == durableEndOffset && rolledUnflushed.isEmpty()) {
+                        return;
+                    }
+                    toSync = new ArrayList<>(rolledUnflushed);
+                    toSync.add(active);
+                    rolledUnflushed.clear();
+                } finally {
+                    appendLock.unlock();
+                }
+                for (Segment segment : toSync) {
+                    try {
+                        segment.flush();
+                        fsyncs.increment();
+                    } catch (IOException e) {
+                        offlineReason = "fsync of " + segment + " failed: " + e.getMessage();
+                        throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
+                    }
+                }
+                lastFlushNanos = System.nanoTime();
+                if (end > durableEndOffset) {
+                    durableEndOffset = end;
+                    index.putRecoveryPoint(partitionKey, end);
+                }
+            } finally {
+                structureLock.readLock().unlock();
+            }
+        }
+    }
+
+    /** Bytes in all segments. */
+    public long sizeInBytes() {
+        long total = 0;
+        for (Segment segment : segments.values()) {
+            total += segment.size();
+        }
+        return total;
+    }
+
+    // ---- for LogManager's flusher ----
+
+    /** Registers a waiter; false (and nothing registered) when the log is closed or offline. */
+    boolean addWaiter(long endOffset, CompletableFuture<Void> future) {
+        synchronized (waiters) {
+            if (closed || offlineReason != null) {
+                return false;
+            }
+            waiters.add(new Waiter(endOffset, future));
+        }
+        return true;
+    }
+
+    boolean hasWaiters() {
+        synchronized (waiters) {
+            return !waiters.isEmpty();
+        }
+    }
+
+    /** Completes the waiters now covered by {@link #durableEndOffset()}. */
+    void completeDurableWaiters() {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        long durable = durableEndOffset;
+        synchronized (waiters) {
+            while (!waiters.isEmpty() && waiters.peek().endOffset() <= durable) {
+                done.add(waiters.poll().future());
+            }
+        }
+        done.forEach(f -> f.complete(null));
+    }
+
+    void failWaitersAbove(long offset, Throwable error) {
+        List<CompletableFuture<Void>> failed = new ArrayList<>();
+        synchronized (waiters) {
+            waiters.removeIf(w -> {
+                if (w.endOffset() > offset) {
+                    failed.add(w.future());
+                    return true;
+                }
+                return false;
+            });
+        }
+        failed.forEach(f -> f.completeExceptionally(error));
+    }
+
+    /**
+     * When the flusher should next look at this log: for an {@link FlushPolicy#INTERVAL} log with
+     * unflushed data, its last flush plus the interval; for a clean one, {@code nowNanos} plus the
+     * interval (appends do not wake the flusher); Long.MAX_VALUE for other logs.
+     */
+    long intervalFlushDeadlineNanos(long nowNanos) {
+        LogConfig c = config;
+        if (c.flushPolicy() != FlushPolicy.INTERVAL || isClosedOrOffline()) {
+            return Long.MAX_VALUE;
+        }
+        long intervalNanos = c.flushIntervalMs() * 1_000_000L;
+        return logEndOffset == durableEndOffset ? nowNanos + intervalNanos : lastFlushNanos + intervalNanos;
+    }
+
+    boolean isClosedOrOffline() {
+        return closed || offlineReason != null;
+    }
+
+    /** Closes the files; pending waiters fail with {@code reason}. Does not flush. */
+    void close(String reason) {
+        structureLock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            synchronized (waiters) {
+                closed = true;
+            }
+            IOException first = null;
+            for (Segment segment : segments.values()) {
+                try {
+                    segment.close();
+                } catch (IOException e) {
+                    first = first == null ? e : first;
+                }
+            }
+            failWaitersAbove(Long.MIN_VALUE, new LogStorageException(topicPartition + " " + reason
+                    + " before these appends became durable"));
+            if (first != null) {
+                throw new LogStorageException("cannot close " + topicPartition, first);
+            }
+        } finally {
+            structureLock.writeLock().unlock();
+        }
+    }
+
+    private void ensureOnline() {
+        if (closed) {
+            throw new LogStorageException(topicPartition + " is closed");
+        }
+        String reason = offlineReason;
+        if (reason != null) {
+            throw new LogStorageException(topicPartition + " is offline: " + reason);
+        }
+    }
+
+    /** For tests: segment base offsets in order. */
+    List<Long> segmentBaseOffsets() {
+        return List.copyOf(segments.keySet());
+    }
+
+    /** For tests: where the index puts the batch holding {@code offset}. */
+    Location locate(long offset) {
+        return index.floor(partitionKey, offset);
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog(" + topicPartition + ", topicId=" + topicId + ", start=" + logStartOffset + ", end="
+                + logEndOffset + ", durable=" + durableEndOffset + ")";
+    }
+
+}

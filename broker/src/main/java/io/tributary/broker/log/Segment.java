@@ -1,0 +1,159 @@
+package io.tributary.broker.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One segment file: record batches back to back, named by the base offset of its first batch.
+ * Appends are serialized by the owning {@link PartitionLog}; {@link #size()} is published after each
+ * write so concurrent readers never see a partly written batch.
+ */
+final class Segment {
+    static final String SUFFIX = ".log";
+
+    private final long baseOffset;
+    private final Path path;
+    private final FileChannel channel;
+    private volatile int size;
+    /** Whether the directory entry of a newly created file still needs an fsync of the directory. */
+    private volatile boolean directoryEntryUnsynced;
+
+    private Segment(long baseOffset, Path path, FileChannel channel, int size, boolean created) {
+        this.baseOffset = baseOffset;
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+        this.directoryEntryUnsynced = created;
+    }
+
+    static String fileName(long baseOffset) {
+        return String.format("%020d%s", baseOffset, SUFFIX);
+    }
+
+    /** The base offset a segment file name encodes, or -1 when it is not a segment file name. */
+    static long parseBaseOffset(String fileName) {
+        if (!fileName.endsWith(SUFFIX) || fileName.length() != 20 + SUFFIX.length()) {
+            return -1L;
+        }
+        try {
+            long base = Long.parseLong(fileName.substring(0, 20));
+            return base >= 0 ? base : -1L;
+        } catch (NumberFormatException e) {
+            return -1L;
+        }
+    }
+
+    static Segment create(Path dir, long baseOffset) {
+        Path path = dir.resolve(fileName(baseOffset));
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            return new Segment(baseOffset, path, channel, 0, true);
+        } catch (IOException e) {
+            throw new LogStorageException("cannot create segment " + path, e);
+        }
+    }
+
+    static Segment open(Path path, long baseOffset) {
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long length = channel.size();
+            if (length > Integer.MAX_VALUE) {
+                channel.close();
+                throw new LogStorageException("segment " + path + " is " + length + " bytes, more than the 2 GiB a segment may hold");
+            }
+            return new Segment(baseOffset, path, channel, (int) length, false);
+        } catch (IOException e) {
+            throw new LogStorageException("cannot open segment " + path, e);
+        }
+    }
+
+    long baseOffset() {
+        return baseOffset;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Bytes of whole batches visible to readers. */
+    int size() {
+        return size;
+    }
+
+    /** Length of the file on disk, which may exceed {@link #size()} during recovery. */
+    long fileLength() throws IOException {
+        return channel.size();
+    }
+
+    /**
+     * Writes all of {@code data} at {@code position} without publishing it; the caller publishes with
+     * {@link #publishSize} once the batches are indexed. Caller serializes writers.
+     */
+    void write(ByteBuffer data, int position) throws IOException {
+        long filePosition = position;
+        ByteBuffer src = data.duplicate();
+        while (src.hasRemaining()) {
+            filePosition += channel.write(src, filePosition);
+        }
+    }
+
+    /** Makes bytes up to {@code newSize} visible to readers. */
+    void publishSize(int newSize) {
+        size = newSize;
+    }
+
+    /** Reads up to {@code length} bytes at {@code position} into a new buffer, flipped. */
+    ByteBuffer read(int position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        long filePosition = position;
+        while (buffer.hasRemaining()) {
+            int n = channel.read(buffer, filePosition);
+            if (n < 0) {
+                break;
+            }
+            filePosition += n;
+        }
+        buffer.flip();
+        return buffer;
+    }
+
+    /** Cuts the file to {@code newSize} bytes and publishes it. Caller excludes readers and writers. */
+    void truncateTo(int newSize) throws IOException {
+        channel.truncate(newSize);
+        size = newSize;
+    }
+
+    /** Forces the file's data (and, once, its directory entry) to disk. */
+    void flush() throws IOException {
+        channel.force(false);
+        if (directoryEntryUnsynced) {
+            fsyncDirectory(path.getParent());
+            directoryEntryUnsynced = false;
+        }
+    }
+
+    void close() throws IOException {
+        channel.close();
+    }
+
+    void closeAndDelete() throws IOException {
+        channel.close();
+        Files.deleteIfExists(path);
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+}
