@@ -1,0 +1,296 @@
+package io.tributary.client;
+
+import io.tributary.client.internal.BrokerAddress;
+import io.tributary.client.internal.ChannelPool;
+import io.tributary.client.internal.Cluster;
+import io.tributary.client.internal.MetadataManager;
+import io.tributary.client.internal.Rpc;
+import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.CreateTopicsRequest;
+import io.tributary.proto.v1.CreateTopicsResponse;
+import io.tributary.proto.v1.DeleteTopicsRequest;
+import io.tributary.proto.v1.DeleteTopicsResponse;
+import io.tributary.proto.v1.DescribeTopicsRequest;
+import io.tributary.proto.v1.DescribeTopicsResponse;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.ListOffsetsPartition;
+import io.tributary.proto.v1.ListOffsetsPartitionResponse;
+import io.tributary.proto.v1.ListOffsetsRequest;
+import io.tributary.proto.v1.ListOffsetsResponse;
+import io.tributary.proto.v1.ListOffsetsTopic;
+import io.tributary.proto.v1.ListOffsetsTopicResponse;
+import io.tributary.proto.v1.MetadataResponse;
+import io.tributary.proto.v1.TopicDescription;
+import io.tributary.proto.v1.TopicMetadata;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Topic administration and cluster queries. Every call blocks up to the request timeout (30 s by
+ * default). Thread-safe.
+ *
+ * <p>Requests that need the controller (create, delete) go to the controller when metadata names
+ * it among the brokers, else to any broker; a NOT_CONTROLLER answer refreshes metadata and retries
+ * within the timeout.
+ */
+public final class Admin implements AutoCloseable {
+    /** Special timestamps for {@link #listOffsets}: the log start offset. */
+    public static final long EARLIEST = -2L;
+    /** Special timestamp for {@link #listOffsets}: the log end offset. */
+    public static final long LATEST = -1L;
+
+    private final ChannelPool channels;
+    private final MetadataManager metadata;
+    private final long timeoutMs;
+    private final long retryBackoffMs = 100;
+
+    private Admin(List<String> bootstrapServers, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new ConfigException("timeout", timeout, "must be positive");
+        }
+        this.timeoutMs = timeout.toMillis();
+        this.channels = new ChannelPool();
+        this.metadata = new MetadataManager(channels, BrokerAddress.parseAll(bootstrapServers), timeoutMs,
+                retryBackoffMs, null);
+    }
+
+    public static Admin create(List<String> bootstrapServers) {
+        return new Admin(bootstrapServers, Duration.ofSeconds(30));
+    }
+
+    /** An admin client whose calls each block at most {@code timeout}. */
+    public static Admin create(List<String> bootstrapServers, Duration timeout) {
+        return new Admin(bootstrapServers, timeout);
+    }
+
+    /**
+     * Creates one topic.
+     *
+     * @throws TributaryException the typed error the controller answered (e.g. {@link TopicExistsException})
+     */
+    public TopicResult createTopic(NewTopic topic) {
+        return createTopics(List.of(topic)).get(0).orThrow();
+    }
+
+    /** Creates topics; per-topic failures are in the results (see {@link TopicResult#exception()}). */
+    public List<TopicResult> createTopics(List<NewTopic> topics) {
+        CreateTopicsRequest.Builder request = CreateTopicsRequest.newBuilder().setTimeoutMs((int) timeoutMs);
+        for (NewTopic topic : topics) {
+            request.addTopics(io.tributary.proto.v1.NewTopic.newBuilder()
+                    .setName(topic.name())
+                    .setNumPartitions(topic.numPartitions())
+                    .setReplicationFactor(topic.replicationFactor())
+                    .putAllConfigs(topic.configs()));
+        }
+        CreateTopicsRequest built = request.build();
+        CreateTopicsResponse response = callController("CreateTopics",
+                node -> Rpc.call(o -> stub(node).createTopics(built, o)),
+                r -> r.getTopicsList().stream().anyMatch(t -> t.getErrorCode() == ErrorCode.NOT_CONTROLLER));
+        return toResults(response.getTopicsList());
+    }
+
+    /** Deletes topics; per-topic failures are in the results. */
+    public List<TopicResult> deleteTopics(List<String> names) {
+        DeleteTopicsRequest built = DeleteTopicsRequest.newBuilder().addAllNames(names).setTimeoutMs((int) timeoutMs)
+                .build();
+        DeleteTopicsResponse response = callController("DeleteTopics",
+                node -> Rpc.call(o -> stub(node).deleteTopics(built, o)),
+                r -> r.getTopicsList().stream().anyMatch(t -> t.getErrorCode() == ErrorCode.NOT_CONTROLLER));
+        return toResults(response.getTopicsList());
+    }
+
+    /** Names of all topics, sorted. */
+    public List<String> listTopics() {
+        MetadataResponse response = metadata();
+        List<String> names = new ArrayList<>();
+        for (TopicMetadata topic : response.getTopicsList()) {
+            if (topic.getErrorCode() == ErrorCode.NONE) {
+                names.add(topic.getName());
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    /** Full descriptions (configs, offsets, ISR); empty list: all topics. Errors are per topic. */
+    public List<TopicDescription> describeTopics(List<String> names) {
+        DescribeTopicsRequest request = DescribeTopicsRequest.newBuilder().addAllNames(names).build();
+        DescribeTopicsResponse response = callAny("DescribeTopics",
+                node -> Rpc.call(o -> stub(node).describeTopics(request, o)));
+        return response.getTopicsList();
+    }
+
+    /** Cluster metadata for all topics. */
+    public MetadataResponse metadata() {
+        return Rpc.await(metadata.fetch(List.of()), timeoutMs, "Metadata");
+    }
+
+    /** Cluster metadata for these topics. */
+    public MetadataResponse metadata(List<String> topics) {
+        return Rpc.await(metadata.fetch(topics), timeoutMs, "Metadata");
+    }
+
+    /**
+     * The offset for a timestamp on the partition's leader: {@link #EARLIEST} (-2) gives the log
+     * start, {@link #LATEST} (-1) the log end, {@code >= 0} the first offset with a timestamp at or
+     * after it (-1 when none).
+     */
+    public long listOffsets(TopicPartition tp, long timestamp) {
+        ListOffsetsRequest request = ListOffsetsRequest.newBuilder()
+                .addTopics(ListOffsetsTopic.newBuilder().setTopic(tp.topic())
+                        .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition())
+                                .setTimestamp(timestamp)))
+                .build();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        TributaryException last = null;
+        while (true) {
+            Cluster cluster = metadata.cluster();
+            BrokerAddress leader = cluster.leaderFor(tp.topic(), tp.partition());
+            if (leader == null) {
+                metadata.addTopics(List.of(tp.topic()));
+                metadata.awaitTopic(tp.topic(), remainingMs(deadline));
+                leader = metadata.cluster().leaderFor(tp.topic(), tp.partition());
+            }
+            if (leader != null) {
+                BrokerAddress node = leader;
+                ListOffsetsResponse response = Rpc.await(
+                        Rpc.<ListOffsetsResponse>call(o -> stub(node).listOffsets(request, o)), remainingMs(deadline),
+                        "ListOffsets");
+                ListOffsetsPartitionResponse result = find(response, tp);
+                if (result == null) {
+                    throw new UnknownTopicOrPartitionException("ListOffsets response has no result for " + tp);
+                }
+                if (result.getErrorCode() == ErrorCode.NONE) {
+                    return result.getOffset();
+                }
+                last = TributaryException.forCode(result.getErrorCode(), tp + ": " + result.getErrorMessage());
+                if (!last.isRetriable() && !io.tributary.proto.Errors.needsMetadataRefresh(result.getErrorCode())) {
+                    throw last;
+                }
+            }
+            if (remainingMs(deadline) <= retryBackoffMs) {
+                throw last != null ? last : new LeaderNotAvailableException("no leader known for " + tp);
+            }
+            backoffAndRefresh();
+        }
+    }
+
+    @Override
+    public void close() {
+        channels.close();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private io.tributary.proto.v1.TributaryGrpc.TributaryStub stub(BrokerAddress node) {
+        return channels.stub(node).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    private static ListOffsetsPartitionResponse find(ListOffsetsResponse response, TopicPartition tp) {
+        for (ListOffsetsTopicResponse topic : response.getTopicsList()) {
+            if (topic.getTopic().equals(tp.topic())) {
+                for (ListOffsetsPartitionResponse partition : topic.getPartitionsList()) {
+                    if (partition.getPartition() == tp.partition()) {
+                        return partition;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static List<TopicResult> toResults(List<io.tributary.proto.v1.TopicResult> results) {
+        List<TopicResult> out = new ArrayList<>(results.size());
+        for (io.tributary.proto.v1.TopicResult r : results) {
+            out.add(new TopicResult(r.getName(), r.getTopicId(), r.getErrorCode(), r.getErrorMessage()));
+        }
+        return out;
+    }
+
+    /** Sends to the controller (or any broker), retrying on NOT_CONTROLLER and unreachable nodes. */
+    private <T> T callController(String what, Function<BrokerAddress, CompletableFuture<T>> call,
+                                 java.util.function.Predicate<T> notController) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        TributaryException last = null;
+        while (true) {
+            Cluster cluster = ensureCluster(deadline);
+            List<BrokerAddress> nodes = new ArrayList<>();
+            BrokerAddress controller = cluster.brokers().get(cluster.controllerId());
+            if (controller != null) {
+                nodes.add(controller);
+            }
+            for (BrokerAddress node : cluster.brokers().values()) {
+                if (!node.equals(controller)) {
+                    nodes.add(node);
+                }
+            }
+            for (BrokerAddress node : nodes) {
+                try {
+                    T response = Rpc.await(call.apply(node), remainingMs(deadline), what);
+                    if (!notController.test(response)) {
+                        return response;
+                    }
+                    last = TributaryException.forCode(ErrorCode.NOT_CONTROLLER, what + " reached " + node
+                            + ", which is not the controller");
+                } catch (TributaryException e) {
+                    if (e instanceof TimeoutException || !e.isRetriable()) {
+                        throw e;
+                    }
+                    last = e;
+                }
+            }
+            if (remainingMs(deadline) <= retryBackoffMs) {
+                throw last != null ? last : new TimeoutException(what + " found no broker", true, null);
+            }
+            backoffAndRefresh();
+        }
+    }
+
+    /** Sends to any reachable broker. */
+    private <T> T callAny(String what, Function<BrokerAddress, CompletableFuture<T>> call) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        Cluster cluster = ensureCluster(deadline);
+        TributaryException last = null;
+        for (BrokerAddress node : cluster.brokers().values()) {
+            try {
+                return Rpc.await(call.apply(node), remainingMs(deadline), what);
+            } catch (TributaryException e) {
+                if (e instanceof TimeoutException) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last != null ? last : new NetworkException(what + ": no broker known", true, null);
+    }
+
+    private Cluster ensureCluster(long deadline) {
+        Cluster cluster = metadata.cluster();
+        if (cluster.brokers().isEmpty()) {
+            cluster = Rpc.await(metadata.refresh(), remainingMs(deadline), "Metadata");
+        }
+        return cluster;
+    }
+
+    private void backoffAndRefresh() {
+        try {
+            Thread.sleep(retryBackoffMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetworkException("interrupted", false, e);
+        }
+        try {
+            metadata.refresh().get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // the next attempt reports the failure
+        }
+    }
+
+    private static long remainingMs(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
+    }
+}

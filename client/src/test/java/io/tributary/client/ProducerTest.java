@@ -1,0 +1,291 @@
+package io.tributary.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.PartitionProduceData;
+import io.tributary.proto.v1.ProduceRequest;
+import io.tributary.proto.v1.TopicProduceData;
+import io.tributary.record.Header;
+import io.tributary.record.Record;
+import io.tributary.record.RecordBatches;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ProducerTest {
+    private FakeTributary broker;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = new FakeTributary();
+        broker.createTopic("events", 3);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        broker.close();
+    }
+
+    private ProducerConfig.Builder config() {
+        return ProducerConfig.builder().bootstrapServers(broker.address()).requestTimeoutMs(5_000)
+                .deliveryTimeoutMs(10_000).maxBlockMs(5_000).retryBackoffMs(10);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static TributaryException failure(CompletableFuture<RecordMetadata> future) {
+        try {
+            future.get();
+            throw new AssertionError("future succeeded");
+        } catch (ExecutionException e) {
+            return (TributaryException) e.getCause();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void recordsOfManySendsLandInFewBatchesInOrderWithTheirOffsets() throws Exception {
+        int count = 2_000;
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer producer = new Producer(config().lingerMs(60_000).deliveryTimeoutMs(120_000).batchSize(16_384).build())) {
+            for (int i = 0; i < count; i++) {
+                futures.add(producer.send(ProducerRecord.of("events", 1, bytes("k" + i), bytes("value-" + i))));
+            }
+            producer.flush();
+            for (int i = 0; i < count; i++) {
+                RecordMetadata metadata = futures.get(i).getNow(null);
+                assertThat(metadata).isNotNull();
+                assertThat(metadata.topic()).isEqualTo("events");
+                assertThat(metadata.partition()).isEqualTo(1);
+                assertThat(metadata.offset()).isEqualTo(i);
+                assertThat(metadata.timestamp()).isPositive();
+            }
+        }
+        List<Record> stored = broker.records("events", 1);
+        assertThat(stored).hasSize(count);
+        for (int i = 0; i < count; i++) {
+            assertThat(stored.get(i).offset()).isEqualTo(i);
+            assertThat(new String(stored.get(i).value(), StandardCharsets.UTF_8)).isEqualTo("value-" + i);
+        }
+        int batches = 0;
+        for (ProduceRequest request : broker.produceRequests()) {
+            for (TopicProduceData topic : request.getTopicsList()) {
+                for (PartitionProduceData data : topic.getPartitionsList()) {
+                    for (var ignored : RecordBatches.of(data.getRecords().asReadOnlyByteBuffer())) {
+                        batches++;
+                    }
+                }
+            }
+        }
+        // ~30 bytes per record: a 16 KiB batch holds hundreds; linger never expires, so only full batches and the flush send
+        assertThat(batches).isBetween(2, 10);
+        assertThat(broker.produceRequests().size()).isLessThanOrEqualTo(batches);
+    }
+
+    @Test
+    void oneRequestCarriesSeveralPartitionsAndKeyedRecordsFollowMurmur2() throws Exception {
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer producer = new Producer(config().lingerMs(60_000).deliveryTimeoutMs(120_000).build())) {
+            for (int i = 0; i < 300; i++) {
+                futures.add(producer.send(ProducerRecord.of("events", bytes("key-" + i), bytes("v" + i))));
+            }
+            producer.flush();
+        }
+        long[] nextOffset = new long[3];
+        for (int i = 0; i < 300; i++) {
+            RecordMetadata metadata = futures.get(i).get();
+            int expected = DefaultPartitioner.partitionForKey(bytes("key-" + i), 3);
+            assertThat(metadata.partition()).isEqualTo(expected);
+            assertThat(metadata.offset()).isEqualTo(nextOffset[expected]++);
+        }
+        assertThat(broker.produceRequests()).hasSize(1);
+        assertThat(broker.produceRequests().get(0).getTopics(0).getPartitionsCount()).isEqualTo(3);
+        assertThat(broker.produceRequests().get(0).getAcks()).isEqualTo(-1);
+    }
+
+    @Test
+    void nullKeysStickToOnePartitionPerBatch() throws Exception {
+        try (Producer producer = new Producer(config().lingerMs(60_000).deliveryTimeoutMs(120_000).build())) {
+            List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                futures.add(producer.send(ProducerRecord.of("events", null, bytes("v" + i))));
+            }
+            producer.flush();
+            int partition = futures.get(0).get().partition();
+            for (CompletableFuture<RecordMetadata> future : futures) {
+                assertThat(future.get().partition()).isEqualTo(partition);
+            }
+        }
+    }
+
+    @Test
+    void headersTimestampsAndNullsRoundTrip() throws Exception {
+        try (Producer producer = new Producer(config().build())) {
+            RecordMetadata metadata = producer.send(new ProducerRecord("events", 0, 1234L, null, null,
+                    List.of(new Header("h", bytes("x")), new Header("empty", null)))).get();
+            assertThat(metadata.timestamp()).isEqualTo(1234L);
+            assertThat(metadata.offset()).isZero();
+        }
+        Record stored = broker.records("events", 0).get(0);
+        assertThat(stored.key()).isNull();
+        assertThat(stored.value()).isNull();
+        assertThat(stored.timestamp()).isEqualTo(1234L);
+        assertThat(stored.headers()).containsExactly(new Header("h", bytes("x")), new Header("empty", null));
+    }
+
+    @Test
+    void retriesNotLeaderAfterAMetadataRefreshAndKeepsOrder() throws Exception {
+        broker.failNextProduces(new TopicPartition("events", 2), ErrorCode.NOT_LEADER_OR_FOLLOWER,
+                ErrorCode.LEADER_NOT_AVAILABLE);
+        try (Producer producer = new Producer(config().lingerMs(0).build())) {
+            List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                futures.add(producer.send(ProducerRecord.of("events", 2, null, bytes("v" + i))));
+            }
+            producer.flush();
+            for (int i = 0; i < 50; i++) {
+                assertThat(futures.get(i).get().offset()).isEqualTo(i);
+            }
+        }
+        List<Record> stored = broker.records("events", 2);
+        assertThat(stored).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            assertThat(new String(stored.get(i).value(), StandardCharsets.UTF_8)).isEqualTo("v" + i);
+        }
+        assertThat(broker.produceRequests().size()).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void neverRetriesAnIndefiniteError() throws Exception {
+        broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.REQUEST_TIMED_OUT);
+        try (Producer producer = new Producer(config().build())) {
+            CompletableFuture<RecordMetadata> future = producer.send(ProducerRecord.of("events", 0, null, bytes("v")));
+            TributaryException e = failure(future);
+            assertThat(e).isInstanceOf(TimeoutException.class);
+            assertThat(e.isDefinite()).isFalse();
+            assertThat(e.code()).isEqualTo(ErrorCode.REQUEST_TIMED_OUT);
+            // the next record goes through normally
+            assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("w"))).get().offset()).isZero();
+        }
+        assertThat(broker.produceRequests()).hasSize(2);
+    }
+
+    @Test
+    void definiteNonRetriableErrorsFailAtOnce() throws Exception {
+        broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.CORRUPT_RECORD);
+        try (Producer producer = new Producer(config().build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
+            assertThat(e).isInstanceOf(CorruptRecordException.class);
+            assertThat(e.isDefinite()).isTrue();
+        }
+        assertThat(broker.produceRequests()).hasSize(1);
+    }
+
+    @Test
+    void aRequestPastItsDeadlineFailsIndefinitely() throws Exception {
+        broker.hangProduce(true);
+        try (Producer producer = new Producer(config().requestTimeoutMs(300).deliveryTimeoutMs(1_000).build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
+            assertThat(e).isInstanceOf(TimeoutException.class);
+            assertThat(e.isDefinite()).isFalse();
+        }
+        assertThat(broker.produceRequests()).hasSize(1);
+    }
+
+    @Test
+    void retriesStopAtTheDeliveryTimeout() throws Exception {
+        ErrorCode[] errors = new ErrorCode[10_000];
+        java.util.Arrays.fill(errors, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        broker.failNextProduces(new TopicPartition("events", 0), errors);
+        try (Producer producer = new Producer(config().lingerMs(0).requestTimeoutMs(100).deliveryTimeoutMs(400)
+                .retryBackoffMs(20).build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
+            assertThat(e).isInstanceOfAny(NotLeaderOrFollowerException.class, TimeoutException.class);
+            assertThat(e.isDefinite()).isTrue();
+        }
+    }
+
+    @Test
+    void oversizedRecordsFailAtOnceWithoutASend() throws Exception {
+        try (Producer producer = new Producer(config().maxRequestSize(1_000).build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, new byte[2_000])));
+            assertThat(e).isInstanceOf(RecordTooLargeException.class);
+            assertThat(e.isDefinite()).isTrue();
+        }
+        assertThat(broker.produceRequests()).isEmpty();
+    }
+
+    @Test
+    void unknownTopicFailsAfterTheMetadataWait() throws Exception {
+        try (Producer producer = new Producer(config().maxBlockMs(300).build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("missing", null, bytes("v"))));
+            assertThat(e).isInstanceOf(UnknownTopicOrPartitionException.class);
+            assertThat(e.isDefinite()).isTrue();
+            TributaryException badPartition = failure(producer.send(ProducerRecord.of("events", 7, null, bytes("v"))));
+            assertThat(badPartition).isInstanceOf(UnknownTopicOrPartitionException.class);
+        }
+    }
+
+    @Test
+    void unreachableBootstrapTimesOutDefinitely() throws Exception {
+        String dead = broker.address();
+        broker.close();
+        try (Producer producer = new Producer(ProducerConfig.builder().bootstrapServers(dead).maxBlockMs(300)
+                .retryBackoffMs(20).build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", null, bytes("v"))));
+            assertThat(e).isInstanceOf(TimeoutException.class);
+            assertThat(e.isDefinite()).isTrue();
+        }
+    }
+
+    @Test
+    void partitionsForDescribesTheTopic() {
+        try (Producer producer = new Producer(config().build())) {
+            List<PartitionInfo> partitions = producer.partitionsFor("events");
+            assertThat(partitions).extracting(PartitionInfo::partition).containsExactly(0, 1, 2);
+            assertThat(partitions).allSatisfy(p -> assertThat(p.leaderId()).isEqualTo(FakeTributary.NODE_ID));
+        }
+    }
+
+    @Test
+    void bufferMemoryIsReturnedAndSendAfterCloseIsRejected() throws Exception {
+        Producer producer = new Producer(config().bufferMemory(1 << 20).batchSize(1 << 10).build());
+        for (int i = 0; i < 200; i++) {
+            producer.send(ProducerRecord.of("events", i % 3, null, new byte[100]));
+        }
+        producer.flush();
+        assertThat(producer.availableBufferMemory()).isEqualTo(1 << 20);
+        producer.close();
+        producer.close();
+        assertThatThrownBy(() -> producer.send(ProducerRecord.of("events", null, bytes("v"))))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void sendBlocksOnFullBufferThenTimesOutDefinitely() throws Exception {
+        broker.hangProduce(true);
+        try (Producer producer = new Producer(config().bufferMemory(2_048).batchSize(1_024).maxBlockMs(200)
+                .requestTimeoutMs(500).deliveryTimeoutMs(5_000).lingerMs(0).build())) {
+            List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                futures.add(producer.send(ProducerRecord.of("events", i, null, new byte[500])));
+            }
+            TributaryException e = failure(futures.get(2));
+            assertThat(e).isInstanceOf(TimeoutException.class);
+            assertThat(e.isDefinite()).isTrue();
+            assertThat(e.getMessage()).contains("buffer memory");
+            broker.hangProduce(false);
+        }
+    }
+}
