@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliTest {
     @TempDir
-    Path dataDir;
+    static Path dataDir;
     private BrokerNode node;
 
     private record Result(int exitCode, String out, String err) {

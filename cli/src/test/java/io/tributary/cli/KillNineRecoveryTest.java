@@ -48,11 +48,13 @@ class KillNineRecoveryTest {
                 assertThat(admin.createTopic(new NewTopic(TOPIC, PARTITIONS, 1, Map.of())).isSuccess()).isTrue();
             }
             CountDownLatch enoughAcked = new CountDownLatch(ACKED_BEFORE_KILL);
+            java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
             Producer producer = new Producer(ProducerConfig.builder().bootstrapServers(node.bootstrap()).acks(-1)
                     .lingerMs(1).deliveryTimeoutMs(5_000).requestTimeoutMs(3_000).build());
             Thread sender = new Thread(() -> {
                 for (int i = 0; !Thread.currentThread().isInterrupted() && i < 10_000_000; i++) {
                     String value = "v" + i;
+                    sent.incrementAndGet();
                     try {
                         producer.send(ProducerRecord.of(TOPIC, ("k" + i).getBytes(StandardCharsets.UTF_8),
                                 value.getBytes(StandardCharsets.UTF_8))).whenComplete((metadata, error) -> {
@@ -70,6 +72,8 @@ class KillNineRecoveryTest {
             sender.start();
             assertThat(enoughAcked.await(120, TimeUnit.SECONDS)).as("acks before the kill").isTrue();
             node.kill9(); // sends still in flight: their outcome is unknown
+            long sentAtKill = sent.get();
+            long ackedAtKill = ackedOffsets.size();
             sender.interrupt();
             sender.join(TimeUnit.SECONDS.toMillis(30));
             producer.close();
@@ -95,6 +99,7 @@ class KillNineRecoveryTest {
                         .as("acked record at %s@%d", tp, acked.getValue()).isEqualTo(acked.getKey());
             }
             assertThat(ackedCount).isGreaterThanOrEqualTo(ACKED_BEFORE_KILL);
+            assertThat(sentAtKill).as("the kill came in the middle of the produce").isGreaterThan(ackedAtKill);
 
             try (Producer after = new Producer(ProducerConfig.builder().bootstrapServers(node.bootstrap()).build())) {
                 for (int p = 0; p < PARTITIONS; p++) {

@@ -48,7 +48,7 @@ class BadInputTest {
     private static final String TOPIC = "intact";
 
     @TempDir
-    Path dataDir;
+    static Path dataDir;
     private BrokerNode node;
     private ManagedChannel channel;
     private TributaryGrpc.TributaryBlockingStub stub;

@@ -126,6 +126,6 @@ class SingleNodeIntegrationTest {
     }
 
     private static byte[] value(int i) {
-        return ("value-" + i + "-" + "x".repeat(i % 50)).getBytes(StandardCharsets.UTF_8);
+        return ("value-" + i + "-" + "x".repeat(Math.floorMod(i, 50))).getBytes(StandardCharsets.UTF_8);
     }
 }
