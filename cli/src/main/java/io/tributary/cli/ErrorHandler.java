@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import io.grpc.StatusRuntimeException;
 import io.tributary.broker.config.ConfigException;
+import io.tributary.client.NetworkException;
 import io.tributary.client.TributaryException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -17,7 +18,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             cause = cause.getCause();
         }
         if (cause instanceof TributaryException te) {
-            commandLine.getErr().println("error: " + te.code() + ": " + te.getMessage());
+            commandLine.getErr().println("error: " + te.getMessage()); // the message starts with the code
             return isUnreachable(te) ? TributaryCli.EXIT_UNREACHABLE : TributaryCli.EXIT_REQUEST_FAILED;
         }
         if (cause instanceof StatusRuntimeException sre) {
@@ -32,8 +33,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return TributaryCli.EXIT_REQUEST_FAILED;
     }
 
+    /** Transport failures: nothing answered, as opposed to an error the cluster sent back. */
     private static boolean isUnreachable(TributaryException e) {
-        String message = String.valueOf(e.getMessage());
-        return message.contains("UNAVAILABLE") || message.contains("cannot reach") || message.contains("bootstrap");
+        return e instanceof NetworkException || e instanceof io.tributary.client.TimeoutException;
     }
 }

@@ -51,7 +51,7 @@ final class TopicCommand implements Runnable {
         @Override
         public Integer call() {
             try (Admin admin = Admin.create(cluster.servers())) {
-                TopicResult result = admin.createTopic(new NewTopic(topic, partitions, replicationFactor, configs));
+                TopicResult result = admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor, configs))).get(0);
                 if (!result.isSuccess()) {
                     if (ifNotExists && result.errorCode() == io.tributary.proto.v1.ErrorCode.TOPIC_ALREADY_EXISTS) {
                         System.out.println("Topic " + topic + " exists already.");

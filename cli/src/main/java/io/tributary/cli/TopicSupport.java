@@ -18,7 +18,7 @@ final class TopicSupport {
     /** Creates the topic unless it exists already. */
     static void ensureTopic(List<String> servers, String topic, int partitions, Map<String, String> configs) {
         try (Admin admin = Admin.create(servers)) {
-            TopicResult result = admin.createTopic(new NewTopic(topic, partitions, 0, configs));
+            TopicResult result = admin.createTopics(List.of(new NewTopic(topic, partitions, 0, configs))).get(0);
             if (!result.isSuccess() && result.errorCode() != ErrorCode.TOPIC_ALREADY_EXISTS) {
                 throw result.exception();
             }

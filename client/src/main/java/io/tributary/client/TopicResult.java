@@ -13,7 +13,12 @@ public record TopicResult(String name, String topicId, ErrorCode errorCode, Stri
 
     /** The typed exception for a failed result, or null on success. */
     public TributaryException exception() {
-        return isSuccess() ? null : TributaryException.forCode(errorCode, "topic '" + name + "': " + errorMessage);
+        if (isSuccess()) {
+            return null;
+        }
+        String quoted = "'" + name + "'";
+        return TributaryException.forCode(errorCode, errorMessage != null && errorMessage.contains(quoted)
+                ? errorMessage : "topic " + quoted + ": " + errorMessage);
     }
 
     /** Returns this result, or throws its exception. */

@@ -96,6 +96,12 @@ public final class BrokerMetrics implements AutoCloseable {
         }
     }
 
+    /** Counts segment fsyncs; with group commit it grows much slower than the produce rate. */
+    public void bindFsyncCount(Object owner, java.util.function.ToDoubleFunction<Object> fsyncCount) {
+        io.micrometer.core.instrument.FunctionCounter.builder("tributary.log.fsyncs", owner, fsyncCount)
+                .description("segment fsyncs (group commit: one serves many appends)").register(registry);
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }

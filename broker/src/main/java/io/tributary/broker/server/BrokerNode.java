@@ -81,6 +81,7 @@ public final class BrokerNode implements AutoCloseable {
         toClose.add(metrics);
         logManager = LogManager.open(dataDir.resolve("logs"));
         toClose.add(logManager);
+        metrics.bindFsyncCount(logManager, manager -> ((LogManager) manager).fsyncCount());
 
         controllerPort = config.controllerPort() == 0 ? freePort(config.host()) : config.controllerPort();
         List<QuorumPeer> peers = config.voters().stream()
