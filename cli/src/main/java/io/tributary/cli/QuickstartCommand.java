@@ -100,7 +100,8 @@ final class QuickstartCommand implements Callable<Integer> {
         System.out.printf("%nConsumed %d of %d records.%n", consumed, records);
         System.out.printf("%nTributary is running (pid %d): bootstrap %s, metrics http://127.0.0.1:%d/metrics, log %s%n",
                 pid, bootstrap, metricsPort, dataDir.resolve(LOG_FILE));
-        System.out.printf("Try: ./tributary topic describe --topic %s%nStop it with: ./tributary stop%s%n", topic,
+        System.out.printf("Try: ./tributary topic describe --topic %s%s%nStop it with: ./tributary stop%s%n", topic,
+                port == 9092 ? "" : " --bootstrap " + bootstrap,
                 dataDir.equals(Path.of("data")) ? "" : " --data-dir " + dataDir);
         return consumed == records ? TributaryCli.EXIT_OK : TributaryCli.EXIT_REQUEST_FAILED;
     }

@@ -38,6 +38,9 @@ public final class TributaryCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Libraries that log through java.util.logging (Ratis's shaded gRPC) go to Logback too.
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         System.exit(commandLine().execute(args));
     }
 }
