@@ -109,7 +109,7 @@ public final class ProducerConfig {
         private int maxInFlightRequestsPerConnection = 5;
         private int requestTimeoutMs = 30_000;
         private int deliveryTimeoutMs = 120_000;
-        private long bufferMemory = 64L << 20;
+        private long bufferMemory = 32L << 20; // Kafka's default: deep queues only add latency
         private long maxBlockMs = 60_000;
         private int maxRequestSize = 1_048_576;
         private long retryBackoffMs = 100;
