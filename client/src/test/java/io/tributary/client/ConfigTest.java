@@ -18,7 +18,7 @@ class ConfigTest {
         assertThat(config.maxInFlightRequestsPerConnection()).isEqualTo(5);
         assertThat(config.requestTimeoutMs()).isEqualTo(30_000);
         assertThat(config.deliveryTimeoutMs()).isEqualTo(120_000);
-        assertThat(config.bufferMemory()).isEqualTo(64L << 20);
+        assertThat(config.bufferMemory()).isEqualTo(32L << 20);
         assertThat(config.maxBlockMs()).isEqualTo(60_000);
         assertThat(config.maxRequestSize()).isEqualTo(1_048_576);
     }

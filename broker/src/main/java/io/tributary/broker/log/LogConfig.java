@@ -25,9 +25,8 @@ public record LogConfig(long segmentBytes, int maxMessageBytes, FlushPolicy flus
         if (segmentBytes < MIN_SEGMENT_BYTES) {
             throw new IllegalArgumentException("segment.bytes " + segmentBytes + " is below the minimum " + MIN_SEGMENT_BYTES);
         }
-        if (maxMessageBytes < MIN_SEGMENT_BYTES) {
-            throw new IllegalArgumentException("max.message.bytes " + maxMessageBytes + " is below the minimum "
-                    + MIN_SEGMENT_BYTES);
+        if (maxMessageBytes < 0) {
+            throw new IllegalArgumentException("max.message.bytes " + maxMessageBytes + " is negative");
         }
         if (flushIntervalMs < 1) {
             throw new IllegalArgumentException("flush interval " + flushIntervalMs + " ms must be at least 1 ms");

@@ -37,6 +37,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * later call throws {@link LogStorageException} (an fsync may not be retried safely).
  */
 public final class PartitionLog {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PartitionLog.class);
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final TopicPartition topicPartition;
@@ -516,7 +517,14 @@ public final class PartitionLog {
                 done.add(waiters.poll().future());
             }
         }
-        done.forEach(f -> f.complete(null));
+        for (CompletableFuture<Void> future : done) {
+            try {
+                future.complete(null);
+            } catch (RuntimeException e) {
+                // a dependent stage failed synchronously (e.g. its executor is shut down); the others still complete
+                LOG.warn("callback on durable {} failed: {}", topicPartition, e.toString());
+            }
+        }
     }
 
     void failWaitersAbove(long offset, Throwable error) {
@@ -543,7 +551,7 @@ public final class PartitionLog {
         if (c.flushPolicy() != FlushPolicy.INTERVAL || isClosedOrOffline()) {
             return Long.MAX_VALUE;
         }
-        long intervalNanos = c.flushIntervalMs() * 1_000_000L;
+        long intervalNanos = Math.min(c.flushIntervalMs(), Long.MAX_VALUE / 4_000_000L) * 1_000_000L; // flush.ms may be Long.MAX_VALUE
         return logEndOffset == durableEndOffset ? nowNanos + intervalNanos : lastFlushNanos + intervalNanos;
     }
 

@@ -31,6 +31,7 @@ public final class PartitionManager {
     private final BrokerMetrics metrics;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private long appliedVersion = -1;
+    private boolean started; // guarded by this
 
     public PartitionManager(int nodeId, LogManager logManager, BrokerMetrics metrics) {
         this.nodeId = nodeId;
@@ -46,36 +47,48 @@ public final class PartitionManager {
         return Map.copyOf(partitions);
     }
 
-    /** Applies a metadata image; images older than the last one applied are ignored. */
+    /**
+     * Applies the first complete image: the caller guarantees it reflects the whole committed
+     * metadata log (a replaying quorum shows partial images, and acting on one would delete live
+     * logs). Then deletes the logs on disk whose topic was deleted while this node was down.
+     */
+    public synchronized void start(MetadataImage caughtUpImage) {
+        started = true;
+        apply(caughtUpImage);
+        for (PartitionLog orphan : logManager.logs()) {
+            if (!partitions.containsKey(orphan.topicPartition())) {
+                log.info("Deleting {}: its topic no longer exists", orphan.topicPartition());
+                logManager.delete(orphan.topicPartition());
+            }
+        }
+    }
+
+    /** Applies a newer metadata image; ignored before {@link #start} and for images already seen. */
     public synchronized void onMetadataUpdate(MetadataImage image) {
+        if (started) {
+            apply(image);
+        }
+    }
+
+    private void apply(MetadataImage image) {
         if (image.version() <= appliedVersion) {
             return;
         }
         appliedVersion = image.version();
         Set<TopicPartition> wanted = new HashSet<>();
         for (TopicImage topic : image.topicsByName().values()) {
-            LogConfig config = logConfig(topic.effectiveConfigs());
             for (PartitionRegistration registration : topic.partitions().values()) {
                 if (!registration.replicas().contains(nodeId)) {
                     continue;
                 }
                 TopicPartition tp = new TopicPartition(topic.name(), registration.partition());
                 wanted.add(tp);
-                Partition existing = partitions.get(tp);
-                if (existing != null && existing.log().topicId().equals(topic.topicId())) {
-                    existing.updateLeadership(registration.leader(), registration.leaderEpoch());
-                    if (!existing.log().config().equals(config)) {
-                        existing.log().updateConfig(config);
-                    }
-                    continue;
+                try {
+                    applyPartition(tp, topic, registration);
+                } catch (RuntimeException e) {
+                    // One partition that cannot be opened must not stop the others from following metadata.
+                    log.error("Cannot host {} (topic id {}): {}", tp, topic.topicId(), e.toString(), e);
                 }
-                if (existing != null) {
-                    removePartition(tp); // same name, new topic id: the old topic was deleted
-                }
-                PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
-                Partition partition = new Partition(partitionLog, registration.leader(), registration.leaderEpoch());
-                partitions.put(tp, partition);
-                metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
             }
         }
         for (TopicPartition tp : Set.copyOf(partitions.keySet())) {
@@ -83,13 +96,25 @@ public final class PartitionManager {
                 removePartition(tp);
             }
         }
-        // Logs on disk for topics that were deleted while this node was down.
-        for (PartitionLog orphan : logManager.logs()) {
-            if (!partitions.containsKey(orphan.topicPartition())) {
-                log.info("Deleting {}: its topic no longer exists", orphan.topicPartition());
-                logManager.delete(orphan.topicPartition());
+    }
+
+    private void applyPartition(TopicPartition tp, TopicImage topic, PartitionRegistration registration) {
+        LogConfig config = logConfig(topic.effectiveConfigs());
+        Partition existing = partitions.get(tp);
+        if (existing != null && existing.log().topicId().equals(topic.topicId())) {
+            existing.updateLeadership(registration.leader(), registration.leaderEpoch());
+            if (!existing.log().config().equals(config)) {
+                existing.log().updateConfig(config);
             }
+            return;
         }
+        if (existing != null) {
+            removePartition(tp); // same name, new topic id: the old topic was deleted
+        }
+        PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
+        Partition partition = new Partition(partitionLog, registration.leader(), registration.leaderEpoch());
+        partitions.put(tp, partition);
+        metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
     }
 
     private void removePartition(TopicPartition tp) {

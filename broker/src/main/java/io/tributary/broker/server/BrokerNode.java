@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -79,6 +79,12 @@ public final class BrokerNode implements AutoCloseable {
         lockDataDir(dataDir);
         metrics = new BrokerMetrics();
         toClose.add(metrics);
+        // Closed after the log manager (toClose runs in reverse): its last fsyncs still complete requests.
+        ExecutorService completion = Executors.newFixedThreadPool(2, daemonThreads("request-completion"));
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("request-timer"));
+        scheduler.setRemoveOnCancelPolicy(true); // answered long polls drop their timers at once
+        toClose.add(completion::shutdownNow);
+        toClose.add(scheduler::shutdownNow);
         logManager = LogManager.open(dataDir.resolve("logs"));
         toClose.add(logManager);
         metrics.bindFsyncCount(logManager, manager -> ((LogManager) manager).fsyncCount());
@@ -93,12 +99,9 @@ public final class BrokerNode implements AutoCloseable {
 
         partitions = new PartitionManager(config.nodeId(), logManager, metrics);
         quorum.addListener(partitions::onMetadataUpdate);
-        partitions.onMetadataUpdate(quorum.image());
-
-        ExecutorService completion = Executors.newFixedThreadPool(2, daemonThreads("request-completion"));
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("request-timer"));
-        toClose.add(completion::shutdownNow);
-        toClose.add(scheduler::shutdownNow);
+        // A single voter has replayed its whole log once start() returns; multi-voter catch-up comes
+        // with the multi-node issue and must be awaited here before start().
+        partitions.start(quorum.image());
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, new HighWatermarkWaiters(), completion, scheduler);
         HealthStatusManager health = new HealthStatusManager();

@@ -1,6 +1,7 @@
 package io.tributary.broker.server;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.broker.partition.Partition;
 import io.tributary.proto.TopicPartition;
@@ -38,7 +39,11 @@ final class FetchHandler {
             responseObserver.onCompleted();
             return;
         }
-        new PendingFetch(request, responseObserver).tryComplete(false);
+        PendingFetch pending = new PendingFetch(request, responseObserver);
+        if (responseObserver instanceof ServerCallStreamObserver<FetchResponse> serverObserver) {
+            serverObserver.setOnCancelHandler(pending::cancel); // the client gave up: forget the long poll
+        }
+        pending.tryComplete(false);
     }
 
     private static String validationError(FetchRequest request) {
@@ -93,6 +98,16 @@ final class FetchHandler {
                 for (FetchPartition partition : topic.getPartitionsList()) {
                     partitions.add(new TopicPartition(topic.getTopic(), partition.getPartition()));
                 }
+            }
+        }
+
+        /** The call was cancelled by the client: stop waiting without answering. */
+        synchronized void cancel() {
+            if (done.compareAndSet(false, true)) {
+                if (timeout != null) {
+                    timeout.cancel(false);
+                }
+                context.waiters().remove(partitions, this);
             }
         }
 
@@ -185,6 +200,11 @@ final class FetchHandler {
                         .setErrorMessage("unknown topic or partition " + tp).build();
             }
             Partition partition = found.get();
+            if (request.getReplicaId() < 0 && partition.leaderId() != context.nodeId()) {
+                return response.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+                        .setErrorMessage("node " + context.nodeId() + " does not lead " + tp)
+                        .setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch())).build();
+            }
             if (fp.getCurrentLeaderEpoch() >= 0 && fp.getCurrentLeaderEpoch() != partition.leaderEpoch()) {
                 ErrorCode code = fp.getCurrentLeaderEpoch() < partition.leaderEpoch()
                         ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;

@@ -19,7 +19,9 @@ final class HighWatermarkWaiters {
         for (TopicPartition tp : partitions) {
             waiters.compute(tp, (k, list) -> {
                 List<Runnable> updated = list == null ? new ArrayList<>(2) : list;
-                updated.add(waiter);
+                if (updated.stream().noneMatch(w -> w == waiter)) { // re-parking must not pile up copies
+                    updated.add(waiter);
+                }
                 return updated;
             });
         }
@@ -38,9 +40,14 @@ final class HighWatermarkWaiters {
     void remove(Collection<TopicPartition> partitions, Runnable waiter) {
         for (TopicPartition tp : partitions) {
             waiters.computeIfPresent(tp, (k, list) -> {
-                list.remove(waiter);
+                list.removeIf(w -> w == waiter);
                 return list.isEmpty() ? null : list;
             });
         }
+    }
+
+    /** Entries parked over all partitions; for tests and metrics. */
+    int parkedCount() {
+        return waiters.values().stream().mapToInt(List::size).sum();
     }
 }

@@ -103,14 +103,15 @@ final class ProduceHandler {
         CompletableFuture<Void> durable = log.config().flushPolicy() == FlushPolicy.ACK
                 ? context.logManager().awaitDurable(log, info.lastOffset() + 1)
                 : CompletableFuture.completedFuture(null);
-        durable.thenRunAsync(() -> context.waiters().advanced(tp), context.completionExecutor());
+        // Wake parked fetches whenever the data becomes durable, even after this produce timed out.
+        durable.whenCompleteAsync((ok, failure) -> context.waiters().advanced(tp), context.completionExecutor());
         PartitionProduceResponse success = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
                 .setErrorCode(ErrorCode.NONE).setBaseOffset(info.firstOffset()).setLogAppendTimeMs(-1)
                 .setLogStartOffset(log.logStartOffset()).build();
         if (acks == 0) {
             return CompletableFuture.completedFuture(success);
         }
-        return durable.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((ok, failure) -> failure == null ? success
+        return durable.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((ok, failure) -> failure == null ? success
                 : error(tp.partition(), ErrorMapping.codeFor(failure), "appended to " + tp + " at offset "
                         + info.firstOffset() + " but not confirmed durable: " + ErrorMapping.messageFor(failure)));
     }

@@ -106,6 +106,8 @@ class BadInputTest {
         assertThat(badConfig.getErrorMessage()).contains("retention.ms");
         assertThat(create(NewTopic.newBuilder().setName("cfg").setNumPartitions(1).putConfigs("no.such.key", "1"))
                 .getErrorCode()).isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(create(NewTopic.newBuilder().setName("cfg").setNumPartitions(1).putConfigs("flush.ms", "0"))
+                .getErrorCode()).isEqualTo(ErrorCode.INVALID_CONFIG);
         assertThat(create(NewTopic.newBuilder().setName(TOPIC).setNumPartitions(1)).getErrorCode())
                 .isEqualTo(ErrorCode.TOPIC_ALREADY_EXISTS);
         assertThat(stub.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("never-created").build())

@@ -61,7 +61,7 @@ public final class TopicConfigs {
         number(SEGMENT_BYTES, Type.INT, "1073741824", 1024);
         number(MAX_MESSAGE_BYTES, Type.INT, "1048588", 0);
         choice(FLUSH_POLICY, FLUSH_POLICY_ACK, FLUSH_POLICY_ACK, FLUSH_POLICY_INTERVAL);
-        number(FLUSH_MS, Type.LONG, "1000", 0);
+        number(FLUSH_MS, Type.LONG, "1000", 1); // 0 would make the flusher spin
         number(MIN_INSYNC_REPLICAS, Type.INT, "1", 1);
         DEFS.put(UNCLEAN_LEADER_ELECTION_ENABLE,
                 new Def(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, "false", 0, Set.of("true", "false")));

@@ -30,7 +30,8 @@ class TopicConfigsTest {
         assertThat(TopicConfigs.validationError("segment.bytes", "1024")).isEmpty();
         assertThat(TopicConfigs.validationError("max.message.bytes", "0")).isEmpty();
         assertThat(TopicConfigs.validationError("flush.policy", "interval")).isEmpty();
-        assertThat(TopicConfigs.validationError("flush.ms", "0")).isEmpty();
+        assertThat(TopicConfigs.validationError("flush.ms", "1")).isEmpty();
+        assertThat(TopicConfigs.validationError("flush.ms", "0")).as("0 would make the flusher spin").isPresent();
         assertThat(TopicConfigs.validationError("min.insync.replicas", "2")).isEmpty();
         assertThat(TopicConfigs.validationError("unclean.leader.election.enable", "true")).isEmpty();
         assertThat(TopicConfigs.validationError("message.timestamp.type", "LogAppendTime")).isEmpty();
