@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code tributary topic create|list|describe|delete}. */
 @Command(name = "topic", mixinStandardHelpOptions = true, description = "Create, list, describe and delete topics.",
         subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class,
-            TopicCommand.Delete.class})
+            TopicCommand.Alter.class, TopicCommand.Delete.class})
 final class TopicCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -122,6 +122,33 @@ final class TopicCommand implements Runnable {
 
         private static String join(List<Integer> ids) {
             return ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+        }
+    }
+
+    @Command(name = "alter", mixinStandardHelpOptions = true, description = "Set or remove topic configs.")
+    static final class Alter implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Option(names = "--topic", required = true)
+        String topic;
+
+        @Option(names = "--config", paramLabel = "KEY=VALUE", description = "Config to set, repeatable.")
+        Map<String, String> set = new HashMap<>();
+
+        @Option(names = "--delete-config", paramLabel = "KEY", description = "Config to remove (back to its default), repeatable.")
+        List<String> delete = new java.util.ArrayList<>();
+
+        @Override
+        public Integer call() {
+            if (set.isEmpty() && delete.isEmpty()) {
+                throw new IllegalArgumentException("give at least one --config KEY=VALUE or --delete-config KEY");
+            }
+            try (Admin admin = Admin.create(cluster.servers())) {
+                admin.alterConfigs(topic, set, delete);
+                System.out.println("Updated configs of topic " + topic + ".");
+                return TributaryCli.EXIT_OK;
+            }
         }
     }
 

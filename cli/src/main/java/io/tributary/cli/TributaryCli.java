@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             ServerCommand.class,
             StopCommand.class,
             TopicCommand.class,
+            ClusterCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
             BenchCommand.class,

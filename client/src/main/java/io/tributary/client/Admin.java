@@ -6,7 +6,13 @@ import io.tributary.client.internal.Cluster;
 import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.Rpc;
 import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.AlterConfigsRequest;
+import io.tributary.proto.v1.AlterConfigsResponse;
 import io.tributary.proto.v1.CreateTopicsRequest;
+import io.tributary.proto.v1.DescribeClusterRequest;
+import io.tributary.proto.v1.DescribeClusterResponse;
+import io.tributary.proto.v1.ElectLeadersRequest;
+import io.tributary.proto.v1.ElectLeadersResponse;
 import io.tributary.proto.v1.CreateTopicsResponse;
 import io.tributary.proto.v1.DeleteTopicsRequest;
 import io.tributary.proto.v1.DeleteTopicsResponse;
@@ -25,6 +31,7 @@ import io.tributary.proto.v1.TopicMetadata;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -101,6 +108,40 @@ public final class Admin implements AutoCloseable {
                 node -> Rpc.call(o -> stub(node).deleteTopics(built, o)),
                 r -> r.getTopicsList().stream().anyMatch(t -> t.getErrorCode() == ErrorCode.NOT_CONTROLLER));
         return toResults(response.getTopicsList());
+    }
+
+    /**
+     * Sets and removes topic configs (removed keys go back to their defaults).
+     *
+     * @throws TributaryException the typed error the controller answered (e.g. INVALID_CONFIG)
+     */
+    public void alterConfigs(String topic, Map<String, String> set, List<String> delete) {
+        AlterConfigsRequest request = AlterConfigsRequest.newBuilder().setTopic(topic).putAllSet(set)
+                .addAllDelete(delete).build();
+        AlterConfigsResponse response = callAny("AlterConfigs", node -> Rpc.call(o -> stub(node).alterConfigs(request, o)));
+        if (response.getErrorCode() != ErrorCode.NONE) {
+            throw TributaryException.forCode(response.getErrorCode(), response.getErrorMessage());
+        }
+    }
+
+    /** The metadata quorum (voters, active controller, lag) and the brokers' states. */
+    public DescribeClusterResponse describeCluster() {
+        DescribeClusterRequest request = DescribeClusterRequest.getDefaultInstance();
+        return callAny("DescribeCluster", node -> Rpc.call(o -> stub(node).describeCluster(request, o)));
+    }
+
+    /**
+     * Moves leadership back to each partition's preferred (first) replica where it is eligible.
+     *
+     * @return how many partitions changed leader
+     */
+    public int electPreferredLeaders(List<String> topics) {
+        ElectLeadersRequest request = ElectLeadersRequest.newBuilder().addAllTopics(topics).build();
+        ElectLeadersResponse response = callAny("ElectLeaders", node -> Rpc.call(o -> stub(node).electLeaders(request, o)));
+        if (response.getErrorCode() != ErrorCode.NONE) {
+            throw TributaryException.forCode(response.getErrorCode(), response.getErrorMessage());
+        }
+        return response.getChangedPartitions();
     }
 
     /** Names of all topics, sorted. */

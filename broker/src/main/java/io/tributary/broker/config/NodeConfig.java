@@ -23,10 +23,16 @@ import java.util.Set;
  * <tr><td>data.dir</td><td>./data</td><td>partition logs, index and metadata</td></tr>
  * <tr><td>controller.quorum.voters</td><td>this node</td><td>id@host:port,... of the metadata voters</td></tr>
  * <tr><td>default.replication.factor</td><td>1</td><td>RF for topics created without one</td></tr>
+ * <tr><td>broker.heartbeat.interval.ms</td><td>250</td><td>how often the broker heartbeats to the active controller</td></tr>
+ * <tr><td>broker.session.timeout.ms</td><td>1500</td><td>a broker silent this long is fenced and loses its leaderships</td></tr>
  * </table>
  */
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
-                         List<Voter> voters, int defaultReplicationFactor) {
+                         List<Voter> voters, int defaultReplicationFactor, long heartbeatIntervalMs,
+                         long sessionTimeoutMs) {
+    public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
+    public static final long DEFAULT_SESSION_TIMEOUT_MS = 1500;
+
 
     /** One metadata quorum voter. */
     public record Voter(int id, String host, int port) {
@@ -46,7 +52,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     }
 
     private static final Set<String> KEYS = Set.of("node.id", "host", "client.port", "controller.port",
-            "metrics.port", "data.dir", "controller.quorum.voters", "default.replication.factor");
+            "metrics.port", "data.dir", "controller.quorum.voters", "default.replication.factor",
+            "broker.heartbeat.interval.ms", "broker.session.timeout.ms");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -55,13 +62,17 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         checkPort("client.port", clientPort, false);
         checkPort("controller.port", controllerPort, false);
         checkPort("metrics.port", metricsPort, true);
+        if (heartbeatIntervalMs < 10 || sessionTimeoutMs < 2 * heartbeatIntervalMs) {
+            throw new ConfigException("broker.heartbeat.interval.ms (" + heartbeatIntervalMs + ") must be >= 10 and "
+                    + "broker.session.timeout.ms (" + sessionTimeoutMs + ") at least twice as long");
+        }
         if (defaultReplicationFactor < 1) {
             throw new ConfigException("default.replication.factor must be >= 1, got " + defaultReplicationFactor);
         }
         voters = voters == null || voters.isEmpty() ? List.of(new Voter(nodeId, host, controllerPort)) : List.copyOf(voters);
         if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
             throw new ConfigException("controller.quorum.voters " + voters + " does not include node.id " + nodeId
-                    + " (broker-only nodes come with the multi-node issue)");
+                    + ": every node is a combined controller + broker for now");
         }
     }
 
@@ -73,21 +84,25 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
 
     /** A single combined node with everything on the defaults, data under {@code dataDir}. */
     public static NodeConfig dev(Path dataDir) {
-        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), 1);
+        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
+                DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
-        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), 1);
+        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
+                DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
-        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, defaultReplicationFactor);
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, defaultReplicationFactor,
+                heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     public NodeConfig withDataDir(Path dir) {
-        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, defaultReplicationFactor);
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, defaultReplicationFactor,
+                heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -116,7 +131,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         }
         return new NodeConfig(nodeId, host, intValue(properties, "client.port", 9092), controllerPort,
                 intValue(properties, "metrics.port", 9094), Path.of(properties.getProperty("data.dir", "./data").trim()),
-                voters, intValue(properties, "default.replication.factor", 1));
+                voters, intValue(properties, "default.replication.factor", 1),
+                intValue(properties, "broker.heartbeat.interval.ms", (int) DEFAULT_HEARTBEAT_INTERVAL_MS),
+                intValue(properties, "broker.session.timeout.ms", (int) DEFAULT_SESSION_TIMEOUT_MS));
     }
 
     private static int intValue(Properties properties, String key, int defaultValue) {

@@ -5,6 +5,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.broker.config.NodeConfig;
+import io.tributary.broker.lifecycle.BrokerLifecycle;
+import io.tributary.broker.lifecycle.NodeChannels;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.MetricsHttpServer;
@@ -45,6 +47,8 @@ public final class BrokerNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
     private static final int MAX_INBOUND_MESSAGE_BYTES = 100 * 1024 * 1024;
     private static final long SNAPSHOT_THRESHOLD_ENTRIES = 10_000;
+    private static final long STARTUP_STEP_TIMEOUT_SECONDS = 60;
+    private static final long CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS = 5;
 
     private final NodeConfig config;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -56,6 +60,8 @@ public final class BrokerNode implements AutoCloseable {
     private Server grpcServer;
     private MetricsHttpServer metricsServer;
     private int controllerPort;
+    private NodeChannels channels;
+    private BrokerLifecycle lifecycle;
 
     private BrokerNode(NodeConfig config) {
         this.config = config;
@@ -94,13 +100,14 @@ public final class BrokerNode implements AutoCloseable {
                 .map(v -> new QuorumPeer(v.id(), v.host(), v.id() == config.nodeId() && config.controllerPort() == 0
                         ? controllerPort : v.port()))
                 .toList();
-        quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, null, SNAPSHOT_THRESHOLD_ENTRIES));
+        quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, null, SNAPSHOT_THRESHOLD_ENTRIES,
+                config.sessionTimeoutMs()));
         toClose.add(quorum);
 
         partitions = new PartitionManager(config.nodeId(), logManager, metrics);
         quorum.addListener(partitions::onMetadataUpdate);
-        // A single voter has replayed its whole log once start() returns; multi-voter catch-up comes
-        // with the multi-node issue and must be awaited here before start().
+        // A restarted voter replays its log through partial images; storage follows only a complete one.
+        awaitStartupStep("metadata catch-up", quorum.awaitCaughtUp());
         partitions.start(quorum.image());
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, new HighWatermarkWaiters(), completion, scheduler);
@@ -108,13 +115,22 @@ public final class BrokerNode implements AutoCloseable {
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .addService(new TributaryGrpcService(context))
+                .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
                 .build()
                 .start();
         toClose.add(this::stopGrpc);
 
-        registerBroker(grpcServer.getPort());
+        long brokerEpoch = registerBroker(grpcServer.getPort());
+        channels = new NodeChannels();
+        toClose.add(channels);
+        lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, channels, scheduler,
+                config.heartbeatIntervalMs());
+        lifecycle.start();
+        toClose.add(lifecycle);
+        // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
+        awaitStartupStep("unfencing by the active controller", lifecycle.unfenced());
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
             toClose.add(metricsServer);
@@ -123,7 +139,19 @@ public final class BrokerNode implements AutoCloseable {
                 config.nodeId(), config.host(), clientPort(), controllerPort, metricsPort(), dataDir.toAbsolutePath());
     }
 
-    private void registerBroker(int clientPort) throws IOException {
+    private static void awaitStartupStep(String step, java.util.concurrent.CompletableFuture<?> done) throws IOException {
+        try {
+            done.get(STARTUP_STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + step, e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("start-up step '" + step + "' did not complete within "
+                    + STARTUP_STEP_TIMEOUT_SECONDS + " s", e);
+        }
+    }
+
+    private long registerBroker(int clientPort) throws IOException {
         RegisterBrokerRecord registration = RegisterBrokerRecord.newBuilder().setBrokerId(config.nodeId())
                 .setIncarnationId(UUID.randomUUID().toString())
                 .addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.CLIENT_LISTENER)
@@ -143,6 +171,7 @@ public final class BrokerNode implements AutoCloseable {
             throw new IOException("metadata quorum refused the registration of node " + config.nodeId() + ": "
                     + result.getErrorMessage());
         }
+        return result.getBrokerEpoch();
     }
 
     private void lockDataDir(Path dataDir) throws IOException {
@@ -215,9 +244,23 @@ public final class BrokerNode implements AutoCloseable {
         grpcServer.awaitTermination();
     }
 
-    /** Stops serving, flushes and closes the logs, leaves the quorum. Safe to call twice. */
+    /**
+     * Stops cleanly: first asks the active controller to move this broker's leaderships away
+     * (controlled shutdown), then stops serving, flushes and closes the logs, leaves the quorum.
+     * Safe to call twice.
+     */
     @Override
     public synchronized void close() {
+        if (lifecycle != null && !toClose.isEmpty() && quorum.leaderId().isPresent()) {
+            try {
+                lifecycle.controlledShutdown().get(CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.warn("Controlled shutdown of node {} did not complete ({}); stopping anyway", config.nodeId(),
+                        e.toString());
+            }
+        }
         for (int i = toClose.size() - 1; i >= 0; i--) {
             try {
                 toClose.get(i).close();

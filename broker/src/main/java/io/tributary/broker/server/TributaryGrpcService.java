@@ -1,6 +1,12 @@
 package io.tributary.broker.server;
 
 import io.grpc.stub.StreamObserver;
+import io.tributary.proto.v1.AlterConfigsRequest;
+import io.tributary.proto.v1.AlterConfigsResponse;
+import io.tributary.proto.v1.DescribeClusterRequest;
+import io.tributary.proto.v1.DescribeClusterResponse;
+import io.tributary.proto.v1.ElectLeadersRequest;
+import io.tributary.proto.v1.ElectLeadersResponse;
 import io.tributary.proto.v1.CreateTopicsRequest;
 import io.tributary.proto.v1.CreateTopicsResponse;
 import io.tributary.proto.v1.DeleteTopicsRequest;
@@ -24,6 +30,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final ListOffsetsHandler listOffsets;
     private final MetadataHandler metadata;
     private final TopicAdminHandler topicAdmin;
+    private final ClusterHandler cluster;
 
     TributaryGrpcService(BrokerContext context) {
         this.produce = new ProduceHandler(context);
@@ -31,6 +38,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
         this.listOffsets = new ListOffsetsHandler(context);
         this.metadata = new MetadataHandler(context);
         this.topicAdmin = new TopicAdminHandler(context);
+        this.cluster = new ClusterHandler(context);
     }
 
     @Override
@@ -66,5 +74,20 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     @Override
     public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> responseObserver) {
         metadata.handleDescribeTopics(request, responseObserver);
+    }
+
+    @Override
+    public void alterConfigs(AlterConfigsRequest request, StreamObserver<AlterConfigsResponse> responseObserver) {
+        cluster.handleAlterConfigs(request, responseObserver);
+    }
+
+    @Override
+    public void describeCluster(DescribeClusterRequest request, StreamObserver<DescribeClusterResponse> responseObserver) {
+        cluster.handleDescribeCluster(request, responseObserver);
+    }
+
+    @Override
+    public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> responseObserver) {
+        cluster.handleElectLeaders(request, responseObserver);
     }
 }

@@ -1,0 +1,172 @@
+package io.tributary.broker.lifecycle;
+
+import io.grpc.Deadline;
+import io.tributary.metadata.BrokerRegistration;
+import io.tributary.metadata.Endpoint;
+import io.tributary.metadata.MetadataQuorum;
+import io.tributary.proto.v1.BrokerHeartbeatRequest;
+import io.tributary.proto.v1.BrokerHeartbeatResponse;
+import io.tributary.proto.v1.ControllerGrpc;
+import io.tributary.proto.v1.ErrorCode;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this broker's session with the active controller: a heartbeat every
+ * {@code heartbeatIntervalMs}, one in flight at a time. A registered broker starts fenced; the
+ * controller unfences it once it heartbeats with a metadata offset past its own registration.
+ * On stop, heartbeats carry {@code want_shutdown} until the controller has moved leadership away.
+ *
+ * <table>
+ * <tr><th>state</th><th>becomes</th><th>when</th></tr>
+ * <tr><td>FENCED</td><td>UNFENCED</td><td>a heartbeat answer says is_fenced = false</td></tr>
+ * <tr><td>UNFENCED</td><td>FENCED</td><td>an answer says fenced (the lease lapsed, e.g. after a pause)</td></tr>
+ * <tr><td>any</td><td>SHUTTING_DOWN</td><td>{@link #controlledShutdown} was called</td></tr>
+ * </table>
+ */
+public final class BrokerLifecycle implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BrokerLifecycle.class);
+    private static final String CLIENT_LISTENER = "CLIENT";
+
+    private final int brokerId;
+    private final long brokerEpoch;
+    private final MetadataQuorum quorum;
+    private final NodeChannels channels;
+    private final ScheduledExecutorService scheduler;
+    private final long heartbeatIntervalMs;
+    private final CompletableFuture<Void> firstUnfenced = new CompletableFuture<>();
+    private final CompletableFuture<Void> shutdownGranted = new CompletableFuture<>();
+    private final AtomicBoolean inFlight = new AtomicBoolean();
+    private volatile boolean wantShutdown;
+    private volatile boolean fenced = true;
+    private ScheduledFuture<?> task;
+
+    public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum, NodeChannels channels,
+                           ScheduledExecutorService scheduler, long heartbeatIntervalMs) {
+        this.brokerId = brokerId;
+        this.brokerEpoch = brokerEpoch;
+        this.quorum = quorum;
+        this.channels = channels;
+        this.scheduler = scheduler;
+        this.heartbeatIntervalMs = heartbeatIntervalMs;
+    }
+
+    public void start() {
+        task = scheduler.scheduleWithFixedDelay(this::maybeSendHeartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Completes the first time the controller reports this broker unfenced. */
+    public CompletableFuture<Void> unfenced() {
+        return firstUnfenced;
+    }
+
+    public boolean isFenced() {
+        return fenced;
+    }
+
+    public long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    /** Asks the controller to move leadership away; completes when it has (or fails at the caller's timeout). */
+    public CompletableFuture<Void> controlledShutdown() {
+        wantShutdown = true;
+        scheduler.execute(this::maybeSendHeartbeat);
+        return shutdownGranted;
+    }
+
+    private void maybeSendHeartbeat() {
+        if (!inFlight.compareAndSet(false, true)) {
+            return; // the previous heartbeat has not been answered yet
+        }
+        BrokerHeartbeatRequest request = BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch).setMetadataOffset(quorum.image().version())
+                .setWantShutdown(wantShutdown).build();
+        CompletableFuture<BrokerHeartbeatResponse> response;
+        try {
+            response = sendToController(request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        response.whenComplete((answer, error) -> {
+            inFlight.set(false);
+            if (error != null) {
+                log.debug("Heartbeat of broker {} failed: {}", brokerId, error.toString());
+                return;
+            }
+            handleResponse(answer);
+        });
+    }
+
+    private void handleResponse(BrokerHeartbeatResponse answer) {
+        if (answer.getErrorCode() != ErrorCode.NONE) {
+            if (answer.getErrorCode() != ErrorCode.NOT_CONTROLLER) {
+                log.warn("Controller refused the heartbeat of broker {} (epoch {}): {} {}", brokerId, brokerEpoch,
+                        answer.getErrorCode(), answer.getErrorMessage());
+            }
+            return;
+        }
+        boolean wasFenced = fenced;
+        fenced = answer.getIsFenced();
+        if (wasFenced && !fenced) {
+            log.info("Broker {} is unfenced (epoch {})", brokerId, brokerEpoch);
+            firstUnfenced.complete(null);
+        } else if (!wasFenced && fenced) {
+            log.warn("Broker {} was fenced by the controller (epoch {})", brokerId, brokerEpoch);
+        }
+        if (wantShutdown && answer.getShouldShutdown()) {
+            shutdownGranted.complete(null);
+        }
+    }
+
+    /** In-process when this node is the active controller, else over gRPC to it. */
+    private CompletableFuture<BrokerHeartbeatResponse> sendToController(BrokerHeartbeatRequest request) {
+        OptionalInt controllerId = quorum.leaderId();
+        if (controllerId.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no active controller known"));
+        }
+        if (controllerId.getAsInt() == brokerId) {
+            return quorum.handleBrokerHeartbeat(request);
+        }
+        BrokerRegistration controller = quorum.image().brokers().get(controllerId.getAsInt());
+        if (controller == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "active controller " + controllerId.getAsInt() + " has no registered client endpoint"));
+        }
+        Endpoint endpoint = controller.endpoints().stream().filter(e -> e.name().equals(CLIENT_LISTENER)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("controller has no " + CLIENT_LISTENER + " endpoint"));
+        CompletableFuture<BrokerHeartbeatResponse> result = new CompletableFuture<>();
+        ControllerGrpc.newStub(channels.channel(endpoint.host(), endpoint.port()))
+                .withDeadline(Deadline.after(Math.max(heartbeatIntervalMs * 4, 1000), TimeUnit.MILLISECONDS))
+                .brokerHeartbeat(request, new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(BrokerHeartbeatResponse value) {
+                        result.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        // the unary answer came in onNext
+                    }
+                });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+}
