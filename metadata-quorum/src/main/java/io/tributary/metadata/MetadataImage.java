@@ -9,14 +9,20 @@ import java.util.TreeMap;
  * The metadata as of one applied Ratis log index ({@code version}); immutable.
  *
  * @param version the log index this image reflects (0 = nothing applied yet)
+ * @param nextProducerId the first producer id not yet handed out in a block
  */
 public record MetadataImage(long version, String clusterId, Map<Integer, BrokerRegistration> brokers,
-                            Map<String, TopicImage> topicsByName) {
-    public static final MetadataImage EMPTY = new MetadataImage(0, "", Map.of(), Map.of());
+                            Map<String, TopicImage> topicsByName, long nextProducerId) {
+    public static final MetadataImage EMPTY = new MetadataImage(0, "", Map.of(), Map.of(), 0);
 
     public MetadataImage {
         brokers = Collections.unmodifiableMap(new TreeMap<>(brokers));
         topicsByName = Collections.unmodifiableMap(new TreeMap<>(topicsByName));
+    }
+
+    public MetadataImage(long version, String clusterId, Map<Integer, BrokerRegistration> brokers,
+                         Map<String, TopicImage> topicsByName) {
+        this(version, clusterId, brokers, topicsByName, 0);
     }
 
     public Optional<TopicImage> topic(String name) {
@@ -25,5 +31,24 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerR
 
     public Optional<TopicImage> topicById(String topicId) {
         return topicsByName.values().stream().filter(t -> t.topicId().equals(topicId)).findFirst();
+    }
+
+    /** Whether {@code brokerId} is registered, unfenced and not shutting down. */
+    public boolean isEligibleLeader(int brokerId) {
+        BrokerRegistration b = brokers.get(brokerId);
+        return b != null && b.isEligibleLeader();
+    }
+
+    /** How many partitions {@code brokerId} leads. */
+    public int leaderships(int brokerId) {
+        int count = 0;
+        for (TopicImage t : topicsByName.values()) {
+            for (PartitionRegistration p : t.partitions().values()) {
+                if (p.leader() == brokerId) {
+                    count++;
+                }
+            }
+        }
+        return count;
     }
 }

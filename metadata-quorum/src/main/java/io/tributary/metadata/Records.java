@@ -1,5 +1,6 @@
 package io.tributary.metadata;
 
+import io.tributary.proto.metadata.v1.BrokerRegistrationChangeRecord;
 import io.tributary.proto.metadata.v1.ConfigRecord;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.metadata.v1.MetadataRecord;
@@ -33,6 +34,19 @@ final class Records {
 
     static MetadataRecord removeTopic(String topicId) {
         return MetadataRecord.newBuilder().setRemoveTopic(RemoveTopicRecord.newBuilder().setTopicId(topicId)).build();
+    }
+
+    /** A registration change; a null flag is left unchanged. */
+    static MetadataRecord brokerChange(int brokerId, long brokerEpoch, Boolean fenced, Boolean inControlledShutdown) {
+        BrokerRegistrationChangeRecord.Builder b = BrokerRegistrationChangeRecord.newBuilder().setBrokerId(brokerId)
+                .setBrokerEpoch(brokerEpoch);
+        if (fenced != null) {
+            b.setFenced(fenced);
+        }
+        if (inControlledShutdown != null) {
+            b.setInControlledShutdown(inControlledShutdown);
+        }
+        return MetadataRecord.newBuilder().setBrokerRegistrationChange(b).build();
     }
 
     static MetadataCommandResult error(ErrorCode code, String message) {

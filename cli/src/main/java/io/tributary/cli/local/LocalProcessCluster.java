@@ -1,0 +1,218 @@
+package io.tributary.cli.local;
+
+import io.tributary.cli.TributaryCli;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A cluster of combined nodes, each a separate JVM process on its own loopback address
+ * (127.0.0.1, 127.0.0.2, ...) with ephemeral ports: for multi-process tests, fault injection
+ * (SIGKILL, SIGSTOP/SIGCONT) and the failover benchmark. Every process it starts is killed on
+ * {@link #close()}.
+ */
+public final class LocalProcessCluster implements AutoCloseable {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+
+    /** One node's fixed identity: it keeps its address, ports and data across restarts. */
+    public record Node(int id, String host, int clientPort, int controllerPort, Path dir) {
+        public String bootstrap() {
+            return host + ":" + clientPort;
+        }
+
+        Path log() {
+            return dir.resolve("node.log");
+        }
+    }
+
+    private final Map<Integer, Node> nodes = new TreeMap<>();
+    private final Map<Integer, Process> processes = new TreeMap<>();
+    private final List<String> extraProperties;
+
+    private LocalProcessCluster(List<String> extraProperties) {
+        this.extraProperties = extraProperties;
+    }
+
+    /** Lays out {@code count} nodes under {@code root}; starts none. */
+    public static LocalProcessCluster create(Path root, int count, List<String> extraProperties) throws IOException {
+        LocalProcessCluster cluster = new LocalProcessCluster(extraProperties);
+        for (int id = 1; id <= count; id++) {
+            String host = "127.0.0." + id;
+            Path dir = root.resolve("node" + id);
+            Files.createDirectories(dir);
+            cluster.nodes.put(id, new Node(id, host, freePort(host), freePort(host), dir));
+        }
+        return cluster;
+    }
+
+    public List<Node> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    public Node node(int id) {
+        return nodes.get(id);
+    }
+
+    /** host:port of every node, comma-separated. */
+    public String bootstrap() {
+        return nodes.values().stream().map(Node::bootstrap).collect(Collectors.joining(","));
+    }
+
+    /** host:port of every node except {@code excluded}. */
+    public List<String> bootstrapExcept(int... excluded) {
+        List<String> out = new ArrayList<>();
+        outer:
+        for (Node node : nodes.values()) {
+            for (int id : excluded) {
+                if (node.id() == id) {
+                    continue outer;
+                }
+            }
+            out.add(node.bootstrap());
+        }
+        return out;
+    }
+
+    /** Starts every node, then waits until each is ready (quorum formed, broker unfenced). */
+    public void startAll() throws IOException, InterruptedException {
+        for (int id : nodes.keySet()) {
+            launch(id);
+        }
+        for (int id : nodes.keySet()) {
+            awaitReady(id);
+        }
+    }
+
+    /** Starts (or restarts) one node and waits until it is ready. */
+    public void start(int id) throws IOException, InterruptedException {
+        launch(id);
+        awaitReady(id);
+    }
+
+    private void launch(int id) throws IOException {
+        Node node = nodes.get(id);
+        Process running = processes.get(id);
+        if (running != null && running.isAlive()) {
+            throw new IllegalStateException("node " + id + " is already running");
+        }
+        String voters = nodes.values().stream().map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort())
+                .collect(Collectors.joining(","));
+        List<String> lines = new ArrayList<>(List.of("node.id=" + id, "host=" + node.host(),
+                "client.port=" + node.clientPort(), "controller.port=" + node.controllerPort(), "metrics.port=-1",
+                "data.dir=" + node.dir().resolve("data"), "controller.quorum.voters=" + voters));
+        lines.addAll(extraProperties);
+        Path config = node.dir().resolve("node.properties");
+        Files.write(config, lines);
+        Files.writeString(node.log(), "=== start " + java.time.Instant.now() + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process process = new ProcessBuilder(java, "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+IgnoreUnrecognizedVMOptions",
+                "-cp", System.getProperty("java.class.path"), TributaryCli.class.getName(), "server", "--config",
+                config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
+                .start();
+        processes.put(id, process);
+    }
+
+    /** Waits for the node's "ready" line, printed once it serves clients and is unfenced. */
+    public void awaitReady(int id) throws IOException, InterruptedException {
+        Node node = nodes.get(id);
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (true) {
+            String log = Files.readString(node.log());
+            String sinceLastStart = log.substring(log.lastIndexOf("=== start"));
+            if (sinceLastStart.contains("Tributary node " + id + " ready")) {
+                return;
+            }
+            Process process = processes.get(id);
+            if (process == null || !process.isAlive()) {
+                throw new IOException("node " + id + " exited during start-up:\n" + tail(sinceLastStart));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("node " + id + " not ready within " + READY_TIMEOUT + ":\n" + tail(sinceLastStart));
+            }
+            Thread.sleep(50); // waiting on another process's log file; there is nothing to block on
+        }
+    }
+
+    public long pid(int id) {
+        return processes.get(id).pid();
+    }
+
+    public boolean isAlive(int id) {
+        Process process = processes.get(id);
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no controlled shutdown. */
+    public void kill9(int id) throws InterruptedException {
+        Process process = processes.get(id);
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    /** SIGSTOP: the process stays, frozen, holding its ports; peers see silence. */
+    public void pause(int id) throws IOException, InterruptedException {
+        signal(id, "STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    public void resume(int id) throws IOException, InterruptedException {
+        signal(id, "CONT");
+    }
+
+    /** SIGTERM and wait: a clean stop with controlled shutdown. */
+    public void stop(int id) throws InterruptedException {
+        Process process = processes.get(id);
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private void signal(int id, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(id))).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + pid(id) + " failed");
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        for (int id : processes.keySet()) {
+            Process process = processes.get(id);
+            if (process.isAlive()) {
+                process.destroyForcibly(); // SIGKILL also ends a SIGSTOPped process
+            }
+        }
+        for (Process process : processes.values()) {
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String tail(String text) {
+        List<String> lines = text.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(host, 0));
+            return socket.getLocalPort();
+        }
+    }
+}
