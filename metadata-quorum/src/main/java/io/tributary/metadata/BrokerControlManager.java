@@ -207,9 +207,7 @@ public final class BrokerControlManager {
     }
 
     static boolean uncleanElectionEnabled(TopicImage topic) {
-        String value = topic.configs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE);
-        return value != null ? Boolean.parseBoolean(value)
-                : TopicConfigs.getBoolean(TopicConfigs.defaults(), TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE);
+        return TopicConfigs.getBoolean(topic.configs(), TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE);
     }
 
     private static ControllerResult reject(String message) {

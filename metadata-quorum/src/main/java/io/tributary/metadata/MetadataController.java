@@ -5,9 +5,13 @@ import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.metadata.v1.MetadataRecord;
 import io.tributary.proto.metadata.v1.MetadataRecordBatch;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.metadata.v1.PartitionChangeRecord;
+import io.tributary.proto.metadata.v1.PartitionRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -21,8 +25,11 @@ import java.util.Set;
  *   <li>{@link #applyBatch} (every node, in log order): re-check that the batch still fits the
  *       state (commands validated concurrently may conflict: two creates of one name, two deletes
  *       of one topic; the later one in the log loses, deterministically), stamp broker epochs with
- *       the log index, and replay the records.</li>
+ *       the log index and producer-id blocks with the next free id, and replay the records.</li>
  * </ol>
+ * A partition change decided on an older image applies only if the partition epoch it was decided
+ * for is still current; a broker change only if the broker epoch is; else the whole batch is
+ * answered with the conflict and changes nothing (the active controller decides again).
  */
 public final class MetadataController {
     private MetadataController() {
@@ -34,6 +41,16 @@ public final class MetadataController {
             case CREATE_TOPIC -> TopicControlManager.generateCreateTopic(image, command.getCreateTopic(), idSeed);
             case DELETE_TOPIC -> TopicControlManager.generateDeleteTopic(image, command.getDeleteTopic());
             case REGISTER_BROKER -> BrokerControlManager.generateRegisterBroker(image, command.getRegisterBroker());
+            case FENCE_BROKER -> BrokerControlManager.generateFenceBroker(image, command.getFenceBroker());
+            case UNFENCE_BROKER -> BrokerControlManager.generateUnfenceBroker(image, command.getUnfenceBroker());
+            case CONTROLLED_SHUTDOWN ->
+                    BrokerControlManager.generateControlledShutdown(image, command.getControlledShutdown());
+            case ELECT_PREFERRED_LEADERS ->
+                    TopicControlManager.generateElectPreferredLeaders(image, command.getElectPreferredLeaders());
+            case ALLOCATE_PRODUCER_IDS ->
+                    ProducerIdControlManager.generateAllocateProducerIds(image, command.getAllocateProducerIds());
+            case ALTER_CONFIGS -> TopicControlManager.generateAlterConfigs(image, command.getAlterConfigs());
+            case ELECT_LEADERLESS -> TopicControlManager.generateElectLeaderless(image);
             default -> ControllerResult.rejected(Records.error(ErrorCode.INVALID_REQUEST, "empty metadata command"));
         };
     }
@@ -53,7 +70,17 @@ public final class MetadataController {
             state.advanceTo(offset);
             return conflict.get().toBuilder().setLogIndex(offset).build();
         }
+        MetadataImage before = state.image();
         for (MetadataRecord record : stampBrokerEpochs(batch.getRecordsList(), offset)) {
+            if (record.hasPartition()) {
+                record = stampLeader(before, record);
+            }
+            if (record.hasProducerIds()) {
+                long first = state.nextProducerId();
+                record = record.toBuilder().setProducerIds(record.getProducerIds().toBuilder()
+                        .setNextProducerId(first)).build();
+                result.setFirstProducerId(first);
+            }
             state.replay(record, offset);
             if (record.hasRegisterBroker()) {
                 result.setBrokerEpoch(record.getRegisterBroker().getBrokerEpoch());
@@ -67,6 +94,7 @@ public final class MetadataController {
         Set<String> liveIds = new HashSet<>();
         Set<String> liveNames = new HashSet<>(image.topicsByName().keySet());
         image.topicsByName().values().forEach(t -> liveIds.add(t.topicId()));
+        Map<String, Integer> partitionEpochs = new HashMap<>(); // changes earlier in this batch
         for (MetadataRecord record : records) {
             switch (record.getRecordCase()) {
                 case TOPIC -> {
@@ -99,10 +127,97 @@ public final class MetadataController {
                 case REGISTER_BROKER -> {
                     // always applicable: a registration replaces any previous one
                 }
+                case PARTITION_CHANGE -> {
+                    Optional<MetadataCommandResult> stale = checkPartitionChange(image, record.getPartitionChange(),
+                            partitionEpochs);
+                    if (stale.isPresent()) {
+                        return stale;
+                    }
+                }
+                case BROKER_REGISTRATION_CHANGE -> {
+                    Optional<MetadataCommandResult> stale = BrokerControlManager.epochError(image,
+                            record.getBrokerRegistrationChange().getBrokerId(),
+                            record.getBrokerRegistrationChange().getBrokerEpoch());
+                    if (stale.isPresent()) {
+                        return stale;
+                    }
+                }
+                case PRODUCER_IDS -> {
+                    Optional<MetadataCommandResult> stale = BrokerControlManager.epochError(image,
+                            record.getProducerIds().getBrokerId(), record.getProducerIds().getBrokerEpoch());
+                    if (stale.isPresent()) {
+                        return stale;
+                    }
+                }
                 default -> throw new IllegalStateException("metadata record without a body: " + record);
             }
         }
+        return checkLeadershipMovedAway(image, records);
+    }
+
+    /**
+     * A batch that makes a broker ineligible (fences it, starts its controlled shutdown, or
+     * replaces its registration) must carry exactly the partition changes that move leadership and
+     * ISR membership away from it on the current image: a partition created or changed since the
+     * decision would otherwise keep a fenced leader. Else the batch is a conflict.
+     */
+    private static Optional<MetadataCommandResult> checkLeadershipMovedAway(MetadataImage image,
+                                                                            List<MetadataRecord> records) {
+        int brokerId = -1;
+        List<MetadataRecord> changes = new ArrayList<>();
+        for (MetadataRecord record : records) {
+            if (record.hasBrokerRegistrationChange()) {
+                var change = record.getBrokerRegistrationChange();
+                if (change.getFenced() || change.getInControlledShutdown()) {
+                    brokerId = change.getBrokerId();
+                }
+            } else if (record.hasRegisterBroker() && image.brokers().containsKey(record.getRegisterBroker()
+                    .getBrokerId())) {
+                brokerId = record.getRegisterBroker().getBrokerId();
+            } else if (record.hasPartitionChange()) {
+                changes.add(record);
+            }
+        }
+        if (brokerId < 0 || changes.equals(BrokerControlManager.moveAwayFrom(image, brokerId))) {
+            return Optional.empty();
+        }
+        return Optional.of(Records.error(ErrorCode.INVALID_REQUEST, "the partitions of broker " + brokerId
+                + " changed since the decision; decide again"));
+    }
+
+    private static Optional<MetadataCommandResult> checkPartitionChange(MetadataImage image, PartitionChangeRecord r,
+                                                                        Map<String, Integer> partitionEpochs) {
+        Optional<TopicImage> topic = image.topicById(r.getTopicId());
+        PartitionRegistration p = topic.map(t -> t.partitions().get(r.getPartition())).orElse(null);
+        if (p == null) {
+            return Optional.of(Records.error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+                    "partition " + r.getTopicId() + "/" + r.getPartition() + " no longer exists"));
+        }
+        String key = r.getTopicId() + "/" + r.getPartition();
+        int current = partitionEpochs.getOrDefault(key, p.partitionEpoch());
+        if (r.getPartitionEpoch() != current + 1) {
+            // Not in ErrorCode yet: a concurrent change won; the caller decides again on a newer image.
+            return Optional.of(Records.error(ErrorCode.INVALID_REQUEST, "partition " + topic.get().name() + "-"
+                    + r.getPartition() + " changed concurrently (partition epoch " + current + ", change decided for "
+                    + (r.getPartitionEpoch() - 1) + ")"));
+        }
+        partitionEpochs.put(key, r.getPartitionEpoch());
         return Optional.empty();
+    }
+
+    /**
+     * A new partition's leader, re-checked at apply: a create decided on an older image may name a
+     * broker fenced since; then the first eligible ISR member leads, or none. Deterministic, as the
+     * state is the same on every node.
+     */
+    static MetadataRecord stampLeader(MetadataImage image, MetadataRecord record) {
+        PartitionRecord p = record.getPartition();
+        if (p.getLeader() == PartitionRegistration.NO_LEADER || image.isEligibleLeader(p.getLeader())) {
+            return record;
+        }
+        int leader = p.getIsrList().stream().filter(image::isEligibleLeader).findFirst()
+                .orElse(PartitionRegistration.NO_LEADER);
+        return record.toBuilder().setPartition(p.toBuilder().setLeader(leader)).build();
     }
 
     /** Sets broker_epoch of every RegisterBrokerRecord to the log index it is applied at. */

@@ -1,21 +1,35 @@
 package io.tributary.metadata;
 
+import io.tributary.proto.metadata.v1.ControlledShutdownCommand;
+import io.tributary.proto.metadata.v1.ElectLeaderlessCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
+import io.tributary.proto.v1.BrokerHeartbeatRequest;
+import io.tributary.proto.v1.BrokerHeartbeatResponse;
+import io.tributary.proto.v1.ControlledShutdownRequest;
+import io.tributary.proto.v1.ControlledShutdownResponse;
+import io.tributary.proto.v1.ErrorCode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -24,6 +38,8 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -44,6 +60,13 @@ import org.slf4j.LoggerFactory;
  * One node of the metadata quorum: a Ratis server running the {@link MetadataStateMachine} over
  * gRPC on this voter's host:port, with its log and snapshots under {@code dataDir/metadata}, and a
  * Ratis client to submit commands (routed to the leader, the active controller).
+ *
+ * <p>While this node is the Raft leader it is the <b>active controller</b>: it holds the broker
+ * leases ({@link BrokerHeartbeatManager}, in memory, reset with a full session of grace on each
+ * new term), answers broker heartbeats and controlled-shutdown requests, and a single thread ticks
+ * every {@value #CONTROLLER_TICK_MS} ms to fence brokers whose lease expired (a FenceBrokerCommand
+ * through the log) and to elect leaders for partitions left leaderless although a replica could
+ * lead (an ElectLeaderlessCommand). Decisions are the pure control managers'; this class only does the I/O.
  */
 public final class MetadataQuorum implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataQuorum.class);
@@ -54,12 +77,22 @@ public final class MetadataQuorum implements AutoCloseable {
     static final String METADATA_DIR = "metadata";
     static final String CLUSTER_ID_FILE = "cluster.id";
     private static final long SINGLE_VOTER_LEADER_WAIT_MS = 30_000;
+    /** How often the active controller looks for expired broker leases. */
+    public static final long CONTROLLER_TICK_MS = 100;
+    private static final long COMMAND_TIMEOUT_MS = 5_000;
+    /** Producer ids per AllocateProducerIdsCommand block. */
+    public static final int PRODUCER_ID_BLOCK_SIZE = ProducerIdControlManager.BLOCK_SIZE;
 
     private final QuorumConfig config;
     private final RaftServer server;
     private final RaftClient client;
     private final MetadataStateMachine stateMachine;
     private final RaftServer.Division division;
+    private final BrokerHeartbeatManager leases; // guarded by itself
+    private long activeTerm = -1; // the term leases were activated for; guarded by leases
+    private final Map<String, CompletableFuture<MetadataCommandResult>> brokerCommandsInFlight =
+            new ConcurrentHashMap<>();
+    private final ScheduledExecutorService controllerThread;
 
     private MetadataQuorum(QuorumConfig config, RaftServer server, RaftClient client,
                            MetadataStateMachine stateMachine) throws IOException {
@@ -68,6 +101,12 @@ public final class MetadataQuorum implements AutoCloseable {
         this.client = client;
         this.stateMachine = stateMachine;
         this.division = server.getDivision(GROUP_ID);
+        this.leases = new BrokerHeartbeatManager(config.brokerSessionTimeoutMs());
+        this.controllerThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "metadata-controller-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -104,6 +143,8 @@ public final class MetadataQuorum implements AutoCloseable {
             if (config.voters().size() == 1) {
                 quorum.awaitLeaderReady(SINGLE_VOTER_LEADER_WAIT_MS);
             }
+            quorum.controllerThread.scheduleWithFixedDelay(quorum::tick, CONTROLLER_TICK_MS, CONTROLLER_TICK_MS,
+                    TimeUnit.MILLISECONDS);
             LOG.info("metadata quorum node {} started ({} voters, cluster id {}, {} data dir)", config.nodeId(),
                     config.voters().size(), clusterId, formed ? "existing" : "new");
             return quorum;
@@ -248,8 +289,207 @@ public final class MetadataQuorum implements AutoCloseable {
         return division;
     }
 
+    // ---- the active controller ----
+
+    /**
+     * One controller tick: when active, fence the brokers whose lease expired, one at a time (each
+     * decided on the image the previous one made, so they never conflict with each other), then
+     * elect leaders where a partition is leaderless although a replica could lead. Blocks this
+     * (dedicated) thread on the quorum; never throws.
+     */
+    void tick() {
+        try {
+            if (!isLeader()) {
+                synchronized (leases) {
+                    activeTerm = -1;
+                }
+                return;
+            }
+            for (int i = 0; i <= image().brokers().size() && isLeader(); i++) {
+                List<MetadataCommand> fences;
+                synchronized (leases) {
+                    fences = leases.fenceCommands(image(), activeAt(config.clockMs().getAsLong()));
+                    leases.retainRegistered(image());
+                }
+                if (fences.isEmpty()) {
+                    break;
+                }
+                var fence = fences.get(0).getFenceBroker();
+                LOG.info("node {}: broker {} (epoch {}) sent no heartbeat for {} ms; fencing it", nodeId(),
+                        fence.getBrokerId(), fence.getBrokerEpoch(), config.brokerSessionTimeoutMs());
+                MetadataCommandResult result = submit(fences.get(0)).get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                if (result.getErrorCode() != 0) {
+                    LOG.info("node {}: fencing broker {} answered {}: {}", nodeId(), fence.getBrokerId(),
+                            ErrorCode.forNumber(result.getErrorCode()), result.getErrorMessage());
+                }
+            }
+            if (isLeader() && !TopicControlManager.generateElectLeaderless(image()).records().isEmpty()) {
+                LOG.info("node {}: electing leaders for leaderless partitions", nodeId());
+                submit(MetadataCommand.newBuilder().setElectLeaderless(ElectLeaderlessCommand.getDefaultInstance())
+                        .build()).get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("node {}: controller tick failed; retrying on the next one: {}", nodeId(), e.toString());
+        }
+    }
+
+    /** Activates the leases on a new term (a full session of grace for every broker); returns nowMs. */
+    private long activeAt(long nowMs) {
+        long term = division.getInfo().getCurrentTerm();
+        if (term != activeTerm) {
+            leases.activate(nowMs);
+            activeTerm = term;
+            LOG.info("node {}: active controller for term {}; broker leases start now", nodeId(), term);
+        }
+        return nowMs;
+    }
+
+    /**
+     * Handles a broker heartbeat on the active controller: renews the lease and, when the broker
+     * is fenced and caught up (metadata_offset &gt;= its broker epoch), unfences it and answers once
+     * that is applied; with want_shutdown, moves its leadership away (controlled shutdown) and sets
+     * should_shutdown once it leads nothing. On another node: NOT_CONTROLLER (the controller hint
+     * is left for the caller to fill from the image). Unknown broker or stale epoch: INVALID_REQUEST.
+     */
+    public CompletableFuture<BrokerHeartbeatResponse> handleBrokerHeartbeat(BrokerHeartbeatRequest request) {
+        if (!isLeader()) {
+            return CompletableFuture.completedFuture(BrokerHeartbeatResponse.newBuilder()
+                    .setErrorCode(ErrorCode.NOT_CONTROLLER).setErrorMessage(notControllerMessage()).build());
+        }
+        MetadataImage image = image();
+        Optional<BrokerHeartbeatResponse> error = BrokerControlManager.heartbeatError(image, request);
+        if (error.isPresent()) {
+            return CompletableFuture.completedFuture(error.get());
+        }
+        synchronized (leases) {
+            leases.touch(request.getBrokerId(), request.getBrokerEpoch(), activeAt(config.clockMs().getAsLong()));
+        }
+        Optional<MetadataCommand> command = BrokerControlManager.heartbeatCommand(image, request);
+        if (command.isEmpty()) {
+            return CompletableFuture.completedFuture(BrokerControlManager.heartbeatResponse(image, request));
+        }
+        return submitForBroker(request.getBrokerId(), command.get())
+                .thenCompose(result -> stateMachine.awaitApplied(result.getLogIndex()))
+                .thenApply(v -> BrokerControlManager.heartbeatResponse(image(), request))
+                .exceptionally(e -> isLeader() ? BrokerControlManager.heartbeatResponse(image(), request)
+                        : BrokerHeartbeatResponse.newBuilder().setErrorCode(ErrorCode.NOT_CONTROLLER)
+                        .setErrorMessage(notControllerMessage()).build());
+    }
+
+    /**
+     * Handles a controlled-shutdown request on the active controller: moves every leadership of
+     * the broker away, marks it shutting down and fences it; answers once applied, with the
+     * leaderships it still has (0 when it may stop). Errors as {@link #handleBrokerHeartbeat}.
+     */
+    public CompletableFuture<ControlledShutdownResponse> handleControlledShutdown(ControlledShutdownRequest request) {
+        if (!isLeader()) {
+            return CompletableFuture.completedFuture(ControlledShutdownResponse.newBuilder()
+                    .setErrorCode(ErrorCode.NOT_CONTROLLER).setErrorMessage(notControllerMessage()).build());
+        }
+        MetadataImage image = image();
+        Optional<MetadataCommandResult> error = BrokerControlManager.epochError(image, request.getBrokerId(),
+                request.getBrokerEpoch());
+        if (error.isPresent()) {
+            return CompletableFuture.completedFuture(ControlledShutdownResponse.newBuilder()
+                    .setErrorCode(ErrorCode.forNumber(error.get().getErrorCode()))
+                    .setErrorMessage(error.get().getErrorMessage()).build());
+        }
+        MetadataCommand command = MetadataCommand.newBuilder().setControlledShutdown(ControlledShutdownCommand
+                .newBuilder().setBrokerId(request.getBrokerId()).setBrokerEpoch(request.getBrokerEpoch())).build();
+        return submitForBroker(request.getBrokerId(), command)
+                .thenCompose(result -> stateMachine.awaitApplied(result.getLogIndex()).thenApply(v -> result))
+                .thenApply(result -> ControlledShutdownResponse.newBuilder()
+                        .setErrorCode(ErrorCode.forNumber(result.getErrorCode()))
+                        .setErrorMessage(result.getErrorMessage())
+                        .setRemainingLeaderships(image().leaderships(request.getBrokerId())).build())
+                .exceptionally(e -> ControlledShutdownResponse.newBuilder()
+                        .setErrorCode(isLeader() ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_CONTROLLER)
+                        .setErrorMessage(isLeader() ? "controlled shutdown did not complete: " + e.getMessage()
+                                : notControllerMessage())
+                        .setRemainingLeaderships(image().leaderships(request.getBrokerId())).build());
+    }
+
+    /** Submits a broker's command unless the same kind for that broker is in flight (then joins it). */
+    private CompletableFuture<MetadataCommandResult> submitForBroker(int brokerId, MetadataCommand command) {
+        String key = brokerId + "/" + command.getCommandCase();
+        CompletableFuture<MetadataCommandResult> created = new CompletableFuture<>();
+        CompletableFuture<MetadataCommandResult> existing = brokerCommandsInFlight.putIfAbsent(key, created);
+        if (existing != null) {
+            return existing;
+        }
+        submit(command).whenComplete((result, e) -> {
+            brokerCommandsInFlight.remove(key, created);
+            if (e != null) {
+                created.completeExceptionally(e);
+            } else {
+                created.complete(result);
+            }
+        });
+        return created;
+    }
+
+    private String notControllerMessage() {
+        OptionalInt leader = leaderId();
+        return "node " + nodeId() + " is not the active controller"
+                + (leader.isPresent() ? "; node " + leader.getAsInt() + " is" : "; none is elected yet");
+    }
+
+    /**
+     * Completes once this node has applied at least the quorum's commit index as of the call: on
+     * the leader its own commit index; elsewhere the leader's applied index, asked through a
+     * read-only Ratis query. Completes exceptionally if no leader answers within the client's
+     * retries (about 10 s).
+     */
+    public CompletableFuture<Void> awaitCaughtUp() {
+        if (division.getInfo().isLeader() && division.getInfo().isLeaderReady()) {
+            return stateMachine.awaitApplied(division.getRaftLog().getLastCommittedIndex());
+        }
+        return client.async().sendReadOnly(Message.EMPTY).thenCompose(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(reply.getException() != null ? reply.getException()
+                        : new IOException("commit index query failed: " + reply));
+            }
+            long leaderApplied = reply.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+            return stateMachine.awaitApplied(leaderApplied);
+        });
+    }
+
+    /**
+     * The quorum as this node sees it. The leader reports every voter's match index (from Ratis's
+     * follower info) and lag; a follower knows only its own flushed index.
+     */
+    public QuorumStatus describeQuorum() {
+        long commitIndex = division.getRaftLog().getLastCommittedIndex();
+        Map<String, Long> matchIndexes = new HashMap<>();
+        long ownIndex = division.getRaftLog().getFlushIndex();
+        matchIndexes.put(peerId(nodeId()).toString(), ownIndex);
+        if (division.getInfo().isLeader()) {
+            RoleInfoProto role = division.getInfo().getRoleInfoProto();
+            long[] matches = division.getInfo().getFollowerMatchIndices();
+            List<ServerRpcProto> followers = role.hasLeaderInfo() ? role.getLeaderInfo().getFollowerInfoList()
+                    : List.of();
+            // Both lists come from the leader's log appenders in the same order.
+            if (matches != null && matches.length == followers.size()) {
+                for (int i = 0; i < matches.length; i++) {
+                    matchIndexes.put(followers.get(i).getId().getId().toStringUtf8(), matches[i]);
+                }
+            }
+        }
+        List<VoterStatus> voters = new ArrayList<>();
+        for (QuorumPeer peer : config.voters()) {
+            Long match = matchIndexes.get(peerId(peer.id()).toString());
+            long matchIndex = match == null ? -1 : match;
+            long lag = match == null ? -1 : Math.max(0, commitIndex - matchIndex);
+            voters.add(new VoterStatus(peer.id(), peer.host(), peer.port(), matchIndex, lag));
+        }
+        return new QuorumStatus(leaderId(), division.getInfo().getCurrentTerm(), commitIndex, voters);
+    }
+
     @Override
     public void close() {
+        controllerThread.shutdownNow();
         closeQuietly(client, server);
         LOG.info("metadata quorum node {} closed", config.nodeId());
     }

@@ -8,8 +8,12 @@ import io.tributary.proto.metadata.v1.MetadataRecordBatch;
 import io.tributary.proto.metadata.v1.MetadataSnapshot;
 import io.tributary.proto.v1.ErrorCode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +52,10 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>applyTransaction</td><td>apply thread, log order</td>
  *       <td>{@link MetadataController#applyBatch}; answer the serialized MetadataCommandResult;
  *           a replay failure is fatal</td></tr>
+ *   <tr><td>notifyTermIndexUpdated</td><td>apply thread</td><td>an entry without a command (leader
+ *       no-op, configuration) was applied: only the applied index moves</td></tr>
+ *   <tr><td>query</td><td>leader</td><td>answers the applied log index (8 bytes), for
+ *       {@link MetadataQuorum#awaitCaughtUp}</td></tr>
  *   <tr><td>takeSnapshot</td><td>apply thread</td><td>write snapshot.term_index atomically</td></tr>
  *   <tr><td>initialize / reinitialize</td><td>start, after a snapshot install</td>
  *       <td>reset the state to the latest snapshot (the log after it is then re-applied)</td></tr>
@@ -67,6 +75,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     private volatile MetadataImage image;
     private volatile RaftServer.Division division;
     private volatile RaftPeerId leaderId;
+    private final TreeMap<Long, CompletableFuture<Void>> appliedWaiters = new TreeMap<>(); // guarded by itself
 
     MetadataStateMachine(int nodeId, String clusterId) {
         this.nodeId = nodeId;
@@ -149,7 +158,54 @@ final class MetadataStateMachine extends BaseStateMachine {
             throw new IllegalStateException("cannot apply metadata log entry " + TermIndex.valueOf(entry), e);
         }
         publish(applied);
+        completeAppliedWaiters();
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(result.toByteArray())));
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        synchronized (lock) {
+            super.notifyTermIndexUpdated(term, index);
+        }
+        completeAppliedWaiters();
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.valueOf(
+                ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).flip())));
+    }
+
+    /** The highest log index applied on this node (commands and entries without one). */
+    long appliedIndex() {
+        TermIndex last = getLastAppliedTermIndex();
+        return last == null ? RaftLog.INVALID_LOG_INDEX : last.getIndex();
+    }
+
+    /** Completes once this node has applied the log up to {@code index}. */
+    CompletableFuture<Void> awaitApplied(long index) {
+        CompletableFuture<Void> done;
+        synchronized (appliedWaiters) {
+            if (appliedIndex() >= index) {
+                return CompletableFuture.completedFuture(null);
+            }
+            done = appliedWaiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+        }
+        completeAppliedWaiters(); // the index may have moved in between
+        return done;
+    }
+
+    private void completeAppliedWaiters() {
+        List<CompletableFuture<Void>> ready = new ArrayList<>();
+        synchronized (appliedWaiters) {
+            if (appliedWaiters.isEmpty()) {
+                return;
+            }
+            Map<Long, CompletableFuture<Void>> head = appliedWaiters.headMap(appliedIndex(), true);
+            ready.addAll(head.values());
+            head.clear();
+        }
+        ready.forEach(f -> f.complete(null));
     }
 
     @Override
@@ -218,6 +274,7 @@ final class MetadataStateMachine extends BaseStateMachine {
             loadedImage = loaded.image();
         }
         publish(loadedImage);
+        completeAppliedWaiters();
     }
 
     private void publish(MetadataImage next) {

@@ -2,8 +2,10 @@ package io.tributary.metadata;
 
 import io.tributary.metadata.config.TopicConfigs;
 import io.tributary.proto.TopicNames;
+import io.tributary.proto.metadata.v1.AlterConfigsCommand;
 import io.tributary.proto.metadata.v1.CreateTopicCommand;
 import io.tributary.proto.metadata.v1.DeleteTopicCommand;
+import io.tributary.proto.metadata.v1.ElectPreferredLeadersCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.metadata.v1.MetadataRecord;
 import io.tributary.proto.v1.ErrorCode;
@@ -11,14 +13,17 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Decides CreateTopic and DeleteTopic commands against an image; pure and deterministic.
+ * Decides topic commands (create, delete, alter configs, leader elections) against an image; pure and
+ * deterministic.
  *
  * <table>
  *   <caption>checks, in order</caption>
@@ -29,7 +34,15 @@ import java.util.UUID;
  *   <tr><td>create</td><td>1 &lt;= RF &lt;= registered brokers</td><td>INVALID_REPLICATION_FACTOR</td></tr>
  *   <tr><td>create</td><td>{@link TopicConfigs#validationError}</td><td>INVALID_CONFIG</td></tr>
  *   <tr><td>delete</td><td>topic exists</td><td>UNKNOWN_TOPIC_OR_PARTITION</td></tr>
+ *   <tr><td>alter configs</td><td>topic exists</td><td>UNKNOWN_TOPIC_OR_PARTITION</td></tr>
+ *   <tr><td>alter configs</td><td>no key both set and deleted</td><td>INVALID_REQUEST</td></tr>
+ *   <tr><td>alter configs</td><td>known keys, valid values (set and deleted keys)</td><td>INVALID_CONFIG</td></tr>
+ *   <tr><td>elect preferred</td><td>every named topic exists</td><td>UNKNOWN_TOPIC_OR_PARTITION</td></tr>
+ *   <tr><td>elect leaderless</td><td>-</td><td>-</td></tr>
  * </table>
+ * Placement: replicas go round-robin over the unfenced brokers when there are at least RF of them,
+ * else over all registered brokers; the leader is the first unfenced replica (none: no leader until
+ * one is unfenced) and the ISR is all replicas.
  */
 public final class TopicControlManager {
     public static final int MAX_PARTITIONS = 10_000;
@@ -75,13 +88,20 @@ public final class TopicControlManager {
         }
         List<MetadataRecord> records = new ArrayList<>(1 + partitions + command.getConfigsCount());
         records.add(Records.topic(name, topicId));
-        List<Integer> brokerIds = new ArrayList<>(image.brokers().keySet()); // sorted: the map is a TreeMap
+        List<Integer> brokerIds = new ArrayList<>(); // sorted: the map is a TreeMap
+        image.brokers().values().stream().filter(BrokerRegistration::isEligibleLeader)
+                .forEach(b -> brokerIds.add(b.brokerId()));
+        if (brokerIds.size() < rf) {
+            brokerIds.clear();
+            brokerIds.addAll(image.brokers().keySet());
+        }
         int shift = Math.floorMod(name.hashCode(), brokerIds.size());
         List<List<Integer>> assignments = ReplicaPlacer.place(brokerIds, partitions, rf, shift);
         for (int p = 0; p < partitions; p++) {
             List<Integer> replicas = assignments.get(p);
-            records.add(Records.partition(topicId,
-                    new PartitionRegistration(p, replicas, replicas, replicas.get(0), 0, 0)));
+            int leader = replicas.stream().filter(image::isEligibleLeader).findFirst()
+                    .orElse(PartitionRegistration.NO_LEADER);
+            records.add(Records.partition(topicId, new PartitionRegistration(p, replicas, replicas, leader, 0, 0)));
         }
         for (Map.Entry<String, String> e : new TreeMap<>(command.getConfigsMap()).entrySet()) {
             records.add(Records.config(topicId, e.getKey(), e.getValue()));
@@ -97,6 +117,83 @@ public final class TopicControlManager {
         }
         return new ControllerResult(List.of(Records.removeTopic(topic.topicId())),
                 MetadataCommandResult.newBuilder().setTopicId(topic.topicId()).build());
+    }
+
+    /** Incremental config change: set some keys, remove others; validated like a create. */
+    public static ControllerResult generateAlterConfigs(MetadataImage image, AlterConfigsCommand command) {
+        TopicImage topic = image.topicsByName().get(command.getTopic());
+        if (topic == null) {
+            return reject(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + command.getTopic() + "' does not exist");
+        }
+        for (String key : command.getDeleteList()) {
+            if (command.getSetMap().containsKey(key)) {
+                return reject(ErrorCode.INVALID_REQUEST, "topic config '" + key + "' is both set and deleted");
+            }
+            if (!TopicConfigs.isKnown(key)) {
+                return reject(ErrorCode.INVALID_CONFIG, "unknown topic config '" + key + "'");
+            }
+        }
+        Optional<String> configError = TopicConfigs.validationError(command.getSetMap());
+        if (configError.isPresent()) {
+            return reject(ErrorCode.INVALID_CONFIG, configError.get());
+        }
+        MetadataCommandResult ok = MetadataCommandResult.newBuilder().setTopicId(topic.topicId()).build();
+        if (command.getValidateOnly()) {
+            return new ControllerResult(List.of(), ok);
+        }
+        List<MetadataRecord> records = new ArrayList<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(command.getSetMap()).entrySet()) {
+            if (!e.getValue().equals(topic.configs().get(e.getKey()))) {
+                records.add(Records.config(topic.topicId(), e.getKey(), e.getValue()));
+            }
+        }
+        for (String key : new java.util.TreeSet<>(command.getDeleteList())) {
+            if (topic.configs().containsKey(key)) {
+                records.add(Records.config(topic.topicId(), key, null));
+            }
+        }
+        return new ControllerResult(records, ok);
+    }
+
+    /** Moves leadership to each partition's first replica where it is eligible and in the ISR. */
+    public static ControllerResult generateElectPreferredLeaders(MetadataImage image,
+                                                                 ElectPreferredLeadersCommand command) {
+        Set<String> names = new HashSet<>(command.getTopicsList());
+        for (String name : names) {
+            if (!image.topicsByName().containsKey(name)) {
+                return reject(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "topic '" + name + "' does not exist");
+            }
+        }
+        List<MetadataRecord> records = new ArrayList<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            if (!names.isEmpty() && !names.contains(topic.name())) {
+                continue;
+            }
+            boolean unclean = BrokerControlManager.uncleanElectionEnabled(topic);
+            for (PartitionRegistration p : topic.partitions().values()) {
+                new PartitionChangeBuilder(topic.topicId(), p, image::isEligibleLeader, unclean)
+                        .electPreferredLeader().buildRecord().ifPresent(records::add);
+            }
+        }
+        return new ControllerResult(records, Records.ok());
+    }
+
+    /**
+     * Elects a leader for every leaderless partition that one of its replicas can lead (clean, or
+     * unclean where the topic allows it); issued by the active controller's periodic check.
+     */
+    public static ControllerResult generateElectLeaderless(MetadataImage image) {
+        List<MetadataRecord> records = new ArrayList<>();
+        for (TopicImage topic : image.topicsByName().values()) {
+            boolean unclean = BrokerControlManager.uncleanElectionEnabled(topic);
+            for (PartitionRegistration p : topic.partitions().values()) {
+                if (!p.hasLeader()) {
+                    new PartitionChangeBuilder(topic.topicId(), p, image::isEligibleLeader, unclean).buildRecord()
+                            .ifPresent(records::add);
+                }
+            }
+        }
+        return new ControllerResult(records, Records.ok());
     }
 
     /** A name-based (type 3) UUID, written as Kafka writes topic ids: URL-safe base64, no padding. */

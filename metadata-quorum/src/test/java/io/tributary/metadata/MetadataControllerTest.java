@@ -10,6 +10,7 @@ import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.metadata.v1.MetadataRecord;
 import io.tributary.proto.metadata.v1.RegisterBrokerRecord;
+import io.tributary.proto.metadata.v1.UnfenceBrokerCommand;
 import io.tributary.proto.v1.ErrorCode;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +35,12 @@ class MetadataControllerTest {
         MetadataImage image() {
             return state.image();
         }
+
+        /** Unfences a registered broker as the active controller does once it heartbeats caught up. */
+        MetadataCommandResult unfence(int id) {
+            return run(MetadataCommand.newBuilder().setUnfenceBroker(UnfenceBrokerCommand.newBuilder()
+                    .setBrokerId(id).setBrokerEpoch(image().brokers().get(id).brokerEpoch())).build());
+        }
     }
 
     static MetadataCommand register(int id) {
@@ -52,10 +59,12 @@ class MetadataControllerTest {
         return MetadataCommand.newBuilder().setDeleteTopic(DeleteTopicCommand.newBuilder().setName(name)).build();
     }
 
+    /** A harness with brokers 1..n registered and unfenced. */
     static Harness withBrokers(int n) {
         Harness h = new Harness();
         for (int i = 1; i <= n; i++) {
             assertThat(h.run(register(i)).getErrorCode()).isZero();
+            assertThat(h.unfence(i).getErrorCode()).isZero();
         }
         return h;
     }
@@ -148,9 +157,9 @@ class MetadataControllerTest {
         Harness h = withBrokers(2);
         MetadataCommandResult created = h.run(create("orders", 2, 2, Map.of("retention.ms", "1000")));
         assertThat(created.getErrorCode()).isZero();
-        assertThat(created.getLogIndex()).isEqualTo(3);
+        assertThat(created.getLogIndex()).isEqualTo(5); // 2 registrations, 2 unfences, the create
         MetadataImage image = h.image();
-        assertThat(image.version()).isEqualTo(3);
+        assertThat(image.version()).isEqualTo(5);
         assertThat(image.clusterId()).isEqualTo("cluster-1");
         TopicImage topic = image.topic("orders").orElseThrow();
         assertThat(topic.topicId()).isEqualTo(created.getTopicId());
@@ -174,9 +183,11 @@ class MetadataControllerTest {
     void reRegistrationReplacesTheBrokerWithANewEpoch() {
         Harness h = withBrokers(2);
         MetadataCommandResult again = h.run(register(1));
-        assertThat(again.getBrokerEpoch()).isEqualTo(3);
+        assertThat(again.getBrokerEpoch()).isEqualTo(5);
         assertThat(h.image().brokers()).hasSize(2);
-        assertThat(h.image().brokers().get(1).brokerEpoch()).isEqualTo(3);
+        assertThat(h.image().brokers().get(1).brokerEpoch()).isEqualTo(5);
+        assertThat(h.image().brokers().get(1).fenced()).isTrue();
+        assertThat(h.image().brokers().get(2).fenced()).isFalse();
     }
 
     @Test

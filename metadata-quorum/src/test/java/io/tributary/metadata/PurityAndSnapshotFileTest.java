@@ -16,7 +16,9 @@ class PurityAndSnapshotFileTest {
     private static final Path MAIN = Path.of("src/main/java/io/tributary/metadata");
     private static final List<String> PURE = List.of("ClusterMetadata.java", "MetadataController.java",
             "TopicControlManager.java", "BrokerControlManager.java", "ReplicaPlacer.java", "Records.java",
-            "ControllerResult.java", "MetadataImage.java", "TopicImage.java", "config/TopicConfigs.java");
+            "ControllerResult.java", "MetadataImage.java", "TopicImage.java", "config/TopicConfigs.java",
+            "PartitionChangeBuilder.java", "BrokerHeartbeatManager.java", "ProducerIdControlManager.java",
+            "BrokerRegistration.java", "PartitionRegistration.java");
     private static final List<String> FORBIDDEN = List.of("System.currentTimeMillis", "System.nanoTime",
             "UUID.randomUUID", "new Random(", "ThreadLocalRandom", "Thread.sleep", "Instant.now", "org.apache.ratis");
 
