@@ -43,6 +43,7 @@ metrics.port=9094
 data.dir=$dir/data
 controller.quorum.voters=$(voters)
 PROPS
+    echo "=== start $(date -u +%FT%TZ)" >> "$dir/node.log"   # readiness is looked for after this line
     nohup "$root/tributary" server --config "$dir/node.properties" >> "$dir/node.log" 2>&1 &
     echo $! > "$dir/node.pid"
     echo "started node $i (pid $!) on 127.0.0.$i:9092, log $dir/node.log"
@@ -50,7 +51,7 @@ PROPS
   # A node prints its 'ready' line once the quorum formed and the controller unfenced it.
   local deadline=$((SECONDS + 90))
   for i in $(seq 1 "$nodes"); do
-    until grep -q "ready:" "$data_dir/node$i/node.log" 2>/dev/null; do
+    until awk '/^=== start/{ready=0} /ready:/{ready=1} END{exit !ready}' "$data_dir/node$i/node.log" 2>/dev/null; do
       if ! alive "$i"; then echo "node $i exited; see $data_dir/node$i/node.log" >&2; exit 1; fi
       if [ $SECONDS -ge $deadline ]; then echo "node $i not ready after 90 s; see its log" >&2; exit 1; fi
       sleep 0.2

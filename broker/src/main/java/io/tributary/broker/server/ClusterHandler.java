@@ -43,7 +43,8 @@ final class ClusterHandler {
                 .setMetadataVersion(image.version());
         for (VoterStatus voter : quorum.voters()) {
             response.addVoters(QuorumVoter.newBuilder().setNodeId(voter.id()).setHost(voter.host())
-                    .setPort(voter.port()).setMatchIndex(voter.matchIndex()).setLag(voter.lag()));
+                    .setPort(voter.port()).setMatchIndex(voter.matchIndex())
+                    .setLag(voter.matchIndex() < 0 ? -1 : voter.lag())); // unknown match: unknown lag
         }
         Map<Integer, Integer> leaderships = new HashMap<>();
         for (TopicImage topic : image.topicsByName().values()) {
