@@ -38,9 +38,6 @@ final class FailoverBench implements Callable<Integer> {
         List<Long> leaderMs = new ArrayList<>();
         try (LocalProcessCluster cluster = LocalProcessCluster.create(root, 3, List.of())) {
             cluster.startAll();
-            try (Admin admin = admin(Arrays.asList(cluster.bootstrap().split(",")))) {
-                admin.createTopic(new NewTopic("failover", 3, 3, Map.of()));
-            }
             for (int run = 1; run <= runs; run++) {
                 int controller;
                 try (Admin admin = admin(Arrays.asList(cluster.bootstrap().split(",")))) {
@@ -59,9 +56,13 @@ final class FailoverBench implements Callable<Integer> {
                 System.out.printf("run %d: killed controller node %d, topic created after %d ms%n", run, controller, ms);
                 cluster.start(controller);
 
+                // A fresh topic per run: until replication lets a returning broker rejoin the ISR,
+                // each kill shrinks the ISR of the partitions it hosted for good.
+                String leaderTopic = "leader-kill-" + run;
                 int leader;
                 try (Admin admin = admin(Arrays.asList(cluster.bootstrap().split(",")))) {
-                    leader = leaderOf(admin);
+                    admin.createTopic(new NewTopic(leaderTopic, 1, 3, Map.of()));
+                    leader = leaderOf(admin, leaderTopic);
                 }
                 start = System.nanoTime();
                 cluster.kill9(leader);
@@ -69,7 +70,7 @@ final class FailoverBench implements Callable<Integer> {
                 int killed = leader;
                 ms = awaitMs(start, () -> {
                     try (Admin admin = admin(others)) {
-                        int now = leaderOf(admin);
+                        int now = leaderOf(admin, leaderTopic);
                         return now >= 0 && now != killed;
                     }
                 });
@@ -87,8 +88,8 @@ final class FailoverBench implements Callable<Integer> {
         return Admin.create(bootstrap, Duration.ofSeconds(2));
     }
 
-    private static int leaderOf(Admin admin) {
-        for (TopicMetadata topic : admin.metadata(List.of("failover")).getTopicsList()) {
+    private static int leaderOf(Admin admin, String topicName) {
+        for (TopicMetadata topic : admin.metadata(List.of(topicName)).getTopicsList()) {
             for (PartitionMetadata partition : topic.getPartitionsList()) {
                 if (partition.getPartition() == 0) {
                     return partition.getLeaderId();
