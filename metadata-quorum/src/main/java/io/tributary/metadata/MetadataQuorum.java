@@ -297,6 +297,9 @@ public final class MetadataQuorum implements AutoCloseable {
      * elect leaders where a partition is leaderless although a replica could lead. Blocks this
      * (dedicated) thread on the quorum; never throws.
      */
+    /** Image version at which the last leaderless scan found nothing to elect (controller thread only). */
+    private long leaderlessScanClean = -1;
+
     void tick() {
         try {
             if (!isLeader()) {
@@ -323,7 +326,17 @@ public final class MetadataQuorum implements AutoCloseable {
                             ErrorCode.forNumber(result.getErrorCode()), result.getErrorMessage());
                 }
             }
-            if (isLeader() && !TopicControlManager.generateElectLeaderless(image()).records().isEmpty()) {
+            MetadataImage current = image();
+            // A scan that found nothing stays true until the image changes: skip it at idle.
+            if (current.version() == leaderlessScanClean) {
+                return;
+            }
+            if (!isLeader()) {
+                return;
+            }
+            if (TopicControlManager.generateElectLeaderless(current).records().isEmpty()) {
+                leaderlessScanClean = current.version();
+            } else {
                 LOG.info("node {}: electing leaders for leaderless partitions", nodeId());
                 submit(MetadataCommand.newBuilder().setElectLeaderless(ElectLeaderlessCommand.getDefaultInstance())
                         .build()).get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
