@@ -86,6 +86,26 @@ class CliTest {
     }
 
     @Test
+    void clusterDescribeAndTopicAlter() {
+        Result described = run("", "cluster", "describe");
+        assertThat(described.exitCode()).as(described.err()).isZero();
+        assertThat(described.out()).contains("active controller: node 1", "leader (active controller)", "alive");
+
+        assertThat(run("", "topic", "create", "--topic", "tuned").exitCode()).isZero();
+        Result altered = run("", "topic", "alter", "--topic", "tuned", "--config", "retention.ms=1000");
+        assertThat(altered.exitCode()).as(altered.err()).isZero();
+        assertThat(run("", "topic", "describe", "--topic", "tuned").out()).contains("retention.ms=1000");
+        Result reset = run("", "topic", "alter", "--topic", "tuned", "--delete-config", "retention.ms");
+        assertThat(reset.exitCode()).as(reset.err()).isZero();
+        assertThat(run("", "topic", "describe", "--topic", "tuned").out()).contains("retention.ms=604800000");
+
+        Result bad = run("", "topic", "alter", "--topic", "tuned", "--config", "retention.ms=later");
+        assertThat(bad.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(bad.err()).contains("INVALID_CONFIG");
+        assertThat(run("", "topic", "alter", "--topic", "tuned").exitCode()).isEqualTo(TributaryCli.EXIT_USAGE);
+    }
+
+    @Test
     void consumeFromAnOffset() {
         assertThat(run("", "topic", "create", "--topic", "numbers").exitCode()).isZero();
         assertThat(run("1\n2\n3\n4\n5\n", "produce", "--topic", "numbers").exitCode()).isZero();
