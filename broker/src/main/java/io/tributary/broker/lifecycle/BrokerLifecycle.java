@@ -1,5 +1,6 @@
 package io.tributary.broker.lifecycle;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Deadline;
 import io.tributary.metadata.BrokerRegistration;
 import io.tributary.metadata.Endpoint;
@@ -10,6 +11,7 @@ import io.tributary.proto.v1.ControllerGrpc;
 import io.tributary.proto.v1.ErrorCode;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -141,25 +143,21 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
         Endpoint endpoint = controller.endpoints().stream().filter(e -> e.name().equals(CLIENT_LISTENER)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("controller has no " + CLIENT_LISTENER + " endpoint"));
-        CompletableFuture<BrokerHeartbeatResponse> result = new CompletableFuture<>();
-        ControllerGrpc.newStub(channels.channel(endpoint.host(), endpoint.port()))
+        ListenableFuture<BrokerHeartbeatResponse> call = ControllerGrpc
+                .newFutureStub(channels.channel(endpoint.host(), endpoint.port()))
                 .withDeadline(Deadline.after(Math.max(heartbeatIntervalMs * 4, 1000), TimeUnit.MILLISECONDS))
-                .brokerHeartbeat(request, new io.grpc.stub.StreamObserver<>() {
-                    @Override
-                    public void onNext(BrokerHeartbeatResponse value) {
-                        result.complete(value);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        result.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        // the unary answer came in onNext
-                    }
-                });
+                .brokerHeartbeat(request);
+        CompletableFuture<BrokerHeartbeatResponse> result = new CompletableFuture<>();
+        call.addListener(() -> {
+            try {
+                result.complete(call.get());
+            } catch (ExecutionException e) {
+                result.completeExceptionally(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                result.completeExceptionally(e);
+            }
+        }, Runnable::run);
         return result;
     }
 

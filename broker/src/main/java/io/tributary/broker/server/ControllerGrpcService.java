@@ -8,6 +8,9 @@ import io.tributary.proto.v1.ControlledShutdownResponse;
 import io.tributary.proto.v1.ControllerGrpc;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.LeaderHint;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The broker-to-controller API on this node. The decisions are the metadata quorum's; this only
@@ -22,28 +25,31 @@ final class ControllerGrpcService extends ControllerGrpc.ControllerImplBase {
 
     @Override
     public void brokerHeartbeat(BrokerHeartbeatRequest request, StreamObserver<BrokerHeartbeatResponse> observer) {
-        context.quorum().handleBrokerHeartbeat(request).whenComplete((response, error) -> {
-            BrokerHeartbeatResponse answer = error != null
-                    ? BrokerHeartbeatResponse.newBuilder().setErrorCode(ErrorMapping.codeFor(error))
-                            .setErrorMessage(ErrorMapping.messageFor(error)).build()
-                    : response;
-            if (answer.getErrorCode() == ErrorCode.NOT_CONTROLLER) {
-                answer = answer.toBuilder().setController(controllerHint()).build();
-            }
-            observer.onNext(answer);
-            observer.onCompleted();
-        });
+        answer(context.quorum().handleBrokerHeartbeat(request), observer,
+                (code, message) -> BrokerHeartbeatResponse.newBuilder().setErrorCode(code).setErrorMessage(message).build(),
+                BrokerHeartbeatResponse::getErrorCode,
+                response -> response.toBuilder().setController(controllerHint()).build());
     }
 
     @Override
     public void controlledShutdown(ControlledShutdownRequest request, StreamObserver<ControlledShutdownResponse> observer) {
-        context.quorum().handleControlledShutdown(request).whenComplete((response, error) -> {
-            ControlledShutdownResponse answer = error != null
-                    ? ControlledShutdownResponse.newBuilder().setErrorCode(ErrorMapping.codeFor(error))
-                            .setErrorMessage(ErrorMapping.messageFor(error)).build()
+        answer(context.quorum().handleControlledShutdown(request), observer,
+                (code, message) -> ControlledShutdownResponse.newBuilder().setErrorCode(code).setErrorMessage(message)
+                        .build(),
+                ControlledShutdownResponse::getErrorCode,
+                response -> response.toBuilder().setController(controllerHint()).build());
+    }
+
+    /** Sends the quorum's answer, a typed error if it failed, and the controller's address on NOT_CONTROLLER. */
+    private <T> void answer(CompletableFuture<T> result, StreamObserver<T> observer,
+                            BiFunction<ErrorCode, String, T> error, Function<T, ErrorCode> codeOf,
+                            Function<T, T> withControllerHint) {
+        result.whenComplete((response, failure) -> {
+            T answer = failure != null
+                    ? error.apply(ErrorMapping.codeFor(failure), ErrorMapping.messageFor(failure))
                     : response;
-            if (answer.getErrorCode() == ErrorCode.NOT_CONTROLLER) {
-                answer = answer.toBuilder().setController(controllerHint()).build();
+            if (codeOf.apply(answer) == ErrorCode.NOT_CONTROLLER) {
+                answer = withControllerHint.apply(answer);
             }
             observer.onNext(answer);
             observer.onCompleted();
