@@ -116,6 +116,28 @@ class ClusterFailoverTest {
     }
 
     @Test
+    void aCleanStopMovesLeadershipAwayBeforeTheNodeExits() throws Exception {
+        int leader;
+        try (Admin admin = admin(List.of(cluster.bootstrap().split(",")))) {
+            admin.createTopic(new NewTopic("handover", 6, 3, Map.of()));
+            leader = leaderOf(admin, "handover", 0);
+        }
+        cluster.stop(leader); // SIGTERM: controlled shutdown, then exit
+        List<String> survivors = cluster.bootstrapExcept(leader);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().untilAsserted(() -> {
+            try (Admin admin = admin(survivors)) {
+                BrokerState stopped = broker(admin.describeCluster(), leader);
+                assertThat(stopped.getInControlledShutdown()).as("stopped through controlled shutdown, not a lapsed lease")
+                        .isTrue();
+                assertThat(stopped.getLeaderships()).isZero();
+                for (PartitionDescription partition : admin.describeTopics(List.of("handover")).get(0).getPartitionsList()) {
+                    assertThat(partition.getLeaderId()).isNotEqualTo(leader).isPositive();
+                }
+            }
+        });
+    }
+
+    @Test
     void aMinorityCannotChangeMetadata() throws Exception {
         int lonely = 1;
         ManagedChannel channel = NettyChannelBuilder.forAddress(cluster.node(lonely).host(),

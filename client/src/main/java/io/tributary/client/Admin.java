@@ -124,10 +124,14 @@ public final class Admin implements AutoCloseable {
         }
     }
 
-    /** The metadata quorum (voters, active controller, lag) and the brokers' states. */
+    /**
+     * The metadata quorum (voters, active controller, lag) and the brokers' states, asked of the
+     * active controller first: only it knows every voter's lag.
+     */
     public DescribeClusterResponse describeCluster() {
         DescribeClusterRequest request = DescribeClusterRequest.getDefaultInstance();
-        return callAny("DescribeCluster", node -> Rpc.call(o -> stub(node).describeCluster(request, o)));
+        return callController("DescribeCluster", node -> Rpc.call(o -> stub(node).describeCluster(request, o)),
+                response -> false);
     }
 
     /**

@@ -70,6 +70,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final Object lock = new Object();
     private final List<Consumer<MetadataImage>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong proposals = new AtomicLong();
+    private final AtomicLong reinitializations = new AtomicLong();
     private final CompletableFuture<Void> leaderReady = new CompletableFuture<>();
     private ClusterMetadata state; // guarded by lock; mutated on the apply thread only
     private volatile MetadataImage image;
@@ -110,6 +111,12 @@ final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public void reinitialize() throws IOException {
         loadLatestSnapshot();
+        reinitializations.incrementAndGet();
+    }
+
+    /** How often Ratis reset this state machine to a snapshot it installed from the leader. */
+    long reinitializations() {
+        return reinitializations.get();
     }
 
     @Override
