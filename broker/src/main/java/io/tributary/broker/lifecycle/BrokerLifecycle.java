@@ -119,7 +119,7 @@ public final class BrokerLifecycle implements AutoCloseable {
         if (wasFenced && !fenced) {
             log.info("Broker {} is unfenced (epoch {})", brokerId, brokerEpoch);
             firstUnfenced.complete(null);
-        } else if (!wasFenced && fenced) {
+        } else if (!wasFenced && fenced && !wantShutdown) {
             log.warn("Broker {} was fenced by the controller (epoch {})", brokerId, brokerEpoch);
         }
         if (wantShutdown && answer.getShouldShutdown()) {
