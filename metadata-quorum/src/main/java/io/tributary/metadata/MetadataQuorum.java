@@ -38,6 +38,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.Message;
@@ -67,6 +68,12 @@ import org.slf4j.LoggerFactory;
  * every {@value #CONTROLLER_TICK_MS} ms to fence brokers whose lease expired (a FenceBrokerCommand
  * through the log) and to elect leaders for partitions left leaderless although a replica could
  * lead (an ElectLeaderlessCommand). Decisions are the pure control managers'; this class only does the I/O.
+ *
+ * <p>A node among {@link QuorumConfig#listeners()} (a broker-only node) runs the same server and
+ * state machine as a Ratis LISTENER: it receives and applies every entry (or the leader's
+ * snapshot), serves {@link #image()}, listeners, {@link #awaitCaughtUp()} and {@link #submit}
+ * (through its client, to the leader), but never votes, never leads, and does not count towards
+ * the quorum; {@link #isLeader()} is always false there.
  */
 public final class MetadataQuorum implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetadataQuorum.class);
@@ -118,8 +125,7 @@ public final class MetadataQuorum implements AutoCloseable {
         Path metadataDir = config.dataDir().resolve(METADATA_DIR);
         Files.createDirectories(metadataDir);
         String clusterId = loadOrCreateClusterId(metadataDir.resolve(CLUSTER_ID_FILE), config);
-        RaftGroup group = RaftGroup.valueOf(GROUP_ID,
-                config.voters().stream().map(MetadataQuorum::toRaftPeer).collect(Collectors.toList()));
+        RaftGroup group = raftGroup(config);
         RaftProperties properties = raftProperties(config, metadataDir);
         MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId(), clusterId);
         boolean formed = Files.isDirectory(metadataDir.resolve(GROUP_ID.getUuid().toString()));
@@ -140,13 +146,14 @@ public final class MetadataQuorum implements AutoCloseable {
                             100, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                     .build();
             MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine);
-            if (config.voters().size() == 1) {
+            if (config.voters().size() == 1 && !config.isListener()) {
                 quorum.awaitLeaderReady(SINGLE_VOTER_LEADER_WAIT_MS);
             }
             quorum.controllerThread.scheduleWithFixedDelay(quorum::tick, CONTROLLER_TICK_MS, CONTROLLER_TICK_MS,
                     TimeUnit.MILLISECONDS);
-            LOG.info("metadata quorum node {} started ({} voters, cluster id {}, {} data dir)", config.nodeId(),
-                    config.voters().size(), clusterId, formed ? "existing" : "new");
+            LOG.info("metadata quorum node {} started as a {} ({} voters, {} listeners, cluster id {}, {} data dir)",
+                    config.nodeId(), config.isListener() ? "listener" : "voter", config.voters().size(),
+                    config.listeners().size(), clusterId, formed ? "existing" : "new");
             return quorum;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client, server);
@@ -186,6 +193,14 @@ public final class MetadataQuorum implements AutoCloseable {
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(p, false);
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(threshold, 1024));
+        // Purge behind the snapshot even while a voter is down or far behind (Ratis's default keeps
+        // the log back to the slowest peer's commit index, unbounded while one is stopped); keep
+        // one threshold of entries so that briefly lagging followers still catch up from the log.
+        // A follower behind the log start gets the snapshot (InstallSnapshot chunks, then
+        // MetadataStateMachine.reinitialize).
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(threshold, 1024));
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
         long segmentBytes = Math.max(16 * 1024, Math.min(8L * 1024 * 1024, threshold * 256));
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentBytes));
         RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(segmentBytes, 1024 * 1024)));
@@ -221,8 +236,19 @@ public final class MetadataQuorum implements AutoCloseable {
         return RaftPeerId.valueOf("n" + nodeId);
     }
 
-    private static RaftPeer toRaftPeer(QuorumPeer peer) {
-        return RaftPeer.newBuilder().setId(peerId(peer.id())).setAddress(peer.address()).build();
+    /**
+     * The voters, then the listeners with startup role LISTENER. Ratis takes a node's role from
+     * this group when it formats its storage, and from the configuration entry in its log after.
+     */
+    static RaftGroup raftGroup(QuorumConfig config) {
+        List<RaftPeer> peers = new ArrayList<>();
+        config.voters().forEach(v -> peers.add(toRaftPeer(v, RaftPeerRole.FOLLOWER)));
+        config.listeners().forEach(l -> peers.add(toRaftPeer(l, RaftPeerRole.LISTENER)));
+        return RaftGroup.valueOf(GROUP_ID, peers);
+    }
+
+    private static RaftPeer toRaftPeer(QuorumPeer peer, RaftPeerRole role) {
+        return RaftPeer.newBuilder().setId(peerId(peer.id())).setAddress(peer.address()).setStartupRole(role).build();
     }
 
     /**

@@ -35,6 +35,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,9 +57,12 @@ import org.slf4j.LoggerFactory;
  *       no-op, configuration) was applied: only the applied index moves</td></tr>
  *   <tr><td>query</td><td>leader</td><td>answers the applied log index (8 bytes), for
  *       {@link MetadataQuorum#awaitCaughtUp}</td></tr>
- *   <tr><td>takeSnapshot</td><td>apply thread</td><td>write snapshot.term_index atomically</td></tr>
- *   <tr><td>initialize / reinitialize</td><td>start, after a snapshot install</td>
+ *   <tr><td>takeSnapshot</td><td>apply thread</td><td>write snapshot.term_index atomically, at the
+ *       last entry that carried a command (the image version)</td></tr>
+ *   <tr><td>initialize / reinitialize</td><td>start / after a snapshot installed from the leader</td>
  *       <td>reset the state to the latest snapshot (the log after it is then re-applied)</td></tr>
+ *   <tr><td>pause</td><td>follower, installing a snapshot</td><td>lifecycle to PAUSED; reinitialize
+ *       resumes it</td></tr>
  * </table>
  */
 final class MetadataStateMachine extends BaseStateMachine {
@@ -73,6 +77,12 @@ final class MetadataStateMachine extends BaseStateMachine {
     private final AtomicLong reinitializations = new AtomicLong();
     private final CompletableFuture<Void> leaderReady = new CompletableFuture<>();
     private ClusterMetadata state; // guarded by lock; mutated on the apply thread only
+    /**
+     * The log entry {@code state} reflects (its image version): the last applied command, or the
+     * loaded snapshot; null before either. Entries without a command (leader no-ops,
+     * configuration and Ratis metadata entries) move the applied index but not this.
+     */
+    private TermIndex stateTermIndex; // guarded by lock
     private volatile MetadataImage image;
     private volatile RaftServer.Division division;
     private volatile RaftPeerId leaderId;
@@ -103,15 +113,32 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-        super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        loadLatestSnapshot();
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            storage.init(raftStorage);
+            loadLatestSnapshot();
+        }, IOException.class);
+    }
+
+    /**
+     * Ratis pauses the state machine right before it publishes a snapshot installed from the
+     * leader, and reloads it (asserting PAUSED) only then; the base class's no-op would make that
+     * reload fail and close the server.
+     */
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
     @Override
     public void reinitialize() throws IOException {
         loadLatestSnapshot();
         reinitializations.incrementAndGet();
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     /** How often Ratis reset this state machine to a snapshot it installed from the leader. */
@@ -157,6 +184,7 @@ final class MetadataStateMachine extends BaseStateMachine {
                     entry.getStateMachineLogEntry().getLogData().toByteArray());
             synchronized (lock) {
                 result = MetadataController.applyBatch(state, batch, entry.getIndex());
+                stateTermIndex = TermIndex.valueOf(entry);
                 updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
                 applied = state.image();
             }
@@ -220,7 +248,11 @@ final class MetadataStateMachine extends BaseStateMachine {
         TermIndex last;
         MetadataSnapshot.Builder snapshot = MetadataSnapshot.newBuilder();
         synchronized (lock) {
-            last = getLastAppliedTermIndex();
+            // Snapshot at the entry the state reflects, not at the applied index: the entries
+            // after it change nothing, so the snapshot is the same, and every node that loads it
+            // (a restart, an install from the leader) gets an image of the same version as the
+            // nodes that applied the log.
+            last = stateTermIndex;
             if (last == null || last.getIndex() < 0) {
                 return RaftLog.INVALID_LOG_INDEX;
             }
@@ -275,6 +307,7 @@ final class MetadataStateMachine extends BaseStateMachine {
         MetadataImage loadedImage;
         synchronized (lock) {
             state = loaded;
+            stateTermIndex = at;
             if (at != null) {
                 setLastAppliedTermIndex(at);
             }

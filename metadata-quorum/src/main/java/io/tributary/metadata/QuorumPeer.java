@@ -2,7 +2,10 @@ package io.tributary.metadata;
 
 import java.util.Objects;
 
-/** One voter of the metadata quorum: its node id and the host:port of its Ratis gRPC transport. */
+/**
+ * One member of the metadata quorum (a voter or a listener): its node id and the host:port of its
+ * Ratis gRPC transport.
+ */
 public record QuorumPeer(int id, String host, int port) {
     public QuorumPeer {
         Objects.requireNonNull(host, "host");

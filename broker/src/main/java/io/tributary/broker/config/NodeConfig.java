@@ -21,38 +21,44 @@ import java.util.Set;
  * <tr><td>controller.port</td><td>9093</td><td>Ratis metadata quorum port (0 = ephemeral, single voter only)</td></tr>
  * <tr><td>metrics.port</td><td>9094</td><td>Prometheus /metrics HTTP port (0 = ephemeral, -1 = off)</td></tr>
  * <tr><td>data.dir</td><td>./data</td><td>partition logs, index and metadata</td></tr>
+ * <tr><td>process.roles</td><td>broker,controller</td><td>{@code broker,controller}: a metadata voter and a broker;
+ *     {@code broker}: a broker that follows the metadata log without voting (it must be listed in
+ *     controller.quorum.listeners)</td></tr>
  * <tr><td>controller.quorum.voters</td><td>this node</td><td>id@host:port,... of the metadata voters</td></tr>
+ * <tr><td>controller.quorum.listeners</td><td>none</td><td>id@host:port,... of the broker-only nodes, which follow
+ *     the metadata log as non-voting Ratis listeners on their controller.port</td></tr>
  * <tr><td>default.replication.factor</td><td>1</td><td>RF for topics created without one</td></tr>
  * <tr><td>broker.heartbeat.interval.ms</td><td>250</td><td>how often the broker heartbeats to the active controller</td></tr>
  * <tr><td>broker.session.timeout.ms</td><td>1500</td><td>a broker silent this long is fenced and loses its leaderships</td></tr>
  * </table>
  */
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
-                         List<Voter> voters, int defaultReplicationFactor, long heartbeatIntervalMs,
-                         long sessionTimeoutMs) {
+                         List<Voter> voters, List<Voter> listeners, int defaultReplicationFactor,
+                         long heartbeatIntervalMs, long sessionTimeoutMs) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = 1500;
 
 
-    /** One metadata quorum voter. */
+    /** One metadata quorum member: a voter, or a non-voting listener. */
     public record Voter(int id, String host, int port) {
         static Voter parse(String text) {
             int at = text.indexOf('@');
             int colon = text.lastIndexOf(':');
             if (at <= 0 || colon <= at + 1 || colon == text.length() - 1) {
-                throw new ConfigException("controller.quorum.voters entry '" + text + "' is not id@host:port");
+                throw new ConfigException("quorum member '" + text + "' is not id@host:port");
             }
             try {
                 return new Voter(Integer.parseInt(text.substring(0, at).trim()), text.substring(at + 1, colon).trim(),
                         Integer.parseInt(text.substring(colon + 1).trim()));
             } catch (NumberFormatException e) {
-                throw new ConfigException("controller.quorum.voters entry '" + text + "' has a non-numeric id or port");
+                throw new ConfigException("quorum member '" + text + "' has a non-numeric id or port");
             }
         }
     }
 
     private static final Set<String> KEYS = Set.of("node.id", "host", "client.port", "controller.port",
-            "metrics.port", "data.dir", "controller.quorum.voters", "default.replication.factor",
+            "metrics.port", "data.dir", "process.roles", "controller.quorum.voters", "controller.quorum.listeners",
+            "default.replication.factor",
             "broker.heartbeat.interval.ms", "broker.session.timeout.ms");
 
     public NodeConfig {
@@ -70,10 +76,19 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             throw new ConfigException("default.replication.factor must be >= 1, got " + defaultReplicationFactor);
         }
         voters = voters == null || voters.isEmpty() ? List.of(new Voter(nodeId, host, controllerPort)) : List.copyOf(voters);
-        if (voters.stream().noneMatch(v -> v.id() == nodeId)) {
-            throw new ConfigException("controller.quorum.voters " + voters + " does not include node.id " + nodeId
-                    + ": every node is a combined controller + broker for now");
+        listeners = listeners == null ? List.of() : List.copyOf(listeners);
+        boolean voter = voters.stream().anyMatch(v -> v.id() == nodeId);
+        boolean listener = listeners.stream().anyMatch(v -> v.id() == nodeId);
+        if (voter == listener) {
+            throw new ConfigException("node.id " + nodeId + " must be in exactly one of controller.quorum.voters "
+                    + voters + " (a combined controller + broker) and controller.quorum.listeners " + listeners
+                    + " (a broker only)");
         }
+    }
+
+    /** True for a combined controller + broker; false for a broker that only follows the metadata log. */
+    public boolean isVoter() {
+        return voters.stream().anyMatch(v -> v.id() == nodeId);
     }
 
     private static void checkPort(String key, int port, boolean allowOff) {
@@ -84,25 +99,26 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
 
     /** A single combined node with everything on the defaults, data under {@code dataDir}. */
     public static NodeConfig dev(Path dataDir) {
-        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
+        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), 1,
+                DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
-        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
+        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
-        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, defaultReplicationFactor,
-                heartbeatIntervalMs, sessionTimeoutMs);
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
+                defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     public NodeConfig withDataDir(Path dir) {
-        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, defaultReplicationFactor,
-                heartbeatIntervalMs, sessionTimeoutMs);
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
+                defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -122,18 +138,33 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         int nodeId = intValue(properties, "node.id", 1);
         String host = properties.getProperty("host", "127.0.0.1").trim();
         int controllerPort = intValue(properties, "controller.port", 9093);
-        List<Voter> voters = new ArrayList<>();
-        String voterText = properties.getProperty("controller.quorum.voters", "").trim();
-        if (!voterText.isEmpty()) {
-            for (String entry : voterText.split(",")) {
-                voters.add(Voter.parse(entry.trim()));
-            }
+        List<Voter> voters = members(properties, "controller.quorum.voters");
+        List<Voter> listeners = members(properties, "controller.quorum.listeners");
+        String roles = properties.getProperty("process.roles", "broker,controller").replace(" ", "");
+        if (!roles.equals("broker,controller") && !roles.equals("controller,broker") && !roles.equals("broker")) {
+            throw new ConfigException("process.roles must be 'broker,controller' or 'broker', got '" + roles
+                    + "' (controller-only nodes are not supported yet)");
+        }
+        if (roles.equals("broker") != listeners.stream().anyMatch(l -> l.id() == intValue(properties, "node.id", 1))) {
+            throw new ConfigException("process.roles=" + roles + " but node.id is "
+                    + (roles.equals("broker") ? "not " : "") + "in controller.quorum.listeners " + listeners);
         }
         return new NodeConfig(nodeId, host, intValue(properties, "client.port", 9092), controllerPort,
                 intValue(properties, "metrics.port", 9094), Path.of(properties.getProperty("data.dir", "./data").trim()),
-                voters, intValue(properties, "default.replication.factor", 1),
+                voters, listeners, intValue(properties, "default.replication.factor", 1),
                 intValue(properties, "broker.heartbeat.interval.ms", (int) DEFAULT_HEARTBEAT_INTERVAL_MS),
                 intValue(properties, "broker.session.timeout.ms", (int) DEFAULT_SESSION_TIMEOUT_MS));
+    }
+
+    private static List<Voter> members(Properties properties, String key) {
+        List<Voter> members = new ArrayList<>();
+        String text = properties.getProperty(key, "").trim();
+        if (!text.isEmpty()) {
+            for (String entry : text.split(",")) {
+                members.add(Voter.parse(entry.trim()));
+            }
+        }
+        return members;
     }
 
     private static int intValue(Properties properties, String key, int defaultValue) {

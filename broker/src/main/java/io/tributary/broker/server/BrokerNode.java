@@ -100,8 +100,12 @@ public final class BrokerNode implements AutoCloseable {
                 .map(v -> new QuorumPeer(v.id(), v.host(), v.id() == config.nodeId() && config.controllerPort() == 0
                         ? controllerPort : v.port()))
                 .toList();
-        quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, null, SNAPSHOT_THRESHOLD_ENTRIES,
-                config.sessionTimeoutMs()));
+        List<QuorumPeer> listeners = config.listeners().stream()
+                .map(l -> new QuorumPeer(l.id(), l.host(), l.id() == config.nodeId() && config.controllerPort() == 0
+                        ? controllerPort : l.port()))
+                .toList();
+        quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, listeners, null,
+                SNAPSHOT_THRESHOLD_ENTRIES, config.sessionTimeoutMs(), QuorumConfig.MONOTONIC_CLOCK_MS));
         toClose.add(quorum);
 
         partitions = new PartitionManager(config.nodeId(), logManager, metrics);

@@ -24,7 +24,7 @@ public final class LocalProcessCluster implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     /** One node's fixed identity: it keeps its address, ports and data across restarts. */
-    public record Node(int id, String host, int clientPort, int controllerPort, Path dir) {
+    public record Node(int id, String host, int clientPort, int controllerPort, Path dir, boolean voter) {
         public String bootstrap() {
             return host + ":" + clientPort;
         }
@@ -42,14 +42,23 @@ public final class LocalProcessCluster implements AutoCloseable {
         this.extraProperties = extraProperties;
     }
 
-    /** Lays out {@code count} nodes under {@code root}; starts none. */
+    /** Lays out {@code count} combined nodes under {@code root}; starts none. */
     public static LocalProcessCluster create(Path root, int count, List<String> extraProperties) throws IOException {
+        return create(root, count, 0, extraProperties);
+    }
+
+    /**
+     * Lays out {@code voters} combined nodes (ids 1..voters) and {@code brokersOnly} broker-only
+     * nodes that follow the metadata log without voting (the next ids); starts none.
+     */
+    public static LocalProcessCluster create(Path root, int voters, int brokersOnly, List<String> extraProperties)
+            throws IOException {
         LocalProcessCluster cluster = new LocalProcessCluster(extraProperties);
-        for (int id = 1; id <= count; id++) {
+        for (int id = 1; id <= voters + brokersOnly; id++) {
             String host = "127.0.0." + id;
             Path dir = root.resolve("node" + id);
             Files.createDirectories(dir);
-            cluster.nodes.put(id, new Node(id, host, freePort(host), freePort(host), dir));
+            cluster.nodes.put(id, new Node(id, host, freePort(host), freePort(host), dir, id <= voters));
         }
         return cluster;
     }
@@ -104,11 +113,17 @@ public final class LocalProcessCluster implements AutoCloseable {
         if (running != null && running.isAlive()) {
             throw new IllegalStateException("node " + id + " is already running");
         }
-        String voters = nodes.values().stream().map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort())
-                .collect(Collectors.joining(","));
+        String voters = nodes.values().stream().filter(Node::voter)
+                .map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort()).collect(Collectors.joining(","));
+        String listeners = nodes.values().stream().filter(n -> !n.voter())
+                .map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort()).collect(Collectors.joining(","));
         List<String> lines = new ArrayList<>(List.of("node.id=" + id, "host=" + node.host(),
                 "client.port=" + node.clientPort(), "controller.port=" + node.controllerPort(), "metrics.port=-1",
-                "data.dir=" + node.dir().resolve("data"), "controller.quorum.voters=" + voters));
+                "data.dir=" + node.dir().resolve("data"), "controller.quorum.voters=" + voters,
+                "process.roles=" + (node.voter() ? "broker,controller" : "broker")));
+        if (!listeners.isEmpty()) {
+            lines.add("controller.quorum.listeners=" + listeners);
+        }
         lines.addAll(extraProperties);
         Path config = node.dir().resolve("node.properties");
         Files.write(config, lines);

@@ -1,0 +1,69 @@
+package io.tributary.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tributary.cli.local.LocalProcessCluster;
+import io.tributary.client.Admin;
+import io.tributary.client.NewTopic;
+import io.tributary.proto.v1.BrokerState;
+import io.tributary.proto.v1.DescribeClusterResponse;
+import io.tributary.proto.v1.PartitionDescription;
+import io.tributary.proto.v1.QuorumVoter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three combined voters and one broker-only node (process.roles=broker) that follows the metadata
+ * log as a non-voting Ratis listener: it registers, leads partitions, is fenced when it dies and
+ * unfenced when it returns, and never counts as a voter.
+ */
+class BrokerOnlyNodeTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void aBrokerOnlyNodeFollowsMetadataAndServesWithoutVoting() throws Exception {
+        try (LocalProcessCluster cluster = LocalProcessCluster.create(root, 3, 1, List.of())) {
+            cluster.startAll();
+            List<String> all = List.of(cluster.bootstrap().split(","));
+            try (Admin admin = Admin.create(all, Duration.ofSeconds(5))) {
+                DescribeClusterResponse described = admin.describeCluster();
+                assertThat(described.getVotersList()).extracting(QuorumVoter::getNodeId).containsExactly(1, 2, 3);
+                assertThat(broker(described, 4).getFenced()).isFalse();
+                admin.createTopic(new NewTopic("wide", 8, 4, Map.of()));
+                List<PartitionDescription> partitions = admin.describeTopics(List.of("wide")).get(0).getPartitionsList();
+                assertThat(partitions).allSatisfy(p -> assertThat(p.getReplicasList()).contains(4));
+                assertThat(partitions).anySatisfy(p -> assertThat(p.getLeaderId()).isEqualTo(4));
+            }
+            try (Admin onlyTheBroker = Admin.create(List.of(cluster.node(4).bootstrap()), Duration.ofSeconds(5))) {
+                assertThat(onlyTheBroker.createTopics(List.of(new NewTopic("via-broker", 1, 3, Map.of()))).get(0)
+                        .isSuccess()).as("a broker-only node forwards commands to the quorum").isTrue();
+            }
+
+            cluster.kill9(4);
+            List<String> voters = cluster.bootstrapExcept(4);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        try (Admin admin = Admin.create(voters, Duration.ofSeconds(5))) {
+                            assertThat(broker(admin.describeCluster(), 4).getFenced()).isTrue();
+                            assertThat(admin.describeTopics(List.of("wide")).get(0).getPartitionsList())
+                                    .allSatisfy(p -> assertThat(p.getLeaderId()).isNotEqualTo(4).isPositive());
+                        }
+                    });
+            cluster.start(4);
+            try (Admin admin = Admin.create(voters, Duration.ofSeconds(5))) {
+                assertThat(broker(admin.describeCluster(), 4).getFenced()).as("unfenced after restart").isFalse();
+                assertThat(admin.listTopics()).contains("wide", "via-broker");
+            }
+        }
+    }
+
+    private static BrokerState broker(DescribeClusterResponse cluster, int id) {
+        return cluster.getBrokersList().stream().filter(b -> b.getNodeId() == id).findFirst().orElseThrow();
+    }
+}
