@@ -6,6 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.tributary.cli.local.LocalProcessCluster;
 import io.tributary.client.Admin;
 import io.tributary.client.NewTopic;
+import io.tributary.client.Producer;
+import io.tributary.client.ProducerConfig;
+import io.tributary.client.ProducerRecord;
+import io.tributary.client.RecordMetadata;
+import java.util.concurrent.TimeUnit;
 import io.tributary.proto.v1.BrokerState;
 import io.tributary.proto.v1.DescribeClusterResponse;
 import io.tributary.proto.v1.PartitionDescription;
@@ -59,6 +64,47 @@ class BrokerOnlyNodeTest {
             try (Admin admin = Admin.create(voters, Duration.ofSeconds(5))) {
                 assertThat(broker(admin.describeCluster(), 4).getFenced()).as("unfenced after restart").isFalse();
                 assertThat(admin.listTopics()).contains("wide", "via-broker");
+            }
+        }
+    }
+
+    @Test
+    void dedicatedControllersAndBrokers() throws Exception {
+        // nodes 1-3: controller-only voters; nodes 4-5: broker-only
+        try (LocalProcessCluster cluster = LocalProcessCluster.create(root, 3, false, 2, List.of())) {
+            cluster.startAll();
+            List<String> all = List.of(cluster.bootstrap().split(","));
+            int controller;
+            try (Admin admin = Admin.create(all, Duration.ofSeconds(5))) {
+                DescribeClusterResponse described = admin.describeCluster();
+                controller = described.getControllerId();
+                assertThat(controller).isBetween(1, 3);
+                assertThat(described.getBrokersList()).extracting(BrokerState::getNodeId).containsExactly(4, 5);
+                admin.createTopic(new NewTopic("split", 4, 2, Map.of()));
+                assertThat(admin.describeTopics(List.of("split")).get(0).getPartitionsList())
+                        .allSatisfy(p -> assertThat(p.getReplicasList()).containsExactlyInAnyOrder(4, 5));
+            }
+            try (Producer producer = new Producer(ProducerConfig.builder().bootstrapServers(all).build())) {
+                RecordMetadata sent = producer.send(ProducerRecord.of("split", "k".getBytes(), "v".getBytes()))
+                        .get(30, TimeUnit.SECONDS);
+                assertThat(sent.offset()).isZero();
+            }
+
+            cluster.kill9(controller);
+            List<String> rest = cluster.bootstrapExcept(controller);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        try (Admin admin = Admin.create(rest, Duration.ofSeconds(5))) {
+                            DescribeClusterResponse described = admin.describeCluster();
+                            assertThat(described.getControllerId()).isNotEqualTo(controller).isBetween(1, 3);
+                            assertThat(admin.createTopics(List.of(new NewTopic("after", 1, 2, Map.of()))).get(0)
+                                    .isSuccess()).isTrue();
+                        }
+                    });
+            try (Admin admin = Admin.create(rest, Duration.ofSeconds(5))) {
+                assertThat(admin.describeCluster().getBrokersList())
+                        .as("brokers keep their sessions through the new controller (heartbeats travel through Ratis)")
+                        .allSatisfy(b -> assertThat(b.getFenced()).isFalse());
             }
         }
     }

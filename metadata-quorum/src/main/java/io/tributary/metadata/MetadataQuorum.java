@@ -5,6 +5,7 @@ import io.tributary.proto.metadata.v1.ElectLeaderlessCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.v1.BrokerHeartbeatRequest;
+import io.tributary.proto.v1.ControllerQuery;
 import io.tributary.proto.v1.BrokerHeartbeatResponse;
 import io.tributary.proto.v1.ControlledShutdownRequest;
 import io.tributary.proto.v1.ControlledShutdownResponse;
@@ -107,6 +108,7 @@ public final class MetadataQuorum implements AutoCloseable {
         this.server = server;
         this.client = client;
         this.stateMachine = stateMachine;
+        stateMachine.setControllerQueryHandler(this::answerControllerQuery);
         this.division = server.getDivision(GROUP_ID);
         this.leases = new BrokerHeartbeatManager(config.brokerSessionTimeoutMs());
         this.controllerThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -392,6 +394,37 @@ public final class MetadataQuorum implements AutoCloseable {
      * should_shutdown once it leads nothing. On another node: NOT_CONTROLLER (the controller hint
      * is left for the caller to fill from the image). Unknown broker or stale epoch: INVALID_REQUEST.
      */
+    /**
+     * Sends a broker heartbeat to the active controller wherever it is: handled here when this
+     * node leads, else carried by the Ratis client (which finds the leader) as a read-only query,
+     * so brokers need no controller address. Completes exceptionally if no leader answers.
+     */
+    public CompletableFuture<BrokerHeartbeatResponse> sendBrokerHeartbeat(BrokerHeartbeatRequest request) {
+        if (isLeader()) {
+            return handleBrokerHeartbeat(request);
+        }
+        Message query = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
+                ControllerQuery.newBuilder().setBrokerHeartbeat(request).build().toByteArray()));
+        return client.async().sendReadOnly(query).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new CompletionException(reply.getException() != null ? reply.getException()
+                        : new IOException("heartbeat query failed: " + reply));
+            }
+            try {
+                return BrokerHeartbeatResponse.parseFrom(reply.getMessage().getContent().toByteArray());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    private CompletableFuture<byte[]> answerControllerQuery(ControllerQuery query) {
+        if (query.hasBrokerHeartbeat()) {
+            return handleBrokerHeartbeat(query.getBrokerHeartbeat()).thenApply(BrokerHeartbeatResponse::toByteArray);
+        }
+        return CompletableFuture.failedFuture(new IllegalArgumentException("empty controller query"));
+    }
+
     public CompletableFuture<BrokerHeartbeatResponse> handleBrokerHeartbeat(BrokerHeartbeatRequest request) {
         if (!isLeader()) {
             return CompletableFuture.completedFuture(BrokerHeartbeatResponse.newBuilder()

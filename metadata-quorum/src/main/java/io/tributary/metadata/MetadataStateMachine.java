@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import io.tributary.proto.v1.ControllerQuery;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -86,6 +88,7 @@ final class MetadataStateMachine extends BaseStateMachine {
     private volatile MetadataImage image;
     private volatile RaftServer.Division division;
     private volatile RaftPeerId leaderId;
+    private volatile Function<ControllerQuery, CompletableFuture<byte[]>> controllerQueries;
     private final TreeMap<Long, CompletableFuture<Void>> appliedWaiters = new TreeMap<>(); // guarded by itself
 
     MetadataStateMachine(int nodeId, String clusterId) {
@@ -207,8 +210,25 @@ final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(Message.valueOf(
-                ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).flip())));
+        if (request.getContent().isEmpty()) { // "how far have you applied?" (awaitCaughtUp)
+            return CompletableFuture.completedFuture(Message.valueOf(
+                    ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(appliedIndex()).flip())));
+        }
+        Function<ControllerQuery, CompletableFuture<byte[]>> handler = controllerQueries;
+        if (handler == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("node " + nodeId + " is starting"));
+        }
+        try {
+            return handler.apply(ControllerQuery.parseFrom(request.getContent().toByteArray()))
+                    .thenApply(bytes -> Message.valueOf(ByteString.copyFrom(bytes)));
+        } catch (InvalidProtocolBufferException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Answers brokers' controller queries (heartbeats) arriving through Ratis on the leader. */
+    void setControllerQueryHandler(Function<ControllerQuery, CompletableFuture<byte[]>> handler) {
+        this.controllerQueries = handler;
     }
 
     /** The highest log index applied on this node (commands and entries without one). */

@@ -22,8 +22,8 @@ import java.util.Set;
  * <tr><td>metrics.port</td><td>9094</td><td>Prometheus /metrics HTTP port (0 = ephemeral, -1 = off)</td></tr>
  * <tr><td>data.dir</td><td>./data</td><td>partition logs, index and metadata</td></tr>
  * <tr><td>process.roles</td><td>broker,controller</td><td>{@code broker,controller}: a metadata voter and a broker;
- *     {@code broker}: a broker that follows the metadata log without voting (it must be listed in
- *     controller.quorum.listeners)</td></tr>
+ *     {@code controller}: a metadata voter only (it hosts no partitions); {@code broker}: a broker
+ *     that follows the metadata log without voting (it must be listed in controller.quorum.listeners)</td></tr>
  * <tr><td>controller.quorum.voters</td><td>this node</td><td>id@host:port,... of the metadata voters</td></tr>
  * <tr><td>controller.quorum.listeners</td><td>none</td><td>id@host:port,... of the broker-only nodes, which follow
  *     the metadata log as non-voting Ratis listeners on their controller.port</td></tr>
@@ -33,7 +33,7 @@ import java.util.Set;
  * </table>
  */
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
-                         List<Voter> voters, List<Voter> listeners, int defaultReplicationFactor,
+                         List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
                          long heartbeatIntervalMs, long sessionTimeoutMs) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = 1500;
@@ -84,6 +84,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                     + voters + " (a combined controller + broker) and controller.quorum.listeners " + listeners
                     + " (a broker only)");
         }
+        if (!brokerRole && listener) {
+            throw new ConfigException("node " + nodeId + " is neither a broker nor a voter");
+        }
     }
 
     /** True for a combined controller + broker; false for a broker that only follows the metadata log. */
@@ -99,26 +102,26 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
 
     /** A single combined node with everything on the defaults, data under {@code dataDir}. */
     public static NodeConfig dev(Path dataDir) {
-        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), 1,
+        return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
-        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
+        return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
-                defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs);
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
-                defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs);
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -141,9 +144,10 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         List<Voter> voters = members(properties, "controller.quorum.voters");
         List<Voter> listeners = members(properties, "controller.quorum.listeners");
         String roles = properties.getProperty("process.roles", "broker,controller").replace(" ", "");
-        if (!roles.equals("broker,controller") && !roles.equals("controller,broker") && !roles.equals("broker")) {
-            throw new ConfigException("process.roles must be 'broker,controller' or 'broker', got '" + roles
-                    + "' (controller-only nodes are not supported yet)");
+        if (!roles.equals("broker,controller") && !roles.equals("controller,broker") && !roles.equals("broker")
+                && !roles.equals("controller")) {
+            throw new ConfigException("process.roles must be 'broker,controller', 'controller' or 'broker', got '"
+                    + roles + "'");
         }
         if (roles.equals("broker") != listeners.stream().anyMatch(l -> l.id() == intValue(properties, "node.id", 1))) {
             throw new ConfigException("process.roles=" + roles + " but node.id is "
@@ -151,7 +155,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         }
         return new NodeConfig(nodeId, host, intValue(properties, "client.port", 9092), controllerPort,
                 intValue(properties, "metrics.port", 9094), Path.of(properties.getProperty("data.dir", "./data").trim()),
-                voters, listeners, intValue(properties, "default.replication.factor", 1),
+                voters, listeners, !roles.equals("controller"), intValue(properties, "default.replication.factor", 1),
                 intValue(properties, "broker.heartbeat.interval.ms", (int) DEFAULT_HEARTBEAT_INTERVAL_MS),
                 intValue(properties, "broker.session.timeout.ms", (int) DEFAULT_SESSION_TIMEOUT_MS));
     }

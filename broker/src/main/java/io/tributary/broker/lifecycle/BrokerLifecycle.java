@@ -1,17 +1,10 @@
 package io.tributary.broker.lifecycle;
 
-import com.google.common.util.concurrent.ListenableFuture;
-import io.grpc.Deadline;
-import io.tributary.metadata.BrokerRegistration;
-import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.MetadataQuorum;
 import io.tributary.proto.v1.BrokerHeartbeatRequest;
 import io.tributary.proto.v1.BrokerHeartbeatResponse;
-import io.tributary.proto.v1.ControllerGrpc;
 import io.tributary.proto.v1.ErrorCode;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this broker's session with the active controller: a heartbeat every
+ * Keeps this broker's session with the active controller (wherever it is: the Ratis client finds
+ * it): a heartbeat every
  * {@code heartbeatIntervalMs}, one in flight at a time. A registered broker starts fenced; the
  * controller unfences it once it heartbeats with a metadata offset past its own registration.
  * On stop, heartbeats carry {@code want_shutdown} until the controller has moved leadership away.
@@ -34,12 +28,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class BrokerLifecycle implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerLifecycle.class);
-    private static final String CLIENT_LISTENER = "CLIENT";
 
     private final int brokerId;
     private final long brokerEpoch;
     private final MetadataQuorum quorum;
-    private final NodeChannels channels;
     private final ScheduledExecutorService scheduler;
     private final long heartbeatIntervalMs;
     private final CompletableFuture<Void> firstUnfenced = new CompletableFuture<>();
@@ -49,12 +41,11 @@ public final class BrokerLifecycle implements AutoCloseable {
     private volatile boolean fenced = true;
     private ScheduledFuture<?> task;
 
-    public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum, NodeChannels channels,
-                           ScheduledExecutorService scheduler, long heartbeatIntervalMs) {
+    public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum, ScheduledExecutorService scheduler,
+                           long heartbeatIntervalMs) {
         this.brokerId = brokerId;
         this.brokerEpoch = brokerEpoch;
         this.quorum = quorum;
-        this.channels = channels;
         this.scheduler = scheduler;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
     }
@@ -127,38 +118,9 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
     }
 
-    /** In-process when this node is the active controller, else over gRPC to it. */
+    /** In-process when this node is the active controller, else carried to it by the Ratis client. */
     private CompletableFuture<BrokerHeartbeatResponse> sendToController(BrokerHeartbeatRequest request) {
-        OptionalInt controllerId = quorum.leaderId();
-        if (controllerId.isEmpty()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("no active controller known"));
-        }
-        if (controllerId.getAsInt() == brokerId) {
-            return quorum.handleBrokerHeartbeat(request);
-        }
-        BrokerRegistration controller = quorum.image().brokers().get(controllerId.getAsInt());
-        if (controller == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException(
-                    "active controller " + controllerId.getAsInt() + " has no registered client endpoint"));
-        }
-        Endpoint endpoint = controller.endpoints().stream().filter(e -> e.name().equals(CLIENT_LISTENER)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("controller has no " + CLIENT_LISTENER + " endpoint"));
-        ListenableFuture<BrokerHeartbeatResponse> call = ControllerGrpc
-                .newFutureStub(channels.channel(endpoint.host(), endpoint.port()))
-                .withDeadline(Deadline.after(Math.max(heartbeatIntervalMs * 4, 1000), TimeUnit.MILLISECONDS))
-                .brokerHeartbeat(request);
-        CompletableFuture<BrokerHeartbeatResponse> result = new CompletableFuture<>();
-        call.addListener(() -> {
-            try {
-                result.complete(call.get());
-            } catch (ExecutionException e) {
-                result.completeExceptionally(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                result.completeExceptionally(e);
-            }
-        }, Runnable::run);
-        return result;
+        return quorum.sendBrokerHeartbeat(request);
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.lifecycle.BrokerLifecycle;
-import io.tributary.broker.lifecycle.NodeChannels;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.MetricsHttpServer;
@@ -60,7 +59,6 @@ public final class BrokerNode implements AutoCloseable {
     private Server grpcServer;
     private MetricsHttpServer metricsServer;
     private int controllerPort;
-    private NodeChannels channels;
     private BrokerLifecycle lifecycle;
 
     private BrokerNode(NodeConfig config) {
@@ -126,15 +124,14 @@ public final class BrokerNode implements AutoCloseable {
                 .start();
         toClose.add(this::stopGrpc);
 
-        long brokerEpoch = registerBroker(grpcServer.getPort());
-        channels = new NodeChannels();
-        toClose.add(channels);
-        lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, channels, scheduler,
-                config.heartbeatIntervalMs());
-        lifecycle.start();
-        toClose.add(lifecycle);
-        // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
-        awaitStartupStep("unfencing by the active controller", lifecycle.unfenced());
+        if (config.brokerRole()) {
+            long brokerEpoch = registerBroker(grpcServer.getPort());
+            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, scheduler, config.heartbeatIntervalMs());
+            lifecycle.start();
+            toClose.add(lifecycle);
+            // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
+            awaitStartupStep("unfencing by the active controller", lifecycle.unfenced());
+        }
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
             toClose.add(metricsServer);

@@ -24,7 +24,8 @@ public final class LocalProcessCluster implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     /** One node's fixed identity: it keeps its address, ports and data across restarts. */
-    public record Node(int id, String host, int clientPort, int controllerPort, Path dir, boolean voter) {
+    public record Node(int id, String host, int clientPort, int controllerPort, Path dir, boolean voter,
+                       boolean broker) {
         public String bootstrap() {
             return host + ":" + clientPort;
         }
@@ -53,12 +54,23 @@ public final class LocalProcessCluster implements AutoCloseable {
      */
     public static LocalProcessCluster create(Path root, int voters, int brokersOnly, List<String> extraProperties)
             throws IOException {
+        return create(root, voters, true, brokersOnly, extraProperties);
+    }
+
+    /**
+     * Lays out {@code voters} voters (ids 1..voters; combined controller + broker nodes when
+     * {@code votersAreBrokers}, else controller-only) and {@code brokersOnly} broker-only nodes.
+     */
+    public static LocalProcessCluster create(Path root, int voters, boolean votersAreBrokers, int brokersOnly,
+                                             List<String> extraProperties) throws IOException {
         LocalProcessCluster cluster = new LocalProcessCluster(extraProperties);
         for (int id = 1; id <= voters + brokersOnly; id++) {
             String host = "127.0.0." + id;
             Path dir = root.resolve("node" + id);
             Files.createDirectories(dir);
-            cluster.nodes.put(id, new Node(id, host, freePort(host), freePort(host), dir, id <= voters));
+            boolean voter = id <= voters;
+            cluster.nodes.put(id, new Node(id, host, freePort(host), freePort(host), dir, voter,
+                    !voter || votersAreBrokers));
         }
         return cluster;
     }
@@ -120,7 +132,8 @@ public final class LocalProcessCluster implements AutoCloseable {
         List<String> lines = new ArrayList<>(List.of("node.id=" + id, "host=" + node.host(),
                 "client.port=" + node.clientPort(), "controller.port=" + node.controllerPort(), "metrics.port=-1",
                 "data.dir=" + node.dir().resolve("data"), "controller.quorum.voters=" + voters,
-                "process.roles=" + (node.voter() ? "broker,controller" : "broker")));
+                "process.roles=" + (node.voter() && node.broker() ? "broker,controller"
+                        : node.voter() ? "controller" : "broker")));
         if (!listeners.isEmpty()) {
             lines.add("controller.quorum.listeners=" + listeners);
         }
