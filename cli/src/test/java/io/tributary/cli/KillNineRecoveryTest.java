@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.cli.local.LocalProcessCluster;
 import io.tributary.client.Admin;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
@@ -42,14 +43,15 @@ class KillNineRecoveryTest {
     void everyAcknowledgedRecordSurvivesSigkillAndNoOffsetIsReused() throws Exception {
         Map<String, Long> ackedOffsets = new ConcurrentHashMap<>();     // value -> offset
         Map<String, Integer> ackedPartitions = new ConcurrentHashMap<>(); // value -> partition
-        try (NodeProcess node = new NodeProcess(tempDir.resolve("data"))) {
-            node.start();
-            try (Admin admin = Admin.create(List.of(node.bootstrap()))) {
+        try (LocalProcessCluster node = LocalProcessCluster.create(tempDir, 1, List.of())) {
+            node.startAll();
+            String bootstrap = node.node(1).bootstrap();
+            try (Admin admin = Admin.create(List.of(bootstrap))) {
                 assertThat(admin.createTopic(new NewTopic(TOPIC, PARTITIONS, 1, Map.of())).isSuccess()).isTrue();
             }
             CountDownLatch enoughAcked = new CountDownLatch(ACKED_BEFORE_KILL);
             java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
-            Producer producer = new Producer(ProducerConfig.builder().bootstrapServers(node.bootstrap()).acks(-1)
+            Producer producer = new Producer(ProducerConfig.builder().bootstrapServers(bootstrap).acks(-1)
                     .lingerMs(1).deliveryTimeoutMs(5_000).requestTimeoutMs(3_000).build());
             Thread sender = new Thread(() -> {
                 for (int i = 0; !Thread.currentThread().isInterrupted() && i < 10_000_000; i++) {
@@ -71,7 +73,7 @@ class KillNineRecoveryTest {
             }, "sender");
             sender.start();
             assertThat(enoughAcked.await(120, TimeUnit.SECONDS)).as("acks before the kill").isTrue();
-            node.kill9(); // sends still in flight: their outcome is unknown
+            node.kill9(1); // sends still in flight: their outcome is unknown
             long sentAtKill = sent.get();
             long ackedAtKill = ackedOffsets.size();
             sender.interrupt();
@@ -79,8 +81,8 @@ class KillNineRecoveryTest {
             producer.close();
 
             int ackedCount = ackedOffsets.size();
-            node.start();
-            Map<TopicPartition, List<ConsumerRecord>> log = readEverything(node.bootstrap());
+            node.start(1);
+            Map<TopicPartition, List<ConsumerRecord>> log = readEverything(bootstrap);
             Set<String> seenValues = new HashSet<>();
             for (Map.Entry<TopicPartition, List<ConsumerRecord>> partition : log.entrySet()) {
                 List<ConsumerRecord> records = partition.getValue();
@@ -101,7 +103,7 @@ class KillNineRecoveryTest {
             assertThat(ackedCount).isGreaterThanOrEqualTo(ACKED_BEFORE_KILL);
             assertThat(sentAtKill).as("the kill came in the middle of the produce").isGreaterThan(ackedAtKill);
 
-            try (Producer after = new Producer(ProducerConfig.builder().bootstrapServers(node.bootstrap()).build())) {
+            try (Producer after = new Producer(ProducerConfig.builder().bootstrapServers(bootstrap).build())) {
                 for (int p = 0; p < PARTITIONS; p++) {
                     long offset = after.send(new ProducerRecord(TOPIC, p, null, null, "after".getBytes(), List.of()))
                             .get(30, TimeUnit.SECONDS).offset();
