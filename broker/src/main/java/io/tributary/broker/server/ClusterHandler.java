@@ -18,7 +18,6 @@ import io.tributary.proto.v1.DescribeClusterRequest;
 import io.tributary.proto.v1.DescribeClusterResponse;
 import io.tributary.proto.v1.ElectLeadersRequest;
 import io.tributary.proto.v1.ElectLeadersResponse;
-import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.QuorumVoter;
 import java.util.HashMap;
 import java.util.Map;
@@ -78,9 +77,7 @@ final class ClusterHandler {
                     if (error != null) {
                         response.setErrorCode(ErrorMapping.codeFor(error)).setErrorMessage(ErrorMapping.messageFor(error));
                     } else {
-                        ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
-                        response.setErrorCode(code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code)
-                                .setErrorMessage(result.getErrorMessage());
+                        response.setErrorCode(ErrorMapping.codeOf(result)).setErrorMessage(result.getErrorMessage());
                     }
                     observer.onNext(response.build());
                     observer.onCompleted();
@@ -97,9 +94,7 @@ final class ClusterHandler {
                     if (error != null) {
                         response.setErrorCode(ErrorMapping.codeFor(error)).setErrorMessage(ErrorMapping.messageFor(error));
                     } else {
-                        ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
-                        response.setErrorCode(code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code)
-                                .setErrorMessage(result.getErrorMessage())
+                        response.setErrorCode(ErrorMapping.codeOf(result)).setErrorMessage(result.getErrorMessage())
                                 .setChangedPartitions(changedLeaders(before, context.image()));
                     }
                     observer.onNext(response.build());

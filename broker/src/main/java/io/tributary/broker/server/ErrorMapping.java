@@ -38,6 +38,12 @@ final class ErrorMapping {
         return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
 
+    /** The wire code of a metadata command's answer (an unknown number is a server error). */
+    static ErrorCode codeOf(io.tributary.proto.metadata.v1.MetadataCommandResult result) {
+        ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
+        return code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code;
+    }
+
     static String messageFor(Throwable error) {
         Throwable cause = unwrap(error);
         String message = cause.getMessage();

@@ -9,7 +9,6 @@ import io.tributary.proto.v1.CreateTopicsRequest;
 import io.tributary.proto.v1.CreateTopicsResponse;
 import io.tributary.proto.v1.DeleteTopicsRequest;
 import io.tributary.proto.v1.DeleteTopicsResponse;
-import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.NewTopic;
 import io.tributary.proto.v1.TopicResult;
 import java.util.ArrayList;
@@ -68,8 +67,7 @@ final class TopicAdminHandler {
     }
 
     private static TopicResult toTopicResult(String name, MetadataCommandResult result) {
-        ErrorCode code = ErrorCode.forNumber(result.getErrorCode());
-        return TopicResult.newBuilder().setName(name).setErrorCode(code == null ? ErrorCode.UNKNOWN_SERVER_ERROR : code)
+        return TopicResult.newBuilder().setName(name).setErrorCode(ErrorMapping.codeOf(result))
                 .setErrorMessage(result.getErrorMessage()).setTopicId(result.getTopicId()).build();
     }
 
