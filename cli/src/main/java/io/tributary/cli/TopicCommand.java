@@ -109,9 +109,11 @@ final class TopicCommand implements Runnable {
             StringBuilder out = new StringBuilder();
             out.append("Topic: ").append(description.getName()).append("  id: ").append(description.getTopicId())
                     .append("  partitions: ").append(description.getPartitionsCount()).append('\n');
-            Table table = new Table("PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "START", "END", "HIGH WATERMARK");
+            Table table = new Table("PARTITION", "LEADER", "LEADER EPOCH", "PARTITION EPOCH", "REPLICAS", "ISR", "START",
+                    "END", "HIGH WATERMARK");
             for (PartitionDescription p : description.getPartitionsList()) {
-                table.row(p.getPartition(), p.getLeaderId(), p.getLeaderEpoch(), join(p.getReplicasList()),
+                table.row(p.getPartition(), p.getLeaderId() < 0 ? "none" : p.getLeaderId(), p.getLeaderEpoch(),
+                        p.getPartitionEpoch(), join(p.getReplicasList()),
                         join(p.getIsrList()), p.getLogStartOffset(), p.getLogEndOffset(), p.getHighWatermark());
             }
             out.append(table);
