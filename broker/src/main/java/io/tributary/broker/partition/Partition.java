@@ -2,6 +2,7 @@ package io.tributary.broker.partition;
 
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.producer.ProducerStateManager;
 import io.tributary.proto.TopicPartition;
 
 /**
@@ -12,11 +13,14 @@ import io.tributary.proto.TopicPartition;
  */
 public final class Partition {
     private final PartitionLog log;
+    /** Idempotent producers' sequences; guarded by this partition's monitor, with the append. */
+    private final ProducerStateManager producerState;
     private volatile int leaderId;
     private volatile int leaderEpoch;
 
-    Partition(PartitionLog log, int leaderId, int leaderEpoch) {
+    Partition(PartitionLog log, ProducerStateManager producerState, int leaderId, int leaderEpoch) {
         this.log = log;
+        this.producerState = producerState;
         this.leaderId = leaderId;
         this.leaderEpoch = leaderEpoch;
     }
@@ -27,6 +31,11 @@ public final class Partition {
 
     public PartitionLog log() {
         return log;
+    }
+
+    /** Callers hold this partition's monitor while they validate, append and record a produce. */
+    public ProducerStateManager producerState() {
+        return producerState;
     }
 
     public int leaderId() {

@@ -5,11 +5,17 @@ import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.broker.producer.ProducerStateManager;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.metadata.config.TopicConfigs;
 import io.tributary.proto.TopicPartition;
+import io.tributary.record.RecordBatch;
+import io.tributary.record.RecordBatches;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PartitionManager {
     private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
+
+    private static final int REBUILD_READ_BYTES = 8 * 1024 * 1024;
 
     private final int nodeId;
     private final LogManager logManager;
@@ -112,7 +120,8 @@ public final class PartitionManager {
             removePartition(tp); // same name, new topic id: the old topic was deleted
         }
         PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
-        Partition partition = new Partition(partitionLog, registration.leader(), registration.leaderEpoch());
+        Partition partition = new Partition(partitionLog, rebuildProducerState(partitionLog), registration.leader(),
+                registration.leaderEpoch());
         partitions.put(tp, partition);
         metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
     }
@@ -122,6 +131,29 @@ public final class PartitionManager {
         metrics.removePartition(tp);
         logManager.delete(tp);
         log.info("Deleted partition {}", tp);
+    }
+
+    /**
+     * Rebuilds idempotent producers' state from the whole log, so a retry after a restart is still
+     * recognised as a duplicate. (Producer-state snapshots, to avoid the full scan, come later.)
+     */
+    static ProducerStateManager rebuildProducerState(PartitionLog log) {
+        ProducerStateManager state = new ProducerStateManager();
+        List<RecordBatch> batches = new ArrayList<>();
+        long offset = log.logStartOffset();
+        long end = log.logEndOffset();
+        while (offset < end) {
+            ByteBuffer chunk = log.read(offset, REBUILD_READ_BYTES, end);
+            if (!chunk.hasRemaining()) {
+                break;
+            }
+            for (RecordBatch batch : RecordBatches.of(chunk)) {
+                batches.add(batch);
+                offset = batch.nextOffset();
+            }
+        }
+        state.rebuildFrom(batches);
+        return state;
     }
 
     /** Maps the effective topic configs onto the storage settings. */

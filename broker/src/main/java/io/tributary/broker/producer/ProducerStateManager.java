@@ -154,7 +154,7 @@ public final class ProducerStateManager {
         endOffset = snapshot.endOffset();
     }
 
-    private static int lastSequence(RecordBatch batch) {
+    static int lastSequence(RecordBatch batch) {
         return Sequences.increment(batch.baseSequence(), Math.max(batch.lastOffsetDelta(), 0));
     }
 

@@ -5,6 +5,7 @@ import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.partition.Partition;
+import io.tributary.broker.producer.RequestValidation;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.PartitionProduceData;
@@ -93,8 +94,21 @@ final class ProduceHandler {
         try {
             // The one copy on this path: the log rewrites base offsets into this buffer.
             ByteBuffer batches = ByteBuffer.wrap(data.getRecords().toByteArray());
-            rejectCompressed(batches);
-            info = log.append(batches, partition.leaderEpoch());
+            List<RecordBatch> parsed = new ArrayList<>();
+            RecordBatches.of(batches).forEach(parsed::add);
+            rejectCompressed(parsed);
+            synchronized (partition) { // idempotence check, append and state update are one step
+                RequestValidation decision = RequestValidation.of(partition.producerState(), parsed);
+                if (decision instanceof RequestValidation.Reject reject) {
+                    return CompletableFuture.completedFuture(error(tp.partition(), reject.code(),
+                            "produce to " + tp + " rejected: " + reject.message()));
+                }
+                if (decision instanceof RequestValidation.Duplicate duplicate) {
+                    return answerDuplicate(tp, log, duplicate.firstOffset(), timeoutMs);
+                }
+                info = log.append(batches, partition.leaderEpoch());
+                parsed.forEach(partition.producerState()::onAppended); // base offsets are assigned now
+            }
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorMapping.codeFor(e),
                     "produce to " + tp + " rejected: " + ErrorMapping.messageFor(e)));
@@ -116,9 +130,27 @@ final class ProduceHandler {
                         + info.firstOffset() + " but not confirmed durable: " + ErrorMapping.messageFor(failure)));
     }
 
+    /**
+     * A retried batch that was appended before: answer with its original offset once it is durable,
+     * append nothing (the idempotent producer's exactly-once guarantee).
+     */
+    private CompletableFuture<PartitionProduceResponse> answerDuplicate(TopicPartition tp, PartitionLog log,
+                                                                        long firstOffset, int timeoutMs) {
+        PartitionProduceResponse success = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
+                .setErrorCode(ErrorCode.NONE).setBaseOffset(firstOffset).setLogAppendTimeMs(-1)
+                .setLogStartOffset(log.logStartOffset()).build();
+        CompletableFuture<Void> durable = log.config().flushPolicy() == FlushPolicy.ACK
+                ? context.logManager().awaitDurable(log, firstOffset + 1)
+                : CompletableFuture.completedFuture(null);
+        return durable.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((ok, failure) -> failure == null
+                ? success
+                : error(tp.partition(), ErrorMapping.codeFor(failure), "duplicate of offset " + firstOffset + " in "
+                        + tp + " not confirmed durable: " + ErrorMapping.messageFor(failure)));
+    }
+
     /** Codecs come with the storage issue; until then a compressed batch is refused before it is stored. */
-    private static void rejectCompressed(ByteBuffer batches) {
-        for (RecordBatch batch : RecordBatches.of(batches)) {
+    private static void rejectCompressed(List<RecordBatch> batches) {
+        for (RecordBatch batch : batches) {
             if (batch.compressionType() != CompressionType.NONE) {
                 throw new UnsupportedRecordFormatException("compression " + batch.compressionType()
                         + " is not supported yet; send uncompressed batches");
