@@ -59,7 +59,7 @@ public final class BrokerNode implements AutoCloseable {
     private Server grpcServer;
     private MetricsHttpServer metricsServer;
     private int controllerPort;
-    private BrokerLifecycle lifecycle;
+    private volatile BrokerLifecycle lifecycle;
 
     private BrokerNode(NodeConfig config) {
         this.config = config;
@@ -116,7 +116,7 @@ public final class BrokerNode implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                .addService(new TributaryGrpcService(context))
+                .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()))
                 .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())

@@ -31,14 +31,16 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final MetadataHandler metadata;
     private final TopicAdminHandler topicAdmin;
     private final ClusterHandler cluster;
+    private final ProducerIdHandler producerIds;
 
-    TributaryGrpcService(BrokerContext context) {
+    TributaryGrpcService(BrokerContext context, java.util.function.LongSupplier brokerEpoch) {
         this.produce = new ProduceHandler(context);
         this.fetch = new FetchHandler(context);
         this.listOffsets = new ListOffsetsHandler(context);
         this.metadata = new MetadataHandler(context);
         this.topicAdmin = new TopicAdminHandler(context);
         this.cluster = new ClusterHandler(context);
+        this.producerIds = new ProducerIdHandler(context, brokerEpoch);
     }
 
     @Override
@@ -89,5 +91,11 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     @Override
     public void electLeaders(ElectLeadersRequest request, StreamObserver<ElectLeadersResponse> responseObserver) {
         cluster.handleElectLeaders(request, responseObserver);
+    }
+
+    @Override
+    public void initProducerId(io.tributary.proto.v1.InitProducerIdRequest request,
+                               StreamObserver<io.tributary.proto.v1.InitProducerIdResponse> responseObserver) {
+        producerIds.handle(request, responseObserver);
     }
 }

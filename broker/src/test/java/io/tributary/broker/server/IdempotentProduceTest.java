@@ -8,6 +8,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.proto.v1.CreateTopicsRequest;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.InitProducerIdRequest;
+import io.tributary.proto.v1.InitProducerIdResponse;
 import io.tributary.proto.v1.FetchPartition;
 import io.tributary.proto.v1.FetchRequest;
 import io.tributary.proto.v1.FetchTopic;
@@ -72,6 +74,27 @@ class IdempotentProduceTest {
                 assertThat(log).extracting(r -> new String(r.value())).doesNotHaveDuplicates();
             });
         }
+    }
+
+    @Test
+    void producerIdsAreUniqueAcrossCallsAndRestarts() throws Exception {
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        for (int start = 0; start < 2; start++) {
+            try (BrokerNode node = BrokerNode.start(NodeConfig.ephemeral(dataDir))) {
+                withStub(node, stub -> {
+                    for (int i = 0; i < 3; i++) {
+                        InitProducerIdResponse response = stub.initProducerId(InitProducerIdRequest.getDefaultInstance());
+                        assertThat(response.getErrorCode()).isEqualTo(ErrorCode.NONE);
+                        assertThat(response.getProducerEpoch()).isZero();
+                        assertThat(ids.add(response.getProducerId())).as("id %d handed out once", response.getProducerId())
+                                .isTrue();
+                    }
+                    assertThat(stub.initProducerId(InitProducerIdRequest.newBuilder().setTransactionalId("tx").build())
+                            .getErrorCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
+                });
+            }
+        }
+        assertThat(ids).hasSize(6).allSatisfy(id -> assertThat(id).isNotNegative());
     }
 
     private interface StubAction {
