@@ -50,7 +50,7 @@ final class EndToEndBench implements Callable<Integer> {
         TopicPartition tp = new TopicPartition(topic, 0);
         Histogram latencyMicros = LatencyReport.newHistogram();
         Random random = new Random(7);
-        ProducerConfig producerConfig = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks)
+        ProducerConfig producerConfig = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).enableIdempotence(acks == -1)
                 .lingerMs(0).build();
         ConsumerConfig consumerConfig = ConsumerConfig.builder().bootstrapServers(cluster.servers())
                 .fetchMaxWaitMs(1000).build();

@@ -62,7 +62,7 @@ final class ProduceBench implements Callable<Integer> {
         Histogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 3);
         AtomicLong errors = new AtomicLong();
         AtomicLong firstError = new AtomicLong(-1);
-        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks)
+        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).enableIdempotence(acks == -1)
                 .lingerMs(lingerMs).batchSize(batchSize).build();
         double cpuBefore = brokerPid > 0 ? ProcessCpu.cpuSeconds(brokerPid) : 0;
         long startNanos;

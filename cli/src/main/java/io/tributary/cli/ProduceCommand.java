@@ -41,7 +41,7 @@ final class ProduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--key-separator must not be empty");
         }
         List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
-        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).build();
+        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).enableIdempotence(acks == -1).build();
         try (Producer producer = new Producer(config);
              BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             String line;

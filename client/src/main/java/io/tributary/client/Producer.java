@@ -29,6 +29,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * whose {@link TributaryException#isDefinite()} says whether the record certainly was not written.
  * Records with a null key and no partition are spread by sticky partitioning (see
  * {@link DefaultPartitioner}).
+ *
+ * <p>By default the producer is idempotent ({@link ProducerConfig#enableIdempotence()}): before its
+ * first send it gets a producer id from the cluster, numbers each partition's batches, and retries
+ * indefinite failures (timeouts, transport errors) within deliveryTimeoutMs without duplicating
+ * records, since the broker answers a resent batch with its original offset.
  */
 public final class Producer implements AutoCloseable {
     private static final AtomicInteger IDS = new AtomicInteger();

@@ -18,6 +18,7 @@ public final class ProducerConfig {
     private final long retryBackoffMs;
     private final long metadataMaxAgeMs;
     private final Partitioner partitioner;
+    private final boolean enableIdempotence;
 
     private ProducerConfig(Builder b) {
         this.bootstrapServers = List.copyOf(b.bootstrapServers);
@@ -33,6 +34,7 @@ public final class ProducerConfig {
         this.retryBackoffMs = b.retryBackoffMs;
         this.metadataMaxAgeMs = b.metadataMaxAgeMs;
         this.partitioner = b.partitioner;
+        this.enableIdempotence = b.enableIdempotence;
     }
 
     public static Builder builder() {
@@ -92,13 +94,18 @@ public final class ProducerConfig {
         return partitioner;
     }
 
+    /** Whether batches carry a producer id and sequences so retries never duplicate (default true). */
+    public boolean enableIdempotence() {
+        return enableIdempotence;
+    }
+
     @Override
     public String toString() {
         return "ProducerConfig(bootstrapServers=" + bootstrapServers + ", acks=" + acks + ", lingerMs=" + lingerMs
                 + ", batchSize=" + batchSize + ", maxInFlightRequestsPerConnection=" + maxInFlightRequestsPerConnection
                 + ", requestTimeoutMs=" + requestTimeoutMs + ", deliveryTimeoutMs=" + deliveryTimeoutMs
                 + ", bufferMemory=" + bufferMemory + ", maxBlockMs=" + maxBlockMs + ", maxRequestSize=" + maxRequestSize
-                + ", retryBackoffMs=" + retryBackoffMs + ")";
+                + ", retryBackoffMs=" + retryBackoffMs + ", enableIdempotence=" + enableIdempotence + ")";
     }
 
     public static final class Builder {
@@ -115,6 +122,7 @@ public final class ProducerConfig {
         private long retryBackoffMs = 100;
         private long metadataMaxAgeMs = 300_000;
         private Partitioner partitioner;
+        private boolean enableIdempotence = true;
 
         private Builder() {
         }
@@ -198,11 +206,25 @@ public final class ProducerConfig {
             return this;
         }
 
+        /**
+         * Idempotent delivery (default true, as Kafka's {@code enable.idempotence}): the producer gets
+         * a producer id from the cluster and numbers each partition's batches, so retries of
+         * indefinite failures (timeouts, transport errors) never write a record twice. Requires
+         * acks=-1 and maxInFlightRequestsPerConnection <= 5.
+         */
+        public Builder enableIdempotence(boolean enableIdempotence) {
+            this.enableIdempotence = enableIdempotence;
+            return this;
+        }
+
         /** @throws ConfigException naming the first invalid value */
         public ProducerConfig build() {
             BrokerAddress.parseAll(bootstrapServers);
             if (acks != -1 && acks != 0 && acks != 1) {
                 throw new ConfigException("acks", acks, "must be -1 (all), 0 or 1");
+            }
+            if (enableIdempotence && acks != -1) {
+                throw new ConfigException("acks", acks, "must be -1 (all) when enableIdempotence is true");
             }
             if (lingerMs < 0) {
                 throw new ConfigException("lingerMs", lingerMs, "must be >= 0");
@@ -213,6 +235,10 @@ public final class ProducerConfig {
             if (maxInFlightRequestsPerConnection < 1) {
                 throw new ConfigException("maxInFlightRequestsPerConnection", maxInFlightRequestsPerConnection,
                         "must be >= 1");
+            }
+            if (enableIdempotence && maxInFlightRequestsPerConnection > 5) {
+                throw new ConfigException("maxInFlightRequestsPerConnection", maxInFlightRequestsPerConnection,
+                        "must be <= 5 when enableIdempotence is true");
             }
             if (requestTimeoutMs < 1) {
                 throw new ConfigException("requestTimeoutMs", requestTimeoutMs, "must be >= 1");

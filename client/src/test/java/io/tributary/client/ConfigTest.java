@@ -21,12 +21,16 @@ class ConfigTest {
         assertThat(config.bufferMemory()).isEqualTo(32L << 20);
         assertThat(config.maxBlockMs()).isEqualTo(60_000);
         assertThat(config.maxRequestSize()).isEqualTo(1_048_576);
+        assertThat(config.enableIdempotence()).isTrue();
     }
 
     @Test
     void producerRejectsBadValues() {
         List<UnaryOperator<ProducerConfig.Builder>> bad = List.of(
                 b -> b.acks(2),
+                b -> b.acks(0),
+                b -> b.acks(1),
+                b -> b.maxInFlightRequestsPerConnection(6),
                 b -> b.acks(-2),
                 b -> b.lingerMs(-1),
                 b -> b.batchSize(0),
@@ -46,7 +50,12 @@ class ConfigTest {
                     .isInstanceOf(ConfigException.class).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("Invalid value");
         }
-        assertThat(ProducerConfig.builder().bootstrapServers("[::1]:9092", "h:1").acks(0).build().acks()).isZero();
+        assertThat(ProducerConfig.builder().bootstrapServers("[::1]:9092", "h:1").acks(0).enableIdempotence(false)
+                .build().acks()).isZero();
+        assertThat(ProducerConfig.builder().enableIdempotence(false).acks(1).maxInFlightRequestsPerConnection(10)
+                .build().maxInFlightRequestsPerConnection()).isEqualTo(10);
+        assertThatThrownBy(() -> ProducerConfig.builder().acks(0).build()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("enableIdempotence");
     }
 
     @Test

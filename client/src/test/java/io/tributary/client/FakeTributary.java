@@ -19,6 +19,8 @@ import io.tributary.proto.v1.FetchRequest;
 import io.tributary.proto.v1.FetchResponse;
 import io.tributary.proto.v1.FetchTopic;
 import io.tributary.proto.v1.FetchTopicResponse;
+import io.tributary.proto.v1.InitProducerIdRequest;
+import io.tributary.proto.v1.InitProducerIdResponse;
 import io.tributary.proto.v1.ListOffsetsPartition;
 import io.tributary.proto.v1.ListOffsetsPartitionResponse;
 import io.tributary.proto.v1.ListOffsetsRequest;
@@ -63,6 +65,11 @@ import java.util.concurrent.TimeUnit;
  * An in-memory single-broker Tributary service for client tests: partition logs as lists of
  * batches with offsets assigned in place, long-poll fetch, list offsets, metadata and topic admin.
  * Tests inject per-partition produce errors and can make produce requests hang.
+ *
+ * <p>Idempotence, as the broker does it: InitProducerId hands out ids 1000, 1001, ... (epoch 0);
+ * batches with a producer id must continue its per-partition sequence (from its first batch there) or fail with
+ * OUT_OF_ORDER_SEQUENCE; a resent batch (known base sequence) is not appended again and is answered
+ * with its original offset; an older epoch gets INVALID_PRODUCER_EPOCH.
  */
 final class FakeTributary extends TributaryGrpc.TributaryImplBase implements AutoCloseable {
     static final int NODE_ID = 1;
@@ -75,6 +82,17 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
 
     private final Map<String, List<Log>> topics = new LinkedHashMap<>();
     private final Map<TopicPartition, Queue<ErrorCode>> produceErrors = new HashMap<>();
+    private final Map<TopicPartition, Queue<ErrorCode>> errorsAfterAppend = new HashMap<>();
+    private final Map<String, ProducerState> producers = new HashMap<>();
+    private long nextProducerId = 1000;
+    private int initProducerIdCalls;
+
+    /** Sequence state of one producer id on one partition. */
+    private static final class ProducerState {
+        short epoch;
+        int nextSequence;
+        final Map<Integer, Long> offsetBySequence = new HashMap<>();
+    }
     private final List<Runnable> waitingFetches = new ArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "fake-tributary-timer");
@@ -111,6 +129,24 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
 
     synchronized void failNextProduces(TopicPartition tp, ErrorCode... codes) {
         produceErrors.computeIfAbsent(tp, t -> new ArrayDeque<>()).addAll(List.of(codes));
+    }
+
+    /** The next produces to {@code tp} append their records, then answer with these errors. */
+    synchronized void failNextProducesAfterAppend(TopicPartition tp, ErrorCode... codes) {
+        errorsAfterAppend.computeIfAbsent(tp, t -> new ArrayDeque<>()).addAll(List.of(codes));
+    }
+
+    synchronized int initProducerIdCalls() {
+        return initProducerIdCalls;
+    }
+
+    @Override
+    public synchronized void initProducerId(InitProducerIdRequest request,
+                                            StreamObserver<InitProducerIdResponse> observer) {
+        initProducerIdCalls++;
+        observer.onNext(InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.NONE)
+                .setProducerId(nextProducerId++).setProducerEpoch(0).build());
+        observer.onCompleted();
     }
 
     synchronized void hangProduce(boolean hang) {
@@ -215,8 +251,38 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         ByteBuffer records = data.getRecords().asReadOnlyByteBuffer();
         long base = -1;
         for (RecordBatch batch : RecordBatches.of(records)) {
-            long offset = append(topic, data.getPartition(), batch.slice());
+            long offset;
+            if (batch.producerId() < 0) {
+                offset = append(topic, data.getPartition(), batch.slice());
+            } else {
+                // a producer new to this partition starts wherever it is: a real new leader would have
+                // its state replicated, which two separate fakes standing for one cluster do not share
+                ProducerState state = producers.computeIfAbsent(batch.producerId() + "/" + tp, k -> {
+                    ProducerState fresh = new ProducerState();
+                    fresh.nextSequence = batch.baseSequence();
+                    return fresh;
+                });
+                if (batch.producerEpoch() < state.epoch) {
+                    return out.setErrorCode(ErrorCode.INVALID_PRODUCER_EPOCH).setBaseOffset(-1).build();
+                }
+                Long original = state.offsetBySequence.get(batch.baseSequence());
+                if (original != null) {
+                    offset = original; // a duplicate: answer with the original offset
+                } else if (batch.baseSequence() != state.nextSequence) {
+                    return out.setErrorCode(ErrorCode.OUT_OF_ORDER_SEQUENCE).setErrorMessage("expected sequence "
+                            + state.nextSequence + ", got " + batch.baseSequence()).setBaseOffset(-1).build();
+                } else {
+                    offset = append(topic, data.getPartition(), batch.slice());
+                    state.offsetBySequence.put(batch.baseSequence(), offset);
+                    state.nextSequence = batch.baseSequence() + batch.recordCount();
+                }
+            }
             base = base < 0 ? offset : base;
+        }
+        Queue<ErrorCode> after = errorsAfterAppend.get(tp);
+        ErrorCode afterAppend = after == null ? null : after.poll();
+        if (afterAppend != null) {
+            return out.setErrorCode(afterAppend).setErrorMessage("injected after append").setBaseOffset(-1).build();
         }
         return out.setErrorCode(ErrorCode.NONE).setBaseOffset(base).build();
     }

@@ -10,6 +10,7 @@ import io.tributary.proto.v1.ProduceRequest;
 import io.tributary.proto.v1.TopicProduceData;
 import io.tributary.record.Header;
 import io.tributary.record.Record;
+import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatches;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -167,9 +168,9 @@ class ProducerTest {
     }
 
     @Test
-    void neverRetriesAnIndefiniteError() throws Exception {
+    void withoutIdempotenceNeverRetriesAnIndefiniteError() throws Exception {
         broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.REQUEST_TIMED_OUT);
-        try (Producer producer = new Producer(config().build())) {
+        try (Producer producer = new Producer(config().enableIdempotence(false).build())) {
             CompletableFuture<RecordMetadata> future = producer.send(ProducerRecord.of("events", 0, null, bytes("v")));
             TributaryException e = failure(future);
             assertThat(e).isInstanceOf(TimeoutException.class);
@@ -179,6 +180,102 @@ class ProducerTest {
             assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("w"))).get().offset()).isZero();
         }
         assertThat(broker.produceRequests()).hasSize(2);
+    }
+
+    private List<RecordBatch> sentBatches(int partition) {
+        List<RecordBatch> out = new ArrayList<>();
+        for (ProduceRequest request : broker.produceRequests()) {
+            for (TopicProduceData topic : request.getTopicsList()) {
+                for (PartitionProduceData data : topic.getPartitionsList()) {
+                    if (data.getPartition() == partition) {
+                        RecordBatches.of(data.getRecords().asReadOnlyByteBuffer()).forEach(out::add);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void idempotentBatchesCarryProducerIdEpochAndConsecutiveSequences() throws Exception {
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer producer = new Producer(config().lingerMs(0).batchSize(512).build())) {
+            assertThat(producer.config().enableIdempotence()).isTrue();
+            for (int i = 0; i < 300; i++) {
+                futures.add(producer.send(ProducerRecord.of("events", 1, null, bytes("value-" + i))));
+            }
+            producer.flush();
+            futures.add(producer.send(ProducerRecord.of("events", 2, null, bytes("other"))));
+            producer.flush();
+        }
+        for (int i = 0; i < 300; i++) {
+            assertThat(futures.get(i).get().offset()).isEqualTo(i);
+        }
+        assertThat(broker.initProducerIdCalls()).isEqualTo(1);
+        List<RecordBatch> batches = sentBatches(1);
+        assertThat(batches.size()).isGreaterThan(3);
+        int expected = 0;
+        for (RecordBatch batch : batches) {
+            assertThat(batch.producerId()).isEqualTo(1000L);
+            assertThat(batch.producerEpoch()).isEqualTo((short) 0);
+            assertThat(batch.baseSequence()).isEqualTo(expected);
+            assertThat(batch.isValid()).isTrue();
+            expected += batch.recordCount();
+        }
+        assertThat(expected).isEqualTo(300);
+        // sequences are per partition
+        assertThat(sentBatches(2)).singleElement().satisfies(b -> assertThat(b.baseSequence()).isZero());
+        assertThat(broker.produceRequests()).allSatisfy(r -> assertThat(r.getAcks()).isEqualTo(-1));
+    }
+
+    @Test
+    void idempotentProducerRetriesAnIndefiniteErrorWithoutDuplicating() throws Exception {
+        TopicPartition tp = new TopicPartition("events", 0);
+        broker.failNextProduces(new TopicPartition("events", 1), ErrorCode.STORAGE_ERROR);
+        broker.failNextProducesAfterAppend(tp, ErrorCode.REQUEST_TIMED_OUT);
+        try (Producer producer = new Producer(config().build())) {
+            assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))).get().offset()).isZero();
+            assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("w"))).get().offset()).isEqualTo(1);
+            // STORAGE_ERROR (indefinite, nothing appended here) is retried too
+            assertThat(producer.send(ProducerRecord.of("events", 1, null, bytes("x"))).get().offset()).isZero();
+        }
+        List<Record> stored = broker.records("events", 0);
+        assertThat(stored).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactly("v", "w");
+        List<RecordBatch> batches = sentBatches(0);
+        assertThat(batches).extracting(RecordBatch::baseSequence).containsExactly(0, 0, 1);
+        assertThat(broker.records("events", 1)).hasSize(1);
+        assertThat(sentBatches(1)).extracting(RecordBatch::baseSequence).containsExactly(0, 0);
+    }
+
+    @Test
+    void idempotentProducerRetriesARequestPastItsDeadline() throws Exception {
+        broker.hangProduce(true);
+        try (Producer producer = new Producer(config().requestTimeoutMs(300).deliveryTimeoutMs(5_000).build())) {
+            CompletableFuture<RecordMetadata> future = producer.send(ProducerRecord.of("events", 0, null, bytes("v")));
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (broker.produceRequests().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(10);
+            }
+            broker.hangProduce(false);
+            assertThat(future.get().offset()).isZero();
+        }
+        assertThat(broker.records("events", 0)).hasSize(1);
+        assertThat(sentBatches(0)).extracting(RecordBatch::baseSequence).containsOnly(0);
+        assertThat(broker.produceRequests().size()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void idempotentProducerFailsOnOutOfOrderSequenceAndStartsOverWithANewProducerId() throws Exception {
+        broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        try (Producer producer = new Producer(config().build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
+            assertThat(e.code()).isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+            assertThat(e.isDefinite()).isTrue();
+            assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("w"))).get().offset()).isZero();
+        }
+        assertThat(broker.produceRequests()).hasSize(2);
+        assertThat(broker.initProducerIdCalls()).isEqualTo(2);
+        assertThat(sentBatches(0)).extracting(RecordBatch::producerId).containsExactly(1000L, 1001L);
     }
 
     @Test
@@ -193,9 +290,10 @@ class ProducerTest {
     }
 
     @Test
-    void aRequestPastItsDeadlineFailsIndefinitely() throws Exception {
+    void withoutIdempotenceARequestPastItsDeadlineFailsIndefinitely() throws Exception {
         broker.hangProduce(true);
-        try (Producer producer = new Producer(config().requestTimeoutMs(300).deliveryTimeoutMs(1_000).build())) {
+        try (Producer producer = new Producer(config().enableIdempotence(false).requestTimeoutMs(300)
+                .deliveryTimeoutMs(1_000).build())) {
             TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
             assertThat(e).isInstanceOf(TimeoutException.class);
             assertThat(e.isDefinite()).isFalse();

@@ -13,6 +13,8 @@ public final class PartitionQueue {
     final ArrayDeque<ProducerBatch> batches = new ArrayDeque<>();
     boolean inFlight;
     long retryAtMs;
+    /** Idempotence (sender thread): the base sequence of this partition's next newly drained batch. */
+    int nextSequence;
 
     PartitionQueue(String topic, int partition) {
         this.topic = topic;

@@ -3,6 +3,7 @@ package io.tributary.client.internal;
 import io.tributary.client.RecordMetadata;
 import io.tributary.client.TributaryException;
 import io.tributary.record.Header;
+import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 
 /**
  * Records for one partition being built into one RecordBatch v2, with each record's future.
@@ -30,6 +32,12 @@ public final class ProducerBatch {
     private boolean closed;
     private ByteBuffer built;
     int attempts;
+    /** Idempotence: set when first drained (sender thread), kept across retries; -1 when unset. */
+    long producerId = RecordBatch.NO_PRODUCER_ID;
+    short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    int baseSequence = RecordBatch.NO_SEQUENCE;
+    /** An indefinite failure of an earlier attempt: the batch may already be written. */
+    TributaryException indefiniteFailure;
     private final CountDownLatch done = new CountDownLatch(1);
 
     ProducerBatch(PartitionQueue queue, long createdMs, int reservedBytes, int batchSizeLimit) {
@@ -79,12 +87,44 @@ public final class ProducerBatch {
         return closed;
     }
 
+    /** Sets (or clears, with -1s) the producer id, epoch and base sequence the batch is sent with. */
+    void setProducerState(long producerId, short producerEpoch, int baseSequence) {
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.baseSequence = baseSequence;
+        if (built != null) {
+            writeProducerState();
+        }
+    }
+
+    boolean hasSequence() {
+        return baseSequence != RecordBatch.NO_SEQUENCE;
+    }
+
     /** The encoded batch; builds it on first call (sender thread, after {@link #close()}). */
     ByteBuffer buffer() {
         if (built == null) {
             built = builder.build();
+            if (producerId != RecordBatch.NO_PRODUCER_ID || baseSequence != RecordBatch.NO_SEQUENCE) {
+                writeProducerState();
+            }
         }
         return built.duplicate();
+    }
+
+    /**
+     * The builder is created before the producer id and sequence are known (sequences are assigned
+     * at drain), so they are written into the built header here and the CRC recomputed.
+     */
+    private void writeProducerState() {
+        built.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+        built.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
+        built.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
+        CRC32C crc = new CRC32C();
+        ByteBuffer covered = built.duplicate();
+        covered.position(RecordBatch.ATTRIBUTES_OFFSET);
+        crc.update(covered);
+        built.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
     }
 
     int sizeInBytes() {

@@ -7,12 +7,15 @@ import io.tributary.client.TimeoutException;
 import io.tributary.client.TributaryException;
 import io.tributary.proto.Errors;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.InitProducerIdRequest;
+import io.tributary.proto.v1.InitProducerIdResponse;
 import io.tributary.proto.v1.PartitionProduceData;
 import io.tributary.proto.v1.PartitionProduceResponse;
 import io.tributary.proto.v1.ProduceRequest;
 import io.tributary.proto.v1.ProduceResponse;
 import io.tributary.proto.v1.TopicProduceData;
 import io.tributary.proto.v1.TopicProduceResponse;
+import io.tributary.record.RecordBatch;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -32,10 +35,18 @@ import org.slf4j.LoggerFactory;
  * maxInFlightRequestsPerConnection requests per broker), then parks until the next linger deadline
  * or a wake-up.
  *
- * <p>Retries: only definite, retriable errors are retried (after backoff and a metadata refresh
- * where the error calls for one) within deliveryTimeoutMs; indefinite failures fail the records
- * with an indefinite exception and are never retried, since without idempotence a retry could
- * duplicate. One request per partition in flight keeps records in order across retries.
+ * <p>Retries: definite, retriable errors are retried (after backoff and a metadata refresh where
+ * the error calls for one) within deliveryTimeoutMs. With idempotence (the default) the sender first
+ * gets a producer id (InitProducerId, from any broker), every batch carries it and a per-partition
+ * base sequence assigned when the batch is first drained and kept across retries, and indefinite
+ * failures (REQUEST_TIMED_OUT, STORAGE_ERROR, transport errors, deadlines) are retried too: the
+ * broker answers a duplicate with its original offset. Without idempotence indefinite failures fail
+ * the records with an indefinite exception and are never retried, since a retry could duplicate.
+ * One request per partition in flight keeps records in order across retries.
+ *
+ * <p>When a batch that already has a sequence fails for good, the partition's sequence numbers
+ * no longer match the broker's, so the producer id is reset: a new one is fetched and every queued
+ * batch is renumbered from 0.
  */
 public final class Sender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
@@ -45,6 +56,14 @@ public final class Sender implements Runnable {
     private final RecordAccumulator accumulator;
     private final MetadataManager metadata;
     private final ChannelPool channels;
+    private final boolean idempotent;
+    private final List<BrokerAddress> bootstrap;
+    private long producerId = RecordBatch.NO_PRODUCER_ID;
+    private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    private boolean initInFlight;
+    private long initRetryAtMs;
+    private int initAttempts;
+    private TributaryException lastInitFailure;
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
     private final Map<BrokerAddress, Integer> inFlightPerBroker = new HashMap<>();
     private int inFlightRequests;
@@ -58,6 +77,8 @@ public final class Sender implements Runnable {
         this.accumulator = accumulator;
         this.metadata = metadata;
         this.channels = channels;
+        this.idempotent = config.enableIdempotence();
+        this.bootstrap = BrokerAddress.parseAll(config.bootstrapServers());
     }
 
     /** Starts the sender on its own daemon thread. */
@@ -136,10 +157,17 @@ public final class Sender implements Runnable {
         Cluster cluster = metadata.cluster();
         Map<BrokerAddress, RequestBuilder> requests = new LinkedHashMap<>();
         boolean needMetadata = false;
+        boolean wantProducerId = false;
         for (PartitionQueue[] queues : accumulator.queues()) {
             for (PartitionQueue queue : queues) {
                 expire(queue, nowMs);
                 if (queue.inFlight) {
+                    continue;
+                }
+                if (idempotent && producerId == RecordBatch.NO_PRODUCER_ID) { // none yet, or reset by expire()
+                    synchronized (queue) {
+                        wantProducerId |= !queue.batches.isEmpty();
+                    }
                     continue;
                 }
                 if (queue.retryAtMs > nowMs) {
@@ -182,7 +210,88 @@ public final class Sender implements Runnable {
         if (needMetadata) {
             metadata.requestRefresh();
         }
+        if (wantProducerId) {
+            if (initRetryAtMs > nowMs) {
+                nextWakeMs = Math.min(nextWakeMs, initRetryAtMs);
+            } else {
+                initProducerId();
+            }
+        }
         return nextWakeMs;
+    }
+
+    /** Asks a broker (any: a known one, else a bootstrap address, in turn) for a producer id. */
+    private void initProducerId() {
+        if (initInFlight) {
+            return;
+        }
+        List<BrokerAddress> candidates = new ArrayList<>(metadata.cluster().brokers().values());
+        if (candidates.isEmpty()) {
+            candidates = bootstrap;
+        }
+        BrokerAddress broker = candidates.get(Math.floorMod(initAttempts++, candidates.size()));
+        initInFlight = true;
+        InitProducerIdRequest request = InitProducerIdRequest.getDefaultInstance();
+        Rpc.<InitProducerIdResponse>call(o -> channels.stub(broker)
+                        .withDeadlineAfter(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
+                        .initProducerId(request, o))
+                .whenComplete((response, error) -> {
+                    completions.add(() -> handleInitProducerId(broker, response, error));
+                    wakeup();
+                });
+    }
+
+    private void handleInitProducerId(BrokerAddress broker, InitProducerIdResponse response, Throwable error) {
+        initInFlight = false;
+        long nowMs = System.currentTimeMillis();
+        TributaryException failure;
+        if (error != null) {
+            failure = Rpc.transportFailure(error, "InitProducerId to " + broker);
+            metadata.requestRefresh();
+        } else if (response.getErrorCode() == ErrorCode.NONE) {
+            producerId = response.getProducerId();
+            producerEpoch = (short) response.getProducerEpoch();
+            lastInitFailure = null;
+            log.debug("producer id {} epoch {} from {}", producerId, producerEpoch, broker);
+            return;
+        } else {
+            failure = TributaryException.forCode(response.getErrorCode(),
+                    "InitProducerId to " + broker + ": " + response.getErrorMessage());
+            if (!failure.isRetriable()) {
+                // the cluster refuses a producer id: nothing queued can be sent idempotently
+                log.warn("InitProducerId failed: {}", failure.getMessage());
+                abortQueued(failure);
+            }
+        }
+        log.debug("InitProducerId failed, retrying: {}", failure.getMessage());
+        lastInitFailure = failure;
+        initRetryAtMs = nowMs + config.retryBackoffMs();
+    }
+
+    /**
+     * A batch with a sequence failed for good: the broker's next expected sequence for its partition
+     * is unknown, so drop the producer id, renumber every queued batch and fetch a new id.
+     */
+    private void resetProducerId() {
+        if (producerId == RecordBatch.NO_PRODUCER_ID) {
+            return;
+        }
+        log.debug("resetting producer id {}", producerId);
+        producerId = RecordBatch.NO_PRODUCER_ID;
+        producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+        for (PartitionQueue[] queues : accumulator.queues()) {
+            for (PartitionQueue queue : queues) {
+                queue.nextSequence = 0;
+                synchronized (queue) {
+                    for (ProducerBatch batch : queue.batches) {
+                        if (batch.hasSequence()) {
+                            batch.setProducerState(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH,
+                                    RecordBatch.NO_SEQUENCE);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** When the head batch is ready (0 = now), or Long.MAX_VALUE when the queue is empty. */
@@ -214,6 +323,10 @@ public final class Sender implements Runnable {
                 }
                 batch.close();
                 queue.batches.pollFirst();
+                if (idempotent && !batch.hasSequence()) {
+                    batch.setProducerState(producerId, producerEpoch, queue.nextSequence);
+                    queue.nextSequence = nextSequence(queue.nextSequence, batch.recordCount());
+                }
                 drained.add(batch);
                 request.sizeInBytes += batch.sizeInBytes();
             }
@@ -222,6 +335,12 @@ public final class Sender implements Runnable {
             queue.inFlight = true;
             request.partitions.put(queue, drained);
         }
+    }
+
+    /** The sequence after a batch of {@code count} records starting at {@code sequence}; wraps to 0. */
+    static int nextSequence(int sequence, int count) {
+        long next = (long) sequence + count;
+        return next > Integer.MAX_VALUE ? (int) (next - Integer.MAX_VALUE - 1) : (int) next;
     }
 
     private void expire(PartitionQueue queue, long nowMs) {
@@ -239,14 +358,22 @@ public final class Sender implements Runnable {
         }
         if (expired != null) {
             for (ProducerBatch batch : expired) {
+                TributaryException cause = batch.indefiniteFailure != null ? batch.indefiniteFailure
+                        : lastInitFailure;
                 fail(batch, new TimeoutException("expiring " + batch.recordCount() + " record(s) for " + queue + ": "
                         + (nowMs - batch.createdMs) + " ms has passed since batch creation (deliveryTimeoutMs="
-                        + config.deliveryTimeoutMs() + ")", true, null));
+                        + config.deliveryTimeoutMs() + ")"
+                        + (cause == null ? "" : "; last error: " + cause.getMessage()),
+                        batch.indefiniteFailure == null, cause));
             }
         }
     }
 
     private void abortQueued() {
+        abortQueued(null);
+    }
+
+    private void abortQueued(TributaryException cause) {
         for (PartitionQueue[] queues : accumulator.queues()) {
             for (PartitionQueue queue : queues) {
                 List<ProducerBatch> aborted;
@@ -256,8 +383,13 @@ public final class Sender implements Runnable {
                     aborted.forEach(ProducerBatch::close);
                 }
                 for (ProducerBatch batch : aborted) {
-                    fail(batch, new TimeoutException("producer closed before " + batch.recordCount()
-                            + " record(s) for " + queue + " were sent", true, null));
+                    if (cause != null && batch.indefiniteFailure == null) {
+                        fail(batch, cause);
+                    } else {
+                        fail(batch, new TimeoutException("producer closed before " + batch.recordCount()
+                                + " record(s) for " + queue + " were sent", batch.indefiniteFailure == null,
+                                batch.indefiniteFailure));
+                    }
                 }
             }
         }
@@ -304,8 +436,10 @@ public final class Sender implements Runnable {
             metadata.requestRefresh();
             for (Map.Entry<PartitionQueue, List<ProducerBatch>> entry : request.partitions.entrySet()) {
                 entry.getKey().inFlight = false;
-                for (ProducerBatch batch : entry.getValue()) {
-                    fail(batch, failure);
+                if (idempotent && !forceClose) {
+                    retry(entry.getKey(), entry.getValue(), failure, nowMs);
+                } else {
+                    entry.getValue().forEach(b -> fail(b, failure));
                 }
             }
             return;
@@ -338,8 +472,8 @@ public final class Sender implements Runnable {
         if (code == ErrorCode.NONE) {
             long offset = result.getBaseOffset();
             for (ProducerBatch batch : batches) {
+                accumulator.deallocate(batch); // first: a flush woken by the completion sees the memory back
                 batch.complete(offset, result.getLogAppendTimeMs());
-                accumulator.deallocate(batch);
                 if (offset >= 0) {
                     offset += batch.recordCount();
                 }
@@ -350,21 +484,39 @@ public final class Sender implements Runnable {
         if (Errors.needsMetadataRefresh(code)) {
             metadata.requestRefresh();
         }
-        if (!failure.isDefinite() || !failure.isRetriable()) {
+        if (!failure.isRetriable() || (!failure.isDefinite() && !(idempotent && !forceClose))) {
             batches.forEach(b -> fail(b, failure));
             return;
         }
+        retry(queue, batches, failure, nowMs);
+    }
+
+    /**
+     * Puts batches back at the head of their queue to be resent after backoff (with their sequences),
+     * failing those that would pass deliveryTimeoutMs.
+     */
+    private void retry(PartitionQueue queue, List<ProducerBatch> batches, TributaryException failure, long nowMs) {
         long retryAtMs = nowMs + config.retryBackoffMs();
         List<ProducerBatch> retry = new ArrayList<>(batches.size());
         for (ProducerBatch batch : batches) {
+            if (!failure.isDefinite() && batch.indefiniteFailure == null) {
+                batch.indefiniteFailure = failure;
+            }
+            TributaryException last = failure.isDefinite() && batch.indefiniteFailure != null
+                    ? batch.indefiniteFailure : failure;
             if (retryAtMs - batch.createdMs >= config.deliveryTimeoutMs()) {
-                fail(batch, failure);
+                fail(batch, last);
             } else {
+                if (batch.hasSequence() && batch.producerId != producerId) {
+                    // sent under a producer id since reset: renumber under the new one
+                    batch.setProducerState(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH,
+                            RecordBatch.NO_SEQUENCE);
+                }
                 retry.add(batch);
             }
         }
         if (!retry.isEmpty()) {
-            log.debug("retrying {} batch(es) for {} after {}", retry.size(), queue, code);
+            log.debug("retrying {} batch(es) for {} after {}", retry.size(), queue, failure.getMessage());
             synchronized (queue) {
                 for (int i = retry.size() - 1; i >= 0; i--) {
                     queue.batches.addFirst(retry.get(i));
@@ -375,8 +527,11 @@ public final class Sender implements Runnable {
     }
 
     private void fail(ProducerBatch batch, TributaryException failure) {
-        batch.fail(failure);
         accumulator.deallocate(batch);
+        batch.fail(failure);
+        if (idempotent && batch.hasSequence() && batch.producerId == producerId) {
+            resetProducerId();
+        }
     }
 
     /** The batches of one produce request to one broker. */
