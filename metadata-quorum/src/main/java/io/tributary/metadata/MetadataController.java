@@ -51,6 +51,7 @@ public final class MetadataController {
                     ProducerIdControlManager.generateAllocateProducerIds(image, command.getAllocateProducerIds());
             case ALTER_CONFIGS -> TopicControlManager.generateAlterConfigs(image, command.getAlterConfigs());
             case ELECT_LEADERLESS -> TopicControlManager.generateElectLeaderless(image);
+            case ALTER_PARTITION -> IsrControlManager.generateAlterPartition(image, command.getAlterPartition());
             default -> ControllerResult.rejected(Records.error(ErrorCode.INVALID_REQUEST, "empty metadata command"));
         };
     }
@@ -196,8 +197,8 @@ public final class MetadataController {
         String key = r.getTopicId() + "/" + r.getPartition();
         int current = partitionEpochs.getOrDefault(key, p.partitionEpoch());
         if (r.getPartitionEpoch() != current + 1) {
-            // Not in ErrorCode yet: a concurrent change won; the caller decides again on a newer image.
-            return Optional.of(Records.error(ErrorCode.INVALID_REQUEST, "partition " + topic.get().name() + "-"
+            // A concurrent change won; the caller decides again on a newer image.
+            return Optional.of(Records.error(ErrorCode.INVALID_UPDATE_VERSION, "partition " + topic.get().name() + "-"
                     + r.getPartition() + " changed concurrently (partition epoch " + current + ", change decided for "
                     + (r.getPartitionEpoch() - 1) + ")"));
         }
