@@ -97,7 +97,8 @@ public final class PartitionLeaderState {
     }
 
     /**
-     * A follower fetched from {@code fetchOffset}: it holds every record below it. Caught up when
+     * A follower fetched from {@code fetchOffset} (at most the leader's whole log end, which the
+     * caller checks): it holds every record below it. Caught up when
      * the fetch offset reaches the leader's log end now, or the leader's log end at its previous fetch.
      */
     public FollowerFetchResult onFollowerFetch(long nowMs, int replicaId, long fetchOffset, int followerLeaderEpoch) {
@@ -111,7 +112,9 @@ public final class PartitionLeaderState {
         if (followerLeaderEpoch > leaderEpoch) {
             return new FollowerFetchResult(ErrorCode.UNKNOWN_LEADER_EPOCH, false, highWatermark);
         }
-        if (fetchOffset < 0 || fetchOffset > logEndOffset) {
+        if (fetchOffset < 0) {
+            // Above the log end is the driver's check: it knows the whole log end, this state only
+            // the durable part, and a follower may fetch (and report) the leader's not yet durable tail.
             return new FollowerFetchResult(ErrorCode.OFFSET_OUT_OF_RANGE, false, highWatermark);
         }
         if (fetchOffset >= logEndOffset) {

@@ -40,7 +40,7 @@ class PartitionLeaderStateTest {
         var s = leader(Set.of(1, 2), 1, 10, 0);
         assertThat(s.onFollowerFetch(1, 2, 10, 4).error()).isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
         assertThat(s.onFollowerFetch(1, 2, 10, 6).error()).isEqualTo(ErrorCode.UNKNOWN_LEADER_EPOCH);
-        assertThat(s.onFollowerFetch(1, 2, 11, 5).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(s.onFollowerFetch(1, 2, -1, 5).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
         assertThat(s.onFollowerFetch(1, 9, 1, 5).error()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
         assertThat(s.followerLogEndOffset(2)).isEqualTo(-1);
         assertThat(s.highWatermark()).isZero();

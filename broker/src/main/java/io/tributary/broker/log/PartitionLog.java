@@ -136,6 +136,27 @@ public final class PartitionLog {
      */
     public AppendInfo append(ByteBuffer batches, int leaderEpoch)
             throws RecordFormatException, MessageTooLargeException, LogStorageException {
+        if (leaderEpoch < 0) {
+            throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
+        }
+        return doAppend(batches, leaderEpoch);
+    }
+
+    /**
+     * A follower's append of batches fetched from the leader: offsets and leader epochs are kept as
+     * the leader assigned them; the first batch must start at this log's end and each next batch
+     * where the previous one ended. Otherwise as {@link #append}.
+     *
+     * @throws NonContiguousAppendException the batches do not continue this log
+     */
+    public AppendInfo appendAsFollower(ByteBuffer batches)
+            throws RecordFormatException, MessageTooLargeException, LogStorageException {
+        return doAppend(batches, KEEP_OFFSETS);
+    }
+
+    private static final int KEEP_OFFSETS = -1;
+
+    private AppendInfo doAppend(ByteBuffer batches, int leaderEpoch) {
         ByteBuffer buffer = writableView(Objects.requireNonNull(batches, "batches"));
         int start = buffer.position();
         int limit = buffer.limit();
@@ -150,8 +171,14 @@ public final class PartitionLog {
             long appendMaxTimestamp = Long.MIN_VALUE;
             for (int pos = start; pos < limit; ) {
                 RecordBatch batch = RecordBatch.wrap(buffer, pos, limit);
-                batch.setBaseOffset(next);
-                batch.setPartitionLeaderEpoch(leaderEpoch);
+                if (leaderEpoch == KEEP_OFFSETS) {
+                    if (batch.baseOffset() != next) {
+                        throw new NonContiguousAppendException(topicPartition, next, batch.baseOffset());
+                    }
+                } else {
+                    batch.setBaseOffset(next);
+                    batch.setPartitionLeaderEpoch(leaderEpoch);
+                }
                 next = batch.nextOffset();
                 appendMaxTimestamp = Math.max(appendMaxTimestamp, batch.maxTimestamp());
                 pos += batch.sizeInBytes();

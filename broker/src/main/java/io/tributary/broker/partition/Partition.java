@@ -1,28 +1,87 @@
 package io.tributary.broker.partition;
 
+import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.producer.ProducerStateManager;
+import io.tributary.metadata.PartitionRegistration;
 import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.record.RecordBatch;
+import io.tributary.record.RecordBatches;
+import io.tributary.replication.AckDecision;
+import io.tributary.replication.EpochEndOffset;
+import io.tributary.replication.FollowerFetchResult;
+import io.tributary.replication.FollowerTruncation;
+import io.tributary.replication.IsrChangeProposal;
+import io.tributary.replication.LeaderEpochCache;
+import io.tributary.replication.PartitionLeaderState;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
- * A partition replica hosted on this node: its log and what the metadata says about it. The high
- * watermark is what consumers may read: under the {@code ack} flush policy only fsynced records,
- * so a consumer never sees a record that a crash could take back; under {@code interval}, the log
- * end (Kafka's single-node behaviour). Replication (a later issue) bounds it by the ISR too.
+ * A partition replica hosted on this node: its log, its role (leader, follower, or neither when
+ * the partition has no leader) and the replication state that goes with the role. The rules live
+ * in the replication module's pure classes ({@link PartitionLeaderState}, {@link LeaderEpochCache},
+ * {@link FollowerTruncation}); this class applies them to the real log under the partition's monitor.
+ *
+ * <p>The high watermark is what consumers may read. As leader it is the minimum, over the ISR, of
+ * each member's durable log end (the leader's own counts only fsynced records under {@code ack});
+ * as follower it is the leader's high watermark as last fetched, bounded by the local log end.
+ *
+ * <p>Callers hold this partition's monitor while they validate, append and record a produce
+ * ({@link #appendAsLeader}). Listeners are told after the monitor is released.
  */
 public final class Partition {
+    /** Told when this replica's high watermark or log end moved; called without the monitor held. */
+    public interface Listener {
+        void highWatermarkAdvanced(TopicPartition tp);
+
+        void logEndAdvanced(TopicPartition tp);
+    }
+
+    /** What a metadata change did to this replica's role. */
+    public enum RoleChange { NONE, BECAME_LEADER, BECAME_FOLLOWER, LEADER_LOST, ISR_CHANGED }
+
+    private final int localId;
     private final PartitionLog log;
-    /** Idempotent producers' sequences; guarded by this partition's monitor, with the append. */
-    private final ProducerStateManager producerState;
+    private final Listener listener;
+    private final LongSupplier clockMs;
+    private final LeaderEpochCache epochCache;
+    private ProducerStateManager producerState;
+
+    private PartitionRegistration registration;
+    private int minInsyncReplicas;
+    private final long replicaLagTimeMaxMs;
+    private PartitionLeaderState leaderState;
+    private final ArrayDeque<AckWaiter> ackWaiters = new ArrayDeque<>();
+    private volatile long highWatermark;
     private volatile int leaderId;
     private volatile int leaderEpoch;
 
-    Partition(PartitionLog log, ProducerStateManager producerState, int leaderId, int leaderEpoch) {
+    private record AckWaiter(long requiredOffset, CompletableFuture<ErrorCode> future) {
+    }
+
+    Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, PartitionRegistration registration,
+              int minInsyncReplicas, long replicaLagTimeMaxMs, LongSupplier clockMs, Listener listener) {
+        this.localId = localId;
         this.log = log;
-        this.producerState = producerState;
-        this.leaderId = leaderId;
-        this.leaderEpoch = leaderEpoch;
+        this.producerState = recovered.producerState();
+        this.epochCache = recovered.epochCache();
+        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.clockMs = clockMs;
+        this.listener = listener;
+        this.registration = registration;
+        this.minInsyncReplicas = minInsyncReplicas;
+        this.leaderId = PartitionRegistration.NO_LEADER;
+        this.leaderEpoch = -1;
+        this.highWatermark = Math.min(recovered.highWatermark(), log.logEndOffset());
     }
 
     public TopicPartition topicPartition() {
@@ -33,7 +92,7 @@ public final class Partition {
         return log;
     }
 
-    /** Callers hold this partition's monitor while they validate, append and record a produce. */
+    /** Idempotent producers' sequences; read and change it only under this partition's monitor. */
     public ProducerStateManager producerState() {
         return producerState;
     }
@@ -46,12 +105,311 @@ public final class Partition {
         return leaderEpoch;
     }
 
-    void updateLeadership(int leaderId, int leaderEpoch) {
-        this.leaderId = leaderId;
-        this.leaderEpoch = leaderEpoch;
+    public boolean isLeader() {
+        return leaderId == localId;
     }
 
     public long highWatermark() {
+        return highWatermark;
+    }
+
+    /** The log end a leader counts for itself: durable under {@code ack}, everything under {@code interval}. */
+    private long localCountedEnd() {
         return log.config().flushPolicy() == FlushPolicy.ACK ? log.durableEndOffset() : log.logEndOffset();
+    }
+
+    // ---------------------------------------------------------------- role changes (metadata)
+
+    /**
+     * Follows the metadata: becomes leader when named leader at a new leader epoch, follower of
+     * the named leader, applies a committed ISR as leader. Pending acks=all produces fail when
+     * leadership is lost: they may or may not survive, so they are indefinite.
+     */
+    public RoleChange applyRegistration(PartitionRegistration next, int minIsr) {
+        List<AckWaiter> failed = new ArrayList<>();
+        boolean hwAdvanced = false;
+        RoleChange change;
+        synchronized (this) {
+            PartitionRegistration previous = registration;
+            registration = next;
+            minInsyncReplicas = minIsr;
+            boolean epochChanged = next.leaderEpoch() != leaderEpoch || next.leader() != leaderId;
+            if (next.leader() == localId && epochChanged) {
+                becomeLeader(next);
+                hwAdvanced = leaderState.onAppend(localCountedEnd()) | publishHighWatermark();
+                change = RoleChange.BECAME_LEADER;
+            } else if (next.leader() == localId) {
+                hwAdvanced = leaderState.applyIsr(new HashSet<>(next.isr()), next.partitionEpoch())
+                        && publishHighWatermark();
+                change = next.partitionEpoch() != previous.partitionEpoch() ? RoleChange.ISR_CHANGED : RoleChange.NONE;
+            } else if (epochChanged) {
+                boolean wasLeader = leaderState != null;
+                leaderState = null;
+                failed.addAll(ackWaiters);
+                ackWaiters.clear();
+                leaderId = next.leader();
+                leaderEpoch = next.leaderEpoch();
+                change = next.leader() == PartitionRegistration.NO_LEADER
+                        ? (wasLeader ? RoleChange.LEADER_LOST : RoleChange.NONE) : RoleChange.BECAME_FOLLOWER;
+            } else {
+                change = RoleChange.NONE;
+            }
+        }
+        completeAcks(failed, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        if (hwAdvanced) {
+            listener.highWatermarkAdvanced(topicPartition());
+        }
+        recheckAcks(); // a shrunk ISR may fail waiting produces, a grown one acknowledge them
+        return change;
+    }
+
+    private void becomeLeader(PartitionRegistration next) {
+        long now = clockMs.getAsLong();
+        long counted = localCountedEnd();
+        epochCache.assign(next.leaderEpoch(), log.logEndOffset());
+        leaderState = new PartitionLeaderState(localId, new HashSet<>(next.replicas()), new HashSet<>(next.isr()),
+                next.leaderEpoch(), next.partitionEpoch(), minInsyncReplicas, replicaLagTimeMaxMs, counted,
+                Math.min(highWatermark, counted), now);
+        leaderId = localId;
+        leaderEpoch = next.leaderEpoch();
+    }
+
+    /** Copies the leader state's high watermark out; true when it moved. Call under the monitor. */
+    private boolean publishHighWatermark() {
+        long hw = leaderState.highWatermark();
+        if (hw != highWatermark) {
+            highWatermark = hw;
+            return true;
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- leader: produce
+
+    /** acks=all before appending: NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas. Under the monitor. */
+    public ErrorCode checkEnoughReplicasForAppend() {
+        return leaderState == null ? ErrorCode.NOT_LEADER_OR_FOLLOWER : leaderState.checkEnoughReplicasForAppend();
+    }
+
+    /**
+     * Appends a validated produce as leader at the current leader epoch and records its batches in
+     * the producer state. Call under the monitor, after the idempotence check.
+     */
+    public AppendInfo appendAsLeader(ByteBuffer batches, List<RecordBatch> parsed) {
+        if (leaderState == null) {
+            throw new NotLeaderException(topicPartition(), localId, leaderId);
+        }
+        AppendInfo info = log.append(batches, leaderEpoch);
+        parsed.forEach(producerState::onAppended); // base offsets are assigned now
+        if (log.config().flushPolicy() == FlushPolicy.INTERVAL && leaderState.onAppend(log.logEndOffset())) {
+            publishHighWatermark(); // listeners hear of it in afterLeaderAppend
+        }
+        return info;
+    }
+
+    /** Wakes followers parked at the old log end; call after {@link #appendAsLeader} without the monitor. */
+    public void afterLeaderAppend() {
+        listener.logEndAdvanced(topicPartition());
+        if (log.config().flushPolicy() == FlushPolicy.INTERVAL) {
+            listener.highWatermarkAdvanced(topicPartition());
+        }
+        recheckAcks();
+    }
+
+    /** The leader's log became durable further (the flusher's fsync): its own end counts now. */
+    public void onLocalDurable() {
+        boolean advanced;
+        synchronized (this) {
+            advanced = leaderState != null && leaderState.onAppend(Math.max(leaderState.logEndOffset(),
+                    localCountedEnd())) && publishHighWatermark();
+        }
+        if (advanced) {
+            listener.highWatermarkAdvanced(topicPartition());
+            recheckAcks();
+        }
+    }
+
+    /**
+     * acks=all: completes with NONE once the high watermark reaches {@code requiredOffset} with the
+     * ISR at min.insync.replicas or more; with NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank
+     * below it, or when leadership moved away first.
+     */
+    public CompletableFuture<ErrorCode> awaitReplication(long requiredOffset) {
+        CompletableFuture<ErrorCode> future = new CompletableFuture<>();
+        List<AckWaiter> decided = new ArrayList<>();
+        synchronized (this) {
+            if (leaderState == null) {
+                return CompletableFuture.completedFuture(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+            }
+            AckDecision decision = leaderState.canAcknowledge(requiredOffset);
+            if (decision.kind() == AckDecision.Kind.WAIT) {
+                ackWaiters.add(new AckWaiter(requiredOffset, future));
+                return future;
+            }
+            decided.add(new AckWaiter(requiredOffset, future));
+        }
+        completeDecided(decided);
+        return future;
+    }
+
+    private void recheckAcks() {
+        List<AckWaiter> decided = new ArrayList<>();
+        synchronized (this) {
+            if (leaderState != null) {
+                collectDecidedAcks(decided);
+            }
+        }
+        completeDecided(decided);
+    }
+
+    /** Moves waiters whose fate is decided into {@code out}, oldest first; they are in offset order. */
+    private void collectDecidedAcks(List<AckWaiter> out) {
+        while (!ackWaiters.isEmpty()
+                && leaderState.canAcknowledge(ackWaiters.peekFirst().requiredOffset()).kind() != AckDecision.Kind.WAIT) {
+            out.add(ackWaiters.pollFirst());
+        }
+    }
+
+    private void completeDecided(List<AckWaiter> decided) {
+        for (AckWaiter waiter : decided) {
+            AckDecision decision;
+            synchronized (this) {
+                decision = leaderState == null ? AckDecision.fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
+                        : leaderState.canAcknowledge(waiter.requiredOffset());
+            }
+            waiter.future().complete(decision.kind() == AckDecision.Kind.ACKNOWLEDGE ? ErrorCode.NONE
+                    : decision.kind() == AckDecision.Kind.FAIL ? decision.error() : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        }
+    }
+
+    private static void completeAcks(List<AckWaiter> waiters, ErrorCode code) {
+        waiters.forEach(w -> w.future().complete(code));
+    }
+
+    // ---------------------------------------------------------------- leader: followers
+
+    /**
+     * A follower's fetch arrived: checks its epoch and offset and records its progress. The high
+     * watermark may advance, which may complete acks=all produces.
+     */
+    public FollowerFetchResult onFollowerFetch(int replicaId, long fetchOffset, int followerLeaderEpoch) {
+        FollowerFetchResult result;
+        synchronized (this) {
+            if (leaderState == null) {
+                return new FollowerFetchResult(ErrorCode.NOT_LEADER_OR_FOLLOWER, false, highWatermark);
+            }
+            if (fetchOffset > log.logEndOffset()) {
+                return new FollowerFetchResult(ErrorCode.OFFSET_OUT_OF_RANGE, false, highWatermark);
+            }
+            result = leaderState.onFollowerFetch(clockMs.getAsLong(), replicaId, fetchOffset, followerLeaderEpoch);
+            if (result.highWatermarkAdvanced()) {
+                publishHighWatermark();
+            }
+        }
+        if (result.highWatermarkAdvanced()) {
+            listener.highWatermarkAdvanced(topicPartition());
+            recheckAcks();
+        }
+        return result;
+    }
+
+    /** OffsetsForLeaderEpoch on this replica's log. */
+    public synchronized EpochEndOffset endOffsetForEpoch(int requestedEpoch) {
+        return epochCache.endOffsetFor(requestedEpoch, log.logEndOffset());
+    }
+
+    /** The ISR change this leader wants now, if any and none is in flight. */
+    public synchronized Optional<IsrChangeProposal> isrChangeToPropose() {
+        return leaderState == null ? Optional.empty() : leaderState.isrChangeToPropose(clockMs.getAsLong());
+    }
+
+    /** The controller refused (or lost) the proposal: the next check may propose again. */
+    public synchronized void abandonIsrChange(IsrChangeProposal proposal) {
+        if (leaderState != null && leaderState.pendingIsrChange().filter(proposal::equals).isPresent()) {
+            leaderState.abandonPendingIsrChange();
+        }
+    }
+
+    // ---------------------------------------------------------------- follower
+
+    /** The epoch a follower asks the leader about before fetching. */
+    public synchronized int latestLocalEpoch() {
+        return FollowerTruncation.epochToQuery(epochCache);
+    }
+
+    /**
+     * Applies the leader's OffsetsForLeaderEpoch answer: truncates where the logs diverge (never
+     * below the high watermark: {@link io.tributary.replication.TruncationBelowHighWatermarkException}).
+     *
+     * @return the decision, or empty when this replica no longer follows at {@code followedEpoch}
+     */
+    public Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
+        synchronized (this) {
+            if (leaderEpoch != followedEpoch || isLeader()) {
+                return Optional.empty();
+            }
+            long hw = Math.min(highWatermark, log.logEndOffset());
+            FollowerTruncation.Decision decision = FollowerTruncation.decide(epochCache, log.logEndOffset(), hw, answer);
+            truncateTo(decision.truncateToOffset());
+            return Optional.of(decision);
+        }
+    }
+
+    private void truncateTo(long offset) {
+        if (offset >= log.logEndOffset()) {
+            return;
+        }
+        log.truncateTo(offset);
+        epochCache.truncateFromEnd(log.logEndOffset());
+        producerState = ReplicaRecovery.recover(log, 0).producerState();
+    }
+
+    /**
+     * Appends batches fetched from the leader at {@code followedEpoch}, keeping their offsets and
+     * epochs; updates the epoch cache and the producer state so this replica can lead next.
+     *
+     * @return the append, or empty when the role changed meanwhile (nothing appended)
+     */
+    public Optional<AppendInfo> appendAsFollower(int followedEpoch, ByteBuffer records) {
+        synchronized (this) {
+            if (leaderEpoch != followedEpoch || isLeader()) {
+                return Optional.empty();
+            }
+            List<RecordBatch> batches = new ArrayList<>();
+            RecordBatches.of(records.duplicate()).forEach(batches::add);
+            AppendInfo info = log.appendAsFollower(records);
+            for (RecordBatch batch : batches) {
+                epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                producerState.onAppended(batch);
+            }
+            return Optional.of(info);
+        }
+    }
+
+    /** The leader's high watermark from a fetch response; bounded by the local log end. */
+    public void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
+        synchronized (this) {
+            if (leaderEpoch != followedEpoch || isLeader()) {
+                return;
+            }
+            long hw = Math.min(leaderHighWatermark, log.logEndOffset());
+            if (hw > highWatermark) {
+                highWatermark = hw;
+            }
+        }
+    }
+
+    /** For tests and describe: the leader's view of the ISR, or the metadata's when following. */
+    public synchronized List<Integer> isr() {
+        return leaderState == null ? registration.isr() : List.copyOf(leaderState.isr());
+    }
+
+    public synchronized PartitionRegistration registration() {
+        return registration;
+    }
+
+    /** The epoch cache entries, for tests. */
+    public synchronized List<LeaderEpochCache.EpochEntry> epochEntries() {
+        return epochCache.entries();
     }
 }

@@ -5,22 +5,17 @@ import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.metrics.BrokerMetrics;
-import io.tributary.broker.producer.ProducerStateManager;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.metadata.config.TopicConfigs;
 import io.tributary.proto.TopicPartition;
-import io.tributary.record.RecordBatch;
-import io.tributary.record.RecordBatches;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,19 +27,33 @@ import org.slf4j.LoggerFactory;
 public final class PartitionManager {
     private static final Logger log = LoggerFactory.getLogger(PartitionManager.class);
 
-    private static final int REBUILD_READ_BYTES = 8 * 1024 * 1024;
-
     private final int nodeId;
     private final LogManager logManager;
     private final BrokerMetrics metrics;
+    private final long replicaLagTimeMaxMs;
+    private final LongSupplier clockMs;
+    private final Partition.Listener partitionListener;
+    private final RoleListener roleListener;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private long appliedVersion = -1;
     private boolean started; // guarded by this
 
-    public PartitionManager(int nodeId, LogManager logManager, BrokerMetrics metrics) {
+    /** Told, on the metadata thread, when a replica's role changed or it was removed. */
+    public interface RoleListener {
+        void onRoleChange(Partition partition, Partition.RoleChange change);
+
+        void onRemoved(Partition partition);
+    }
+
+    public PartitionManager(int nodeId, LogManager logManager, BrokerMetrics metrics, long replicaLagTimeMaxMs,
+                            LongSupplier clockMs, Partition.Listener partitionListener, RoleListener roleListener) {
         this.nodeId = nodeId;
         this.logManager = logManager;
         this.metrics = metrics;
+        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.clockMs = clockMs;
+        this.partitionListener = partitionListener;
+        this.roleListener = roleListener;
     }
 
     public Optional<Partition> partition(TopicPartition tp) {
@@ -108,52 +117,36 @@ public final class PartitionManager {
 
     private void applyPartition(TopicPartition tp, TopicImage topic, PartitionRegistration registration) {
         LogConfig config = logConfig(topic.effectiveConfigs());
+        int minIsr = (int) TopicConfigs.getLong(topic.effectiveConfigs(), TopicConfigs.MIN_INSYNC_REPLICAS);
         Partition existing = partitions.get(tp);
-        if (existing != null && existing.log().topicId().equals(topic.topicId())) {
-            existing.updateLeadership(registration.leader(), registration.leaderEpoch());
-            if (!existing.log().config().equals(config)) {
-                existing.log().updateConfig(config);
-            }
-            return;
-        }
-        if (existing != null) {
+        if (existing != null && !existing.log().topicId().equals(topic.topicId())) {
             removePartition(tp); // same name, new topic id: the old topic was deleted
+            existing = null;
         }
-        PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
-        Partition partition = new Partition(partitionLog, rebuildProducerState(partitionLog), registration.leader(),
-                registration.leaderEpoch());
-        partitions.put(tp, partition);
-        metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
+        Partition partition = existing;
+        if (partition == null) {
+            PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
+            partition = new Partition(nodeId, partitionLog, ReplicaRecovery.recover(partitionLog, 0), registration,
+                    minIsr, replicaLagTimeMaxMs, clockMs, partitionListener);
+            partitions.put(tp, partition);
+            metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
+        } else if (!partition.log().config().equals(config)) {
+            partition.log().updateConfig(config);
+        }
+        Partition.RoleChange change = partition.applyRegistration(registration, minIsr);
+        if (change != Partition.RoleChange.NONE) {
+            roleListener.onRoleChange(partition, change);
+        }
     }
 
     private void removePartition(TopicPartition tp) {
-        partitions.remove(tp);
+        Partition removed = partitions.remove(tp);
+        if (removed != null) {
+            roleListener.onRemoved(removed);
+        }
         metrics.removePartition(tp);
         logManager.delete(tp);
         log.info("Deleted partition {}", tp);
-    }
-
-    /**
-     * Rebuilds idempotent producers' state from the whole log, so a retry after a restart is still
-     * recognised as a duplicate. (Producer-state snapshots, to avoid the full scan, come later.)
-     */
-    static ProducerStateManager rebuildProducerState(PartitionLog log) {
-        ProducerStateManager state = new ProducerStateManager();
-        List<RecordBatch> batches = new ArrayList<>();
-        long offset = log.logStartOffset();
-        long end = log.logEndOffset();
-        while (offset < end) {
-            ByteBuffer chunk = log.read(offset, REBUILD_READ_BYTES, end);
-            if (!chunk.hasRemaining()) {
-                break;
-            }
-            for (RecordBatch batch : RecordBatches.of(chunk)) {
-                batches.add(batch);
-                offset = batch.nextOffset();
-            }
-        }
-        state.rebuildFrom(batches);
-        return state;
     }
 
     /** Maps the effective topic configs onto the storage settings. */

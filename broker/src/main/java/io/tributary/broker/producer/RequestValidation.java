@@ -18,8 +18,11 @@ public sealed interface RequestValidation {
     record Append() implements RequestValidation {
     }
 
-    /** Every batch was appended before: answer with the first one's original base offset, append nothing. */
-    record Duplicate(long firstOffset) implements RequestValidation {
+    /**
+     * Every batch was appended before: answer with the first one's original base offset once
+     * everything up to {@code lastOffset} is replicated; append nothing.
+     */
+    record Duplicate(long firstOffset, long lastOffset) implements RequestValidation {
     }
 
     /** Refuse the whole request; nothing is appended. */
@@ -30,6 +33,7 @@ public sealed interface RequestValidation {
         Map<Long, RecordBatch> previousInRequest = new HashMap<>();
         int duplicates = 0;
         long firstDuplicateOffset = -1;
+        long lastDuplicateOffset = -1;
         int idempotent = 0;
         for (RecordBatch batch : batches) {
             long producerId = batch.producerId();
@@ -42,6 +46,7 @@ public sealed interface RequestValidation {
             if (result instanceof ValidationResult.Duplicate duplicate) {
                 duplicates++;
                 firstDuplicateOffset = firstDuplicateOffset < 0 ? duplicate.firstOffset() : firstDuplicateOffset;
+                lastDuplicateOffset = Math.max(lastDuplicateOffset, duplicate.lastOffset());
             } else if (previous != null) {
                 // the state does not know the request's earlier batches yet: they must be continued
                 if (previous.producerEpoch() != batch.producerEpoch()
@@ -58,7 +63,7 @@ public sealed interface RequestValidation {
             return new Append();
         }
         if (duplicates == batches.size() && duplicates == idempotent) {
-            return new Duplicate(firstDuplicateOffset);
+            return new Duplicate(firstDuplicateOffset, lastDuplicateOffset);
         }
         return new Reject(ErrorCode.OUT_OF_ORDER_SEQUENCE, "a request mixes batches already appended with new ones");
     }

@@ -11,10 +11,15 @@ import io.tributary.proto.v1.LeaderHint;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** What the request handlers share: this node's parts and the threads that finish requests. */
+/**
+ * What the request handlers share: this node's parts and the threads that finish requests.
+ * {@code waiters} hold consumer fetches parked until a high watermark moves, {@code replicaWaiters}
+ * follower fetches parked until a leader's log end moves.
+ */
 record BrokerContext(int nodeId, int defaultReplicationFactor, MetadataQuorum quorum, PartitionManager partitions,
                      LogManager logManager, BrokerMetrics metrics, HighWatermarkWaiters waiters,
-                     Executor completionExecutor, ScheduledExecutorService scheduler) {
+                     HighWatermarkWaiters replicaWaiters, Executor completionExecutor,
+                     ScheduledExecutorService scheduler) {
 
     static final String CLIENT_LISTENER = "CLIENT";
     static final int DEFAULT_TIMEOUT_MS = 30_000;

@@ -9,7 +9,12 @@ import io.tributary.broker.lifecycle.BrokerLifecycle;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.MetricsHttpServer;
+import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
+import io.tributary.broker.replica.BrokerChannels;
+import io.tributary.broker.replica.IsrChangeSender;
+import io.tributary.broker.replica.ReplicaFetcherManager;
+import io.tributary.proto.TopicPartition;
 import io.tributary.metadata.MetadataQuorum;
 import io.tributary.metadata.QuorumConfig;
 import io.tributary.metadata.QuorumPeer;
@@ -48,6 +53,8 @@ public final class BrokerNode implements AutoCloseable {
     private static final long SNAPSHOT_THRESHOLD_ENTRIES = 10_000;
     private static final long STARTUP_STEP_TIMEOUT_SECONDS = 60;
     private static final long CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS = 5;
+    /** How often led partitions are checked for followers to drop from or add to the ISR. */
+    private static final long ISR_CHECK_INTERVAL_MS = 250;
 
     private final NodeConfig config;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -106,13 +113,31 @@ public final class BrokerNode implements AutoCloseable {
                 SNAPSHOT_THRESHOLD_ENTRIES, config.sessionTimeoutMs(), QuorumConfig.MONOTONIC_CLOCK_MS));
         toClose.add(quorum);
 
-        partitions = new PartitionManager(config.nodeId(), logManager, metrics);
+        HighWatermarkWaiters consumerWaiters = new HighWatermarkWaiters();
+        HighWatermarkWaiters replicaWaiters = new HighWatermarkWaiters();
+        Partition.Listener wakeFetches = new Partition.Listener() {
+            @Override
+            public void highWatermarkAdvanced(TopicPartition tp) {
+                completion.execute(() -> consumerWaiters.advanced(tp));
+            }
+
+            @Override
+            public void logEndAdvanced(TopicPartition tp) {
+                completion.execute(() -> replicaWaiters.advanced(tp));
+            }
+        };
+        BrokerChannels channels = new BrokerChannels(BrokerContext.CLIENT_LISTENER, quorum::image);
+        toClose.add(channels);
+        ReplicaFetcherManager fetchers = new ReplicaFetcherManager(config.nodeId(), channels, logManager);
+        toClose.add(fetchers); // stops before the logs close
+        partitions = new PartitionManager(config.nodeId(), logManager, metrics, config.replicaLagTimeMaxMs(),
+                () -> System.nanoTime() / 1_000_000L, wakeFetches, fetchers);
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.
         awaitStartupStep("metadata catch-up", quorum.awaitCaughtUp());
         partitions.start(quorum.image());
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
-                logManager, metrics, new HighWatermarkWaiters(), completion, scheduler);
+                logManager, metrics, consumerWaiters, replicaWaiters, completion, scheduler);
         HealthStatusManager health = new HealthStatusManager();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
@@ -131,6 +156,10 @@ public final class BrokerNode implements AutoCloseable {
             toClose.add(lifecycle);
             // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
             awaitStartupStep("unfencing by the active controller", lifecycle.unfenced());
+            IsrChangeSender isrChanges = new IsrChangeSender(config.nodeId(), lifecycle::brokerEpoch, partitions, quorum,
+                    scheduler, ISR_CHECK_INTERVAL_MS);
+            isrChanges.start();
+            toClose.add(isrChanges);
         }
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);

@@ -35,6 +35,9 @@ final class ErrorMapping {
         if (cause instanceof TimeoutException) {
             return ErrorCode.REQUEST_TIMED_OUT;
         }
+        if (cause instanceof io.tributary.broker.partition.NotLeaderException) {
+            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        }
         return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
 

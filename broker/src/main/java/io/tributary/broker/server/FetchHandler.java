@@ -12,6 +12,7 @@ import io.tributary.proto.v1.FetchRequest;
 import io.tributary.proto.v1.FetchResponse;
 import io.tributary.proto.v1.FetchTopic;
 import io.tributary.proto.v1.FetchTopicResponse;
+import io.tributary.replication.FollowerFetchResult;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,9 +22,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Fetch as a long poll: answer at once when {@code min_bytes} are readable below the high
- * watermark, else park until a partition's high watermark moves or {@code max_wait_ms} passes.
- * An idle fetch costs a map entry and a timer, no thread.
+ * Fetch as a long poll: answer at once when {@code min_bytes} are readable, else park until a
+ * partition's readable end moves or {@code max_wait_ms} passes. An idle fetch costs a map entry and
+ * a timer, no thread. Consumers read below the high watermark; a follower (replica_id >= 0) reads
+ * up to the leader's log end, and its fetch offset first reports its progress to the partition's
+ * leader state (which may advance the high watermark and acknowledge acks=all produces).
  */
 final class FetchHandler {
     private final BrokerContext context;
@@ -56,10 +59,17 @@ final class FetchHandler {
         if (request.getMaxBytes() <= 0) {
             return "max_bytes must be > 0, got " + request.getMaxBytes();
         }
+        if (request.getReplicaId() < -1) {
+            return "replica_id must be -1 (a consumer) or a broker id, got " + request.getReplicaId();
+        }
         for (FetchTopic topic : request.getTopicsList()) {
             for (FetchPartition partition : topic.getPartitionsList()) {
                 if (partition.getPartitionMaxBytes() <= 0) {
                     return "partition_max_bytes must be > 0 for " + topic.getTopic() + "-" + partition.getPartition();
+                }
+                if (request.getReplicaId() >= 0 && partition.getCurrentLeaderEpoch() < 0) {
+                    return "a replica fetch must name the leader epoch it follows for " + topic.getTopic() + "-"
+                            + partition.getPartition();
                 }
             }
         }
@@ -87,13 +97,19 @@ final class FetchHandler {
         private final List<TopicPartition> partitions = new ArrayList<>();
         private final AtomicBoolean done = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
+        private final boolean replica;
+        private final HighWatermarkWaiters parkedOn;
         private ScheduledFuture<?> timeout;
-        /** High watermark of each partition as last read, in request order (-1 when unreadable). */
-        private long[] observedHighWatermarks;
+        /** Readable end of each partition as last read, in request order (-1 when unreadable). */
+        private long[] observedEnds;
+        /** For a replica fetch: the progress reports were made (once, on arrival). */
+        private boolean progressReported;
 
         PendingFetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
             this.request = request;
             this.observer = observer;
+            this.replica = request.getReplicaId() >= 0;
+            this.parkedOn = replica ? context.replicaWaiters() : context.waiters();
             for (FetchTopic topic : request.getTopicsList()) {
                 for (FetchPartition partition : topic.getPartitionsList()) {
                     partitions.add(new TopicPartition(topic.getTopic(), partition.getPartition()));
@@ -107,7 +123,7 @@ final class FetchHandler {
                 if (timeout != null) {
                     timeout.cancel(false);
                 }
-                context.waiters().remove(partitions, this);
+                parkedOn.remove(partitions, this);
             }
         }
 
@@ -134,7 +150,7 @@ final class FetchHandler {
             if (timeout != null) {
                 timeout.cancel(false);
             }
-            context.waiters().remove(partitions, this);
+            parkedOn.remove(partitions, this);
             observer.onNext(result.response);
             observer.onCompleted();
             context.metrics().recordBytesOut(result.bytes);
@@ -142,24 +158,24 @@ final class FetchHandler {
         }
 
         private void park() {
-            context.waiters().register(partitions, this);
+            parkedOn.register(partitions, this);
             if (timeout == null) {
                 long remainingMs = request.getMaxWaitMs()
                         - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
                 timeout = context.scheduler().schedule(() -> tryComplete(true), Math.max(0, remainingMs),
                         TimeUnit.MILLISECONDS);
             }
-            // A high watermark may have moved between our read and the registration: look again.
-            if (highWatermarkMovedSinceRead()) {
+            // A readable end may have moved between our read and the registration: look again.
+            if (readableEndMovedSinceRead()) {
                 context.completionExecutor().execute(this);
             }
         }
 
-        private boolean highWatermarkMovedSinceRead() {
+        private boolean readableEndMovedSinceRead() {
             for (int i = 0; i < partitions.size(); i++) {
                 Optional<Partition> partition = context.partitions().partition(partitions.get(i));
-                long now = partition.map(Partition::highWatermark).orElse(-1L);
-                if (now != observedHighWatermarks[i]) {
+                long now = partition.map(this::readableEnd).orElse(-1L);
+                if (now != observedEnds[i]) {
                     return true;
                 }
             }
@@ -171,15 +187,18 @@ final class FetchHandler {
             long remaining = request.getMaxBytes();
             long bytes = 0;
             boolean hasError = false;
-            observedHighWatermarks = new long[partitions.size()];
+            observedEnds = new long[partitions.size()];
+            boolean reportProgress = replica && !progressReported;
+            progressReported = true;
             int index = 0;
             for (FetchTopic topic : request.getTopicsList()) {
                 FetchTopicResponse.Builder topicResponse = FetchTopicResponse.newBuilder().setTopic(topic.getTopic());
                 for (FetchPartition fp : topic.getPartitionsList()) {
-                    FetchPartitionResponse partitionResponse = readPartition(topic.getTopic(), fp,
+                    ReadPartition read = readPartition(topic.getTopic(), fp, reportProgress,
                             bytes == 0 ? fp.getPartitionMaxBytes() : (int) Math.min(remaining, fp.getPartitionMaxBytes()));
+                    FetchPartitionResponse partitionResponse = read.response();
                     hasError |= partitionResponse.getErrorCode() != ErrorCode.NONE;
-                    observedHighWatermarks[index++] = partitionResponse.getHighWatermark();
+                    observedEnds[index++] = read.readableEnd();
                     int size = partitionResponse.getRecords().size();
                     bytes += size;
                     remaining -= size;
@@ -190,17 +209,35 @@ final class FetchHandler {
             return new ReadResult(response.build(), bytes, hasError);
         }
 
-        private FetchPartitionResponse readPartition(String topic, FetchPartition fp, int maxBytes) {
-            TopicPartition tp = new TopicPartition(topic, fp.getPartition());
+        /** Where reads stop for this fetch: the log end for a follower, the high watermark for a consumer. */
+        private long readableEnd(Partition partition) {
+            return replica ? partition.log().logEndOffset() : partition.highWatermark();
+        }
+
+        private ReadPartition readPartition(String topic, FetchPartition fp, boolean reportProgress, int maxBytes) {
             FetchPartitionResponse.Builder response = FetchPartitionResponse.newBuilder().setPartition(fp.getPartition())
                     .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1);
-            Optional<Partition> found = context.partitions().partition(tp);
+            Optional<Partition> found = context.partitions().partition(new TopicPartition(topic, fp.getPartition()));
+            FetchPartitionResponse checked = checkPartition(topic, fp, found, reportProgress, response);
+            if (checked != null) {
+                return new ReadPartition(checked, -1);
+            }
+            Partition partition = found.get();
+            long end = readableEnd(partition);
+            return new ReadPartition(read(partition, fp, maxBytes, end, response), end);
+        }
+
+        /** An error response when this fetch may not read the partition, else null. */
+        private FetchPartitionResponse checkPartition(String topic, FetchPartition fp, Optional<Partition> found,
+                                                      boolean reportProgress, FetchPartitionResponse.Builder response) {
+            TopicPartition tp = new TopicPartition(topic, fp.getPartition());
             if (found.isEmpty()) {
                 return response.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
                         .setErrorMessage("unknown topic or partition " + tp).build();
             }
             Partition partition = found.get();
-            if (request.getReplicaId() < 0 && partition.leaderId() != context.nodeId()) {
+            if (partition.leaderId() != context.nodeId()
+                    && (fp.getCurrentLeaderEpoch() < 0 || fp.getCurrentLeaderEpoch() == partition.leaderEpoch())) {
                 return response.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER)
                         .setErrorMessage("node " + context.nodeId() + " does not lead " + tp)
                         .setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch())).build();
@@ -212,19 +249,36 @@ final class FetchHandler {
                         + fp.getCurrentLeaderEpoch() + " but the partition is at " + partition.leaderEpoch())
                         .setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch())).build();
             }
+            if (reportProgress) {
+                FollowerFetchResult progress = partition.onFollowerFetch(request.getReplicaId(), fp.getFetchOffset(),
+                        fp.getCurrentLeaderEpoch());
+                if (progress.error() != ErrorCode.NONE) {
+                    return response.setErrorCode(progress.error()).setErrorMessage("replica fetch by broker "
+                            + request.getReplicaId() + " for " + tp + " at offset " + fp.getFetchOffset()
+                            + " leader epoch " + fp.getCurrentLeaderEpoch() + " refused").build();
+                }
+            }
+            return null;
+        }
+
+        private FetchPartitionResponse read(Partition partition, FetchPartition fp, int maxBytes, long end,
+                                            FetchPartitionResponse.Builder response) {
             long highWatermark = partition.highWatermark();
             response.setHighWatermark(highWatermark).setLastStableOffset(highWatermark)
                     .setLogStartOffset(partition.log().logStartOffset());
-            if (maxBytes <= 0 || fp.getFetchOffset() == highWatermark) {
+            if (maxBytes <= 0 || fp.getFetchOffset() == end) {
                 return response.setErrorCode(ErrorCode.NONE).build();
             }
             try {
-                ByteBuffer records = partition.log().read(fp.getFetchOffset(), maxBytes, highWatermark);
+                ByteBuffer records = partition.log().read(fp.getFetchOffset(), maxBytes, end);
                 return response.setErrorCode(ErrorCode.NONE).setRecords(UnsafeByteOperations.unsafeWrap(records)).build();
             } catch (RuntimeException e) {
                 return response.setErrorCode(ErrorMapping.codeFor(e)).setErrorMessage(ErrorMapping.messageFor(e)).build();
             }
         }
+    }
+
+    private record ReadPartition(FetchPartitionResponse response, long readableEnd) {
     }
 
     private record ReadResult(FetchResponse response, long bytes, boolean hasError) {

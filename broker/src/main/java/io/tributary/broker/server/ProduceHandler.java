@@ -26,9 +26,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Produce: validate, append (offsets assigned in place), then acknowledge once the batch is
- * durable under the topic's flush policy. Group commit happens in the log manager's flusher, so
- * concurrent produces share one fsync.
+ * Produce: validate, append as leader (offsets assigned in place), then acknowledge per acks:
+ * at once (0), once durable here under the topic's flush policy (1), or once replicated to the
+ * whole ISR (all, see {@link Partition#awaitReplication}). Group commit happens in the log
+ * manager's flusher, so concurrent produces share one fsync.
  */
 final class ProduceHandler {
     private final BrokerContext context;
@@ -80,10 +81,8 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(missingPartition(tp));
         }
         Partition partition = found.get();
-        if (partition.leaderId() != context.nodeId()) {
-            return CompletableFuture.completedFuture(error(tp.partition(), ErrorCode.NOT_LEADER_OR_FOLLOWER,
-                    "node " + context.nodeId() + " does not lead " + tp).toBuilder()
-                    .setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch())).build());
+        if (!partition.isLeader()) {
+            return CompletableFuture.completedFuture(notLeader(tp, partition));
         }
         if (data.getRecords().isEmpty()) {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorCode.INVALID_REQUEST,
@@ -97,55 +96,78 @@ final class ProduceHandler {
             List<RecordBatch> parsed = new ArrayList<>();
             RecordBatches.of(batches).forEach(parsed::add);
             rejectCompressed(parsed);
-            synchronized (partition) { // idempotence check, append and state update are one step
+            synchronized (partition) { // leadership, ISR size, idempotence check, append and state update are one step
+                if (!partition.isLeader()) {
+                    return CompletableFuture.completedFuture(notLeader(tp, partition));
+                }
+                if (acks == -1 && partition.checkEnoughReplicasForAppend() != ErrorCode.NONE) {
+                    return CompletableFuture.completedFuture(error(tp.partition(), ErrorCode.NOT_ENOUGH_REPLICAS,
+                            "the ISR of " + tp + " is " + partition.isr() + ", fewer than min.insync.replicas; "
+                                    + "nothing was appended"));
+                }
                 RequestValidation decision = RequestValidation.of(partition.producerState(), parsed);
                 if (decision instanceof RequestValidation.Reject reject) {
                     return CompletableFuture.completedFuture(error(tp.partition(), reject.code(),
                             "produce to " + tp + " rejected: " + reject.message()));
                 }
                 if (decision instanceof RequestValidation.Duplicate duplicate) {
-                    return answerDuplicate(tp, log, duplicate.firstOffset(), timeoutMs);
+                    return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), acks, timeoutMs);
                 }
-                info = log.append(batches, partition.leaderEpoch());
-                parsed.forEach(partition.producerState()::onAppended); // base offsets are assigned now
+                info = partition.appendAsLeader(batches, parsed);
             }
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorMapping.codeFor(e),
                     "produce to " + tp + " rejected: " + ErrorMapping.messageFor(e)));
         }
+        partition.afterLeaderAppend();
         context.metrics().recordBytesIn(info.sizeInBytes(), info.lastOffset() - info.firstOffset() + 1);
-        CompletableFuture<Void> durable = log.config().flushPolicy() == FlushPolicy.ACK
-                ? context.logManager().awaitDurable(log, info.lastOffset() + 1)
-                : CompletableFuture.completedFuture(null);
-        // Wake parked fetches whenever the data becomes durable, even after this produce timed out.
-        durable.whenCompleteAsync((ok, failure) -> context.waiters().advanced(tp), context.completionExecutor());
+        CompletableFuture<Void> durable = localDurability(log, info.lastOffset());
+        // The leader's own fsync counts towards the high watermark, even after this produce timed out.
+        durable.whenCompleteAsync((ok, failure) -> partition.onLocalDurable(), context.completionExecutor());
+        return acknowledge(tp, partition, info.firstOffset(), info.lastOffset(), acks, timeoutMs);
+    }
+
+    /**
+     * The answer for records at [firstOffset, lastOffset] (just appended, or appended before and now
+     * retried): acks=0 at once; acks=1 once durable on this leader; acks=all once every ISR member
+     * has them durably (the high watermark passed them) with the ISR at min.insync.replicas.
+     */
+    private CompletableFuture<PartitionProduceResponse> acknowledge(TopicPartition tp, Partition partition,
+                                                                    long firstOffset, long lastOffset, int acks,
+                                                                    int timeoutMs) {
+        PartitionLog log = partition.log();
         PartitionProduceResponse success = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
-                .setErrorCode(ErrorCode.NONE).setBaseOffset(info.firstOffset()).setLogAppendTimeMs(-1)
+                .setErrorCode(ErrorCode.NONE).setBaseOffset(firstOffset).setLogAppendTimeMs(-1)
                 .setLogStartOffset(log.logStartOffset()).build();
         if (acks == 0) {
             return CompletableFuture.completedFuture(success);
         }
-        return durable.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((ok, failure) -> failure == null ? success
-                : error(tp.partition(), ErrorMapping.codeFor(failure), "appended to " + tp + " at offset "
-                        + info.firstOffset() + " but not confirmed durable: " + ErrorMapping.messageFor(failure)));
+        CompletableFuture<ErrorCode> outcome = acks == 1
+                ? localDurability(log, lastOffset).thenApply(ok -> ErrorCode.NONE)
+                : partition.awaitReplication(lastOffset + 1);
+        return outcome.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((code, failure) -> {
+            if (failure == null && code == ErrorCode.NONE) {
+                return success;
+            }
+            ErrorCode errorCode = failure != null ? ErrorMapping.codeFor(failure) : code;
+            String why = failure != null ? ErrorMapping.messageFor(failure) : "replication did not complete ("
+                    + "the ISR shrank below min.insync.replicas or leadership moved)";
+            return error(tp.partition(), errorCode, "records at offsets " + firstOffset + ".." + lastOffset + " of "
+                    + tp + " were appended on the leader but not confirmed " + (acks == 1 ? "durable" : "replicated")
+                    + ": " + why);
+        });
     }
 
-    /**
-     * A retried batch that was appended before: answer with its original offset once it is durable,
-     * append nothing (the idempotent producer's exactly-once guarantee).
-     */
-    private CompletableFuture<PartitionProduceResponse> answerDuplicate(TopicPartition tp, PartitionLog log,
-                                                                        long firstOffset, int timeoutMs) {
-        PartitionProduceResponse success = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
-                .setErrorCode(ErrorCode.NONE).setBaseOffset(firstOffset).setLogAppendTimeMs(-1)
-                .setLogStartOffset(log.logStartOffset()).build();
-        CompletableFuture<Void> durable = log.config().flushPolicy() == FlushPolicy.ACK
-                ? context.logManager().awaitDurable(log, firstOffset + 1)
+    private CompletableFuture<Void> localDurability(PartitionLog log, long lastOffset) {
+        return log.config().flushPolicy() == FlushPolicy.ACK
+                ? context.logManager().awaitDurable(log, lastOffset + 1)
                 : CompletableFuture.completedFuture(null);
-        return durable.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((ok, failure) -> failure == null
-                ? success
-                : error(tp.partition(), ErrorMapping.codeFor(failure), "duplicate of offset " + firstOffset + " in "
-                        + tp + " not confirmed durable: " + ErrorMapping.messageFor(failure)));
+    }
+
+    private PartitionProduceResponse notLeader(TopicPartition tp, Partition partition) {
+        return error(tp.partition(), ErrorCode.NOT_LEADER_OR_FOLLOWER, "node " + context.nodeId() + " does not lead "
+                + tp).toBuilder().setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch()))
+                .build();
     }
 
     /** Codecs come with the storage issue; until then a compressed batch is refused before it is stored. */

@@ -23,7 +23,7 @@ import io.tributary.proto.v1.ProduceRequest;
 import io.tributary.proto.v1.ProduceResponse;
 import io.tributary.proto.v1.TributaryGrpc;
 
-/** The client API's gRPC binding: one handler per RPC, nothing else. */
+/** The client API's gRPC binding (and the broker-to-broker OffsetsForLeaderEpoch): one handler per RPC. */
 final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final ProduceHandler produce;
     private final FetchHandler fetch;
@@ -32,6 +32,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final TopicAdminHandler topicAdmin;
     private final ClusterHandler cluster;
     private final ProducerIdHandler producerIds;
+    private final OffsetsForLeaderEpochHandler offsetsForLeaderEpoch;
 
     TributaryGrpcService(BrokerContext context, java.util.function.LongSupplier brokerEpoch) {
         this.produce = new ProduceHandler(context);
@@ -41,6 +42,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
         this.topicAdmin = new TopicAdminHandler(context);
         this.cluster = new ClusterHandler(context);
         this.producerIds = new ProducerIdHandler(context, brokerEpoch);
+        this.offsetsForLeaderEpoch = new OffsetsForLeaderEpochHandler(context);
     }
 
     @Override
@@ -97,5 +99,11 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     public void initProducerId(io.tributary.proto.v1.InitProducerIdRequest request,
                                StreamObserver<io.tributary.proto.v1.InitProducerIdResponse> responseObserver) {
         producerIds.handle(request, responseObserver);
+    }
+
+    @Override
+    public void offsetsForLeaderEpoch(io.tributary.proto.v1.OffsetsForLeaderEpochRequest request,
+                                      StreamObserver<io.tributary.proto.v1.OffsetsForLeaderEpochResponse> responseObserver) {
+        offsetsForLeaderEpoch.handle(request, responseObserver);
     }
 }

@@ -351,6 +351,10 @@ final class ReplicationSimulation {
             respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.NOT_LEADER_OR_FOLLOWER, List.of(), 0);
             return;
         }
+        if (fetchOffset > leader.logEndOffset()) { // the driver's range check (the pure state knows only durable data)
+            respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.OFFSET_OUT_OF_RANGE, List.of(), 0);
+            return;
+        }
         FollowerFetchResult result = leader.leaderState.onFollowerFetch(nowMs, from, fetchOffset, epoch);
         if (result.error() != ErrorCode.NONE) {
             respond(leader, from, requestId, epoch, fetchOffset, result.error(), List.of(), 0);
