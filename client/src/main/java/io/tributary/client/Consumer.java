@@ -345,7 +345,6 @@ public final class Consumer implements AutoCloseable {
                             .setCurrentLeaderEpoch(-1));
         }
         FetchRequest.Builder request = FetchRequest.newBuilder()
-                .setReplicaId(-1)
                 .setMaxWaitMs(config.fetchMaxWaitMs())
                 .setMinBytes(config.fetchMinBytes())
                 .setMaxBytes(config.fetchMaxBytes());

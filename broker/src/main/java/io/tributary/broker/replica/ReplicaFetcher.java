@@ -20,6 +20,7 @@ import io.tributary.proto.v1.OffsetForLeaderTopic;
 import io.tributary.proto.v1.OffsetForLeaderTopicResult;
 import io.tributary.proto.v1.OffsetsForLeaderEpochRequest;
 import io.tributary.proto.v1.OffsetsForLeaderEpochResponse;
+import io.tributary.proto.v1.ReplicaState;
 import io.tributary.proto.v1.TributaryGrpc;
 import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.FollowerTruncation;
@@ -240,7 +241,7 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
     // ---------------------------------------------------------------- fetching
 
     private void fetch(Map<TopicPartition, State> fetching) throws InterruptedException {
-        FetchRequest.Builder request = FetchRequest.newBuilder().setReplicaId(localId).setMaxWaitMs(FETCH_MAX_WAIT_MS)
+        FetchRequest.Builder request = FetchRequest.newBuilder().setReplica(ReplicaState.newBuilder().setReplicaId(localId)).setMaxWaitMs(FETCH_MAX_WAIT_MS)
                 .setMinBytes(1).setMaxBytes(FETCH_MAX_BYTES);
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         Map<TopicPartition, Long> fetchOffsets = new HashMap<>();

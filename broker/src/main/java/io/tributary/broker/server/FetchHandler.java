@@ -59,15 +59,15 @@ final class FetchHandler {
         if (request.getMaxBytes() <= 0) {
             return "max_bytes must be > 0, got " + request.getMaxBytes();
         }
-        if (request.getReplicaId() < -1) {
-            return "replica_id must be -1 (a consumer) or a broker id, got " + request.getReplicaId();
+        if (request.hasReplica() && request.getReplica().getReplicaId() < 0) {
+            return "replica.replica_id must be a broker id, got " + request.getReplica().getReplicaId();
         }
         for (FetchTopic topic : request.getTopicsList()) {
             for (FetchPartition partition : topic.getPartitionsList()) {
                 if (partition.getPartitionMaxBytes() <= 0) {
                     return "partition_max_bytes must be > 0 for " + topic.getTopic() + "-" + partition.getPartition();
                 }
-                if (request.getReplicaId() >= 0 && partition.getCurrentLeaderEpoch() < 0) {
+                if (request.hasReplica() && partition.getCurrentLeaderEpoch() < 0) {
                     return "a replica fetch must name the leader epoch it follows for " + topic.getTopic() + "-"
                             + partition.getPartition();
                 }
@@ -108,7 +108,7 @@ final class FetchHandler {
         PendingFetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
             this.request = request;
             this.observer = observer;
-            this.replica = request.getReplicaId() >= 0;
+            this.replica = request.hasReplica();
             this.parkedOn = replica ? context.replicaWaiters() : context.waiters();
             for (FetchTopic topic : request.getTopicsList()) {
                 for (FetchPartition partition : topic.getPartitionsList()) {
@@ -250,11 +250,11 @@ final class FetchHandler {
                         .setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch())).build();
             }
             if (reportProgress) {
-                FollowerFetchResult progress = partition.onFollowerFetch(request.getReplicaId(), fp.getFetchOffset(),
+                FollowerFetchResult progress = partition.onFollowerFetch(request.getReplica().getReplicaId(), fp.getFetchOffset(),
                         fp.getCurrentLeaderEpoch());
                 if (progress.error() != ErrorCode.NONE) {
                     return response.setErrorCode(progress.error()).setErrorMessage("replica fetch by broker "
-                            + request.getReplicaId() + " for " + tp + " at offset " + fp.getFetchOffset()
+                            + request.getReplica().getReplicaId() + " for " + tp + " at offset " + fp.getFetchOffset()
                             + " leader epoch " + fp.getCurrentLeaderEpoch() + " refused").build();
                 }
             }

@@ -143,7 +143,10 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(success);
         }
         CompletableFuture<ErrorCode> outcome = acks == 1
-                ? localDurability(log, lastOffset).thenApply(ok -> ErrorCode.NONE)
+                ? localDurability(log, lastOffset).thenApply(ok -> {
+                    partition.onLocalDurable(); // so a single-replica partition shows the records once acknowledged
+                    return ErrorCode.NONE;
+                })
                 : partition.awaitReplication(lastOffset + 1);
         return outcome.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((code, failure) -> {
             if (failure == null && code == ErrorCode.NONE) {
