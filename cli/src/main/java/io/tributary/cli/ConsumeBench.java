@@ -27,8 +27,8 @@ final class ConsumeBench implements Callable<Integer> {
     @Option(names = "--timeout-ms", defaultValue = "10000", description = "Give up after this long without a record. Default: ${DEFAULT-VALUE}")
     long timeoutMs;
 
-    @Option(names = "--broker-pid", defaultValue = "-1", description = "Broker process id: also print its CPU seconds per million records.")
-    long brokerPid;
+    @Mixin
+    BrokerCpuOption brokerCpu = new BrokerCpuOption();
 
     @Override
     public Integer call() throws Exception {
@@ -36,7 +36,7 @@ final class ConsumeBench implements Callable<Integer> {
         ConsumerConfig config = ConsumerConfig.builder().bootstrapServers(cluster.servers()).build();
         long records = 0;
         long bytes = 0;
-        double cpuBefore = brokerPid > 0 ? ProcessCpu.cpuSeconds(brokerPid) : 0;
+        brokerCpu.start();
         long startNanos;
         long lastRecordNanos;
         try (Consumer consumer = new Consumer(config)) {
@@ -65,10 +65,7 @@ final class ConsumeBench implements Callable<Integer> {
         double seconds = (lastRecordNanos - startNanos) / 1e9;
         System.out.printf("%d records consumed in %.2f s, %.1f records/sec (%.2f MB/sec)%n", records, seconds,
                 records / seconds, bytes / seconds / (1024 * 1024));
-        if (brokerPid > 0) {
-            double cpu = ProcessCpu.cpuSeconds(brokerPid) - cpuBefore;
-            System.out.printf("broker CPU: %.2f s (%.2f CPU-s per million records)%n", cpu, cpu / (records / 1e6));
-        }
+        brokerCpu.report(records);
         return records >= numRecords ? TributaryCli.EXIT_OK : TributaryCli.EXIT_REQUEST_FAILED;
     }
 }

@@ -41,12 +41,18 @@ final class EndToEndBench implements Callable<Integer> {
     @Option(names = "--acks", defaultValue = "-1", description = "Default: ${DEFAULT-VALUE}")
     int acks;
 
+    @Option(names = "--replication-factor", defaultValue = "0", description = "Replication factor when the topic is created; 0 = the broker default. Default: ${DEFAULT-VALUE}")
+    int replicationFactor;
+
+    @Option(names = "--topic-config", paramLabel = "KEY=VALUE", description = "Topic config when the topic is created, e.g. min.insync.replicas=2.")
+    Map<String, String> topicConfigs = new java.util.HashMap<>();
+
     @Option(names = "--warmup", defaultValue = "500", description = "Records sent before measuring. Default: ${DEFAULT-VALUE}")
     int warmup;
 
     @Override
     public Integer call() throws Exception {
-        TopicSupport.ensureTopic(cluster.servers(), topic, 1, Map.of());
+        TopicSupport.ensureTopic(cluster.servers(), topic, 1, replicationFactor, topicConfigs);
         TopicPartition tp = new TopicPartition(topic, 0);
         Histogram latencyMicros = LatencyReport.newHistogram();
         Random random = new Random(7);

@@ -33,6 +33,9 @@ final class ProduceBench implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions when the topic is created. Default: ${DEFAULT-VALUE}")
     int partitions;
 
+    @Option(names = "--replication-factor", defaultValue = "0", description = "Replication factor when the topic is created; 0 = the broker default. Default: ${DEFAULT-VALUE}")
+    int replicationFactor;
+
     @Option(names = "--acks", defaultValue = "-1", description = "-1 (all), 0 or 1. Default: ${DEFAULT-VALUE}")
     int acks;
 
@@ -48,15 +51,15 @@ final class ProduceBench implements Callable<Integer> {
     @Option(names = "--topic-config", paramLabel = "KEY=VALUE", description = "Topic config when the topic is created, e.g. flush.policy=interval.")
     java.util.Map<String, String> topicConfigs = new java.util.HashMap<>();
 
-    @Option(names = "--broker-pid", defaultValue = "-1", description = "Broker process id: also print its CPU seconds per million records.")
-    long brokerPid;
+    @Mixin
+    BrokerCpuOption brokerCpu = new BrokerCpuOption();
 
     @Override
     public Integer call() throws Exception {
         if (numRecords <= 0 || recordSize < 0) {
             throw new IllegalArgumentException("--num-records must be > 0 and --record-size >= 0");
         }
-        TopicSupport.ensureTopic(cluster.servers(), topic, partitions, topicConfigs);
+        TopicSupport.ensureTopic(cluster.servers(), topic, partitions, replicationFactor, topicConfigs);
         byte[] payload = new byte[recordSize];
         new Random(42).nextBytes(payload);
         Histogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 3);
@@ -64,7 +67,7 @@ final class ProduceBench implements Callable<Integer> {
         AtomicLong firstError = new AtomicLong(-1);
         ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).enableIdempotence(acks == -1)
                 .lingerMs(lingerMs).batchSize(batchSize).build();
-        double cpuBefore = brokerPid > 0 ? ProcessCpu.cpuSeconds(brokerPid) : 0;
+        brokerCpu.start();
         long startNanos;
         long endNanos;
         String errorText;
@@ -103,11 +106,7 @@ final class ProduceBench implements Callable<Integer> {
         long acked = numRecords - errors.get();
         System.out.printf("%d records sent, %.1f records/sec (%.2f MB/sec), %s.%n", acked, acked / seconds,
                 acked * (double) recordSize / seconds / (1024 * 1024), LatencyReport.percentiles(latencyMicros));
-        if (brokerPid > 0) {
-            double cpu = ProcessCpu.cpuSeconds(brokerPid) - cpuBefore;
-            System.out.printf("broker CPU: %.2f s (%.2f CPU-s per million records), broker RSS %d MiB%n", cpu,
-                    cpu / (numRecords / 1e6), ProcessCpu.rssKib(brokerPid) / 1024);
-        }
+        brokerCpu.report(numRecords);
         if (errors.get() > 0) {
             System.err.printf("%d records failed; first error: %s%n", errors.get(), errorText);
             return TributaryCli.EXIT_REQUEST_FAILED;

@@ -15,10 +15,17 @@ final class TopicSupport {
     private TopicSupport() {
     }
 
-    /** Creates the topic unless it exists already. */
+    /** Creates the topic (replication factor: the broker default) unless it exists already. */
     static void ensureTopic(List<String> servers, String topic, int partitions, Map<String, String> configs) {
+        ensureTopic(servers, topic, partitions, 0, configs);
+    }
+
+    /** Creates the topic unless it exists already; {@code replicationFactor} 0 means the broker default. */
+    static void ensureTopic(List<String> servers, String topic, int partitions, int replicationFactor,
+                            Map<String, String> configs) {
         try (Admin admin = Admin.create(servers)) {
-            TopicResult result = admin.createTopics(List.of(new NewTopic(topic, partitions, 0, configs))).get(0);
+            TopicResult result = admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor, configs)))
+                    .get(0);
             if (!result.isSuccess() && result.errorCode() != ErrorCode.TOPIC_ALREADY_EXISTS) {
                 throw result.exception();
             }

@@ -33,6 +33,8 @@ import java.util.UUID;
  *   <tr><td>create</td><td>1 &lt;= partitions &lt;= {@value #MAX_PARTITIONS}</td><td>INVALID_PARTITIONS</td></tr>
  *   <tr><td>create</td><td>1 &lt;= RF &lt;= registered brokers</td><td>INVALID_REPLICATION_FACTOR</td></tr>
  *   <tr><td>create</td><td>{@link TopicConfigs#validationError}</td><td>INVALID_CONFIG</td></tr>
+ *   <tr><td>create, alter configs</td><td>min.insync.replicas &lt;= RF (else acks=all could never
+ *       succeed)</td><td>INVALID_CONFIG</td></tr>
  *   <tr><td>delete</td><td>topic exists</td><td>UNKNOWN_TOPIC_OR_PARTITION</td></tr>
  *   <tr><td>alter configs</td><td>topic exists</td><td>UNKNOWN_TOPIC_OR_PARTITION</td></tr>
  *   <tr><td>alter configs</td><td>no key both set and deleted</td><td>INVALID_REQUEST</td></tr>
@@ -76,7 +78,8 @@ public final class TopicControlManager {
             return reject(ErrorCode.INVALID_REPLICATION_FACTOR, "replication factor is " + rf
                     + ", must be between 1 and the number of registered brokers (" + brokers + ")");
         }
-        Optional<String> configError = TopicConfigs.validationError(command.getConfigsMap());
+        Optional<String> configError = TopicConfigs.validationError(command.getConfigsMap())
+                .or(() -> minInsyncError(command.getConfigsMap(), rf));
         if (configError.isPresent()) {
             return reject(ErrorCode.INVALID_CONFIG, configError.get());
         }
@@ -133,7 +136,9 @@ public final class TopicControlManager {
                 return reject(ErrorCode.INVALID_CONFIG, "unknown topic config '" + key + "'");
             }
         }
-        Optional<String> configError = TopicConfigs.validationError(command.getSetMap());
+        int rf = topic.partitions().values().stream().mapToInt(p -> p.replicas().size()).min().orElse(1);
+        Optional<String> configError = TopicConfigs.validationError(command.getSetMap())
+                .or(() -> minInsyncError(command.getSetMap(), rf));
         if (configError.isPresent()) {
             return reject(ErrorCode.INVALID_CONFIG, configError.get());
         }
@@ -203,6 +208,16 @@ public final class TopicControlManager {
         ByteBuffer bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
                 .putLong(uuid.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    }
+
+    /** A min.insync.replicas above the replication factor: acks=all produces could never succeed. */
+    private static Optional<String> minInsyncError(Map<String, String> configs, int replicationFactor) {
+        String value = configs.get(TopicConfigs.MIN_INSYNC_REPLICAS);
+        if (value != null && Long.parseLong(value) > replicationFactor) {
+            return Optional.of(TopicConfigs.MIN_INSYNC_REPLICAS + "=" + value + " exceeds the replication factor "
+                    + replicationFactor + ": acks=all produces would always fail with NOT_ENOUGH_REPLICAS");
+        }
+        return Optional.empty();
     }
 
     private static ControllerResult reject(ErrorCode code, String message) {

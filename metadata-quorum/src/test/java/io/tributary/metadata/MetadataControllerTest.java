@@ -91,6 +91,10 @@ class MetadataControllerTest {
         assertRejected(image, create("t", 1, 4, Map.of()), ErrorCode.INVALID_REPLICATION_FACTOR);
         assertRejected(image, create("t", 1, 1, Map.of("no.such.config", "1")), ErrorCode.INVALID_CONFIG);
         assertRejected(image, create("t", 1, 1, Map.of("retention.ms", "-5")), ErrorCode.INVALID_CONFIG);
+        assertRejected(image, create("t", 1, 2, Map.of("min.insync.replicas", "3")), ErrorCode.INVALID_CONFIG);
+        assertRejected(image, MetadataCommand.newBuilder().setAlterConfigs(io.tributary.proto.metadata.v1
+                .AlterConfigsCommand.newBuilder().setTopic("existing").putSet("min.insync.replicas", "2")).build(),
+                ErrorCode.INVALID_CONFIG);
         assertRejected(image, create("existing", 1, 1, Map.of()), ErrorCode.TOPIC_ALREADY_EXISTS);
         assertRejected(image, delete("unknown"), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         assertRejected(image, MetadataCommand.getDefaultInstance(), ErrorCode.INVALID_REQUEST);
