@@ -18,14 +18,15 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A seeded, single-threaded simulation of one partition on 3 replicas: acks=all producers, a lossy
+ * A seeded, single-threaded simulation of one partition on 3 to 5 replicas: acks=all producers, a lossy
  * network (drop, duplicate, delay and therefore reorder), crashes with power loss, restarts, leader
  * changes by a tiny fake controller, and invariants checked after every event. Everything random
  * comes from one {@link Random} built from the seed, so a seed reproduces exactly.
  */
 final class ReplicationSimulation {
-    static final int REPLICAS = 3;
-    static final int MIN_ISR = 2;
+    /** 3 to 5 replicas and a min.insync.replicas of 2 up to a majority, chosen by the seed. */
+    private final int replicaCount;
+    private final int minIsr;
     static final long LAG_MS = 300;
     static final long FAULT_PHASE_MS = 3_000;
     static final long LIVENESS_PHASE_MS = 4_000;
@@ -70,7 +71,9 @@ final class ReplicationSimulation {
         this.duplicateRate = random.nextDouble() * 0.1;
         this.maxDelayMs = 1 + random.nextInt(30);
         this.crashRate = random.nextDouble() * 0.01;
-        for (int i = 1; i <= REPLICAS; i++) {
+        this.replicaCount = 3 + random.nextInt(3);
+        this.minIsr = 2 + random.nextInt(replicaCount / 2);
+        for (int i = 1; i <= replicaCount; i++) {
             replicas.add(new SimReplica(i));
             isr.add(i);
         }
@@ -266,8 +269,9 @@ final class ReplicationSimulation {
         r.flush(); // persist before changing role (STYLE 6)
         r.role = SimReplica.Role.LEADER;
         r.cache.assign(r.knownEpoch, r.logEndOffset());
-        Set<Integer> all = new TreeSet<>(List.of(1, 2, 3));
-        r.leaderState = new PartitionLeaderState(r.id, all, isrNow, r.knownEpoch, pEpoch, MIN_ISR, LAG_MS,
+        Set<Integer> all = new TreeSet<>();
+        replicas.forEach(replica -> all.add(replica.id));
+        r.leaderState = new PartitionLeaderState(r.id, all, isrNow, r.knownEpoch, pEpoch, minIsr, LAG_MS,
                 r.logEndOffset(), r.hw, nowMs);
         log("leader " + r.id + " epoch " + r.knownEpoch + " leo " + r.logEndOffset() + " hw " + r.hw);
         int epoch = r.knownEpoch;
@@ -549,7 +553,7 @@ final class ReplicationSimulation {
         if (leader.leaderState.highWatermark() != leader.logEndOffset()) {
             fail("leader HW " + leader.leaderState.highWatermark() + " did not reach leo " + leader.logEndOffset());
         }
-        if (isr.size() != REPLICAS) {
+        if (isr.size() != replicaCount) {
             fail("ISR did not expand back: " + isr);
         }
     }

@@ -7,7 +7,7 @@ import java.util.stream.LongStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Seeded replication simulation (STYLE 9-11). CI runs 200 seeds; more with
+ * Seeded replication simulation (STYLE 9-11). CI runs 2,000 seeds; more with
  * {@code -Dtributary.sim.seeds=10000}, one with {@code -Dtributary.sim.seed=N}.
  */
 class ReplicationSimulationTest {
@@ -16,7 +16,7 @@ class ReplicationSimulationTest {
     void seeds() {
         String single = System.getProperty("tributary.sim.seed");
         long first = Long.getLong("tributary.sim.firstSeed", 0L);
-        int count = Integer.getInteger("tributary.sim.seeds", 200);
+        int count = Integer.getInteger("tributary.sim.seeds", 2_000);
         long[] seeds = single != null ? new long[] {Long.parseLong(single)} : LongStream.range(first, first + count).toArray();
         long acked = 0;
         long produced = 0;
