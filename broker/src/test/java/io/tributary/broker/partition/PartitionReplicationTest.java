@@ -1,0 +1,205 @@
+package io.tributary.broker.partition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.broker.log.AppendInfo;
+import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.log.LogManager;
+import io.tributary.broker.log.NonContiguousAppendException;
+import io.tributary.broker.log.PartitionLog;
+import io.tributary.metadata.PartitionRegistration;
+import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.record.RecordBatch;
+import io.tributary.record.RecordBatchBuilder;
+import io.tributary.record.RecordBatches;
+import io.tributary.replication.EpochEndOffset;
+import io.tributary.replication.LeaderEpochCache.EpochEntry;
+import io.tributary.replication.TruncationBelowHighWatermarkException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A replica's roles on a real log with a fake clock: the leader's high watermark and acks=all
+ * waiters follow follower fetches and ISR changes, a follower keeps the leader's offsets and
+ * epochs, and truncates only what diverged, never below its high watermark.
+ */
+class PartitionReplicationTest {
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    private static final int ME = 1;
+
+    @TempDir
+    Path dir;
+    private LogManager logs;
+    private final AtomicLong clock = new AtomicLong(1_000);
+    private final List<String> events = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        logs = LogManager.open(dir);
+    }
+
+    @AfterEach
+    void close() {
+        logs.close();
+    }
+
+    private Partition partition(PartitionRegistration registration) {
+        PartitionLog log = logs.getOrCreate(TP, "id", LogConfig.defaults());
+        Partition partition = new Partition(ME, log, ReplicaRecovery.recover(log, 0), registration, 2, 10_000,
+                clock::get, new Partition.Listener() {
+                    @Override
+                    public void highWatermarkAdvanced(TopicPartition tp) {
+                        events.add("hw");
+                    }
+
+                    @Override
+                    public void logEndAdvanced(TopicPartition tp) {
+                        events.add("leo");
+                    }
+                });
+        partition.applyRegistration(registration, 2);
+        return partition;
+    }
+
+    private static PartitionRegistration registration(int leader, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+        return new PartitionRegistration(0, List.of(1, 2, 3), isr, leader, leaderEpoch, partitionEpoch);
+    }
+
+    private static ByteBuffer batch(String... values) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(128);
+        for (String v : values) {
+            builder.append(0, null, v.getBytes(StandardCharsets.UTF_8));
+        }
+        return builder.build();
+    }
+
+    private static AppendInfo appendAsLeader(Partition p, String... values) {
+        ByteBuffer buffer = batch(values);
+        List<RecordBatch> parsed = new ArrayList<>();
+        RecordBatches.of(buffer).forEach(parsed::add);
+        AppendInfo info;
+        synchronized (p) {
+            info = p.appendAsLeader(buffer, parsed);
+        }
+        p.afterLeaderAppend();
+        return info;
+    }
+
+    private static void fsync(Partition p) {
+        p.log().flush();
+        p.onLocalDurable();
+    }
+
+    /** A batch as the leader sends it: offsets and epoch already assigned. */
+    private static ByteBuffer fetched(long baseOffset, int epoch, String... values) {
+        ByteBuffer buffer = batch(values);
+        RecordBatch batch = RecordBatch.wrap(buffer, 0, buffer.limit());
+        batch.setBaseOffset(baseOffset);
+        batch.setPartitionLeaderEpoch(epoch);
+        return buffer;
+    }
+
+    @Test
+    void acksAllWaitsForEveryIsrMemberAndTheHighWatermarkFollowsTheSlowest() {
+        Partition p = partition(registration(ME, 3, 5, List.of(1, 2, 3)));
+        AppendInfo info = appendAsLeader(p, "a", "b");
+        fsync(p);
+        CompletableFuture<ErrorCode> ack = p.awaitReplication(info.lastOffset() + 1);
+        assertThat(p.highWatermark()).as("followers have not fetched in this epoch").isZero();
+        assertThat(events).contains("leo");
+
+        assertThat(p.onFollowerFetch(2, 2, 3).error()).isEqualTo(ErrorCode.NONE);
+        assertThat(ack).isNotDone();
+        assertThat(p.onFollowerFetch(3, 1, 3).error()).isEqualTo(ErrorCode.NONE);
+        assertThat(p.highWatermark()).isEqualTo(1);
+        assertThat(ack).isNotDone();
+        p.onFollowerFetch(3, 2, 3);
+        assertThat(p.highWatermark()).isEqualTo(2);
+        assertThat(ack).isCompletedWithValue(ErrorCode.NONE);
+        assertThat(events).contains("hw");
+
+        assertThat(p.onFollowerFetch(2, 2, 2).error()).as("a fetch at an old epoch").isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
+        assertThat(p.onFollowerFetch(2, 99, 3).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(p.highWatermark()).isEqualTo(2);
+    }
+
+    @Test
+    void theHighWatermarkCountsOnlyWhatTheLeaderHasOnDisk() {
+        Partition p = partition(registration(ME, 1, 1, List.of(1)));
+        appendAsLeader(p, "a");
+        assertThat(p.highWatermark()).as("appended, not yet fsynced").isZero();
+        fsync(p);
+        assertThat(p.highWatermark()).isEqualTo(1);
+    }
+
+    @Test
+    void shrinkingBelowMinInsyncFailsWaitersAndLosingLeadershipFailsTheRest() {
+        Partition p = partition(registration(ME, 1, 1, List.of(1, 2, 3)));
+        AppendInfo first = appendAsLeader(p, "a");
+        fsync(p);
+        CompletableFuture<ErrorCode> waiting = p.awaitReplication(first.lastOffset() + 1);
+
+        p.applyRegistration(registration(ME, 1, 2, List.of(1)), 2); // the controller fenced 2 and 3
+        assertThat(p.highWatermark()).isEqualTo(1);
+        assertThat(waiting).isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        synchronized (p) {
+            assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
+        }
+
+        p.applyRegistration(registration(ME, 1, 3, List.of(1, 2)), 2);
+        AppendInfo second = appendAsLeader(p, "b");
+        fsync(p);
+        CompletableFuture<ErrorCode> pending = p.awaitReplication(second.lastOffset() + 1);
+        assertThat(pending).isNotDone();
+        assertThat(p.applyRegistration(registration(2, 2, 4, List.of(1, 2)), 2))
+                .isEqualTo(Partition.RoleChange.BECAME_FOLLOWER);
+        assertThat(pending).as("the outcome is unknown once leadership moved")
+                .isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        assertThatThrownBy(() -> appendAsLeader(p, "c")).isInstanceOf(NotLeaderException.class);
+    }
+
+    @Test
+    void aFollowerKeepsTheLeadersOffsetsAndEpochsAndRefusesGaps() {
+        Partition p = partition(registration(2, 4, 4, List.of(1, 2, 3)));
+        assertThat(p.appendAsFollower(4, fetched(0, 2, "a", "b"))).isPresent();
+        assertThat(p.appendAsFollower(4, fetched(2, 4, "c"))).isPresent();
+        assertThat(p.log().logEndOffset()).isEqualTo(3);
+        assertThat(p.epochEntries()).containsExactly(new EpochEntry(2, 0), new EpochEntry(4, 2));
+        assertThatThrownBy(() -> p.appendAsFollower(4, fetched(7, 4, "gap")))
+                .isInstanceOf(NonContiguousAppendException.class);
+        assertThat(p.appendAsFollower(3, fetched(3, 4, "d"))).as("fetched for an older epoch").isEmpty();
+        assertThat(p.log().logEndOffset()).isEqualTo(3);
+    }
+
+    @Test
+    void aFollowerTruncatesWhatDivergedButNeverBelowItsHighWatermark() {
+        Partition p = partition(registration(2, 5, 5, List.of(1, 2, 3)));
+        p.appendAsFollower(5, fetched(0, 1, "a", "b"));
+        p.appendAsFollower(5, fetched(2, 3, "c"));
+        p.appendAsFollower(5, fetched(3, 3, "d")); // written in epoch 3 by a leader that lost it
+        p.updateFollowerHighWatermark(5, 2);
+
+        // The new leader says epoch 3 ended at offset 3 on its log: offset 3 diverged.
+        assertThat(p.latestLocalEpoch()).isEqualTo(3);
+        var decision = p.truncateAfterDivergence(5, new EpochEndOffset(3, 3)).orElseThrow();
+        assertThat(decision.truncateToOffset()).isEqualTo(3);
+        assertThat(decision.completed()).isTrue();
+        assertThat(p.log().logEndOffset()).isEqualTo(3);
+        assertThat(p.epochEntries()).containsExactly(new EpochEntry(1, 0), new EpochEntry(3, 2));
+
+        assertThatThrownBy(() -> p.truncateAfterDivergence(5, new EpochEndOffset(1, 1)))
+                .isInstanceOf(TruncationBelowHighWatermarkException.class);
+        assertThat(p.log().logEndOffset()).as("nothing was cut").isEqualTo(3);
+    }
+}
