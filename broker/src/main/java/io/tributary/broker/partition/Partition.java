@@ -58,6 +58,8 @@ public final class Partition {
 
     private PartitionRegistration registration;
     private int minInsyncReplicas;
+    /** unclean.leader.election.enable: a follower then truncates to an unclean leader's log, even below its HW. */
+    private boolean uncleanElectionAllowed;
     private final long replicaLagTimeMaxMs;
     private PartitionLeaderState leaderState;
     private final ArrayDeque<AckWaiter> ackWaiters = new ArrayDeque<>();
@@ -125,7 +127,7 @@ public final class Partition {
      * the named leader, applies a committed ISR as leader. Pending acks=all produces fail when
      * leadership is lost: they may or may not survive, so they are indefinite.
      */
-    public RoleChange applyRegistration(PartitionRegistration next, int minIsr) {
+    public RoleChange applyRegistration(PartitionRegistration next, int minIsr, boolean uncleanAllowed) {
         List<AckWaiter> failed = new ArrayList<>();
         boolean hwAdvanced = false;
         RoleChange change;
@@ -133,6 +135,7 @@ public final class Partition {
             PartitionRegistration previous = registration;
             registration = next;
             minInsyncReplicas = minIsr;
+            uncleanElectionAllowed = uncleanAllowed;
             boolean epochChanged = next.leaderEpoch() != leaderEpoch || next.leader() != leaderId;
             if (next.leader() == localId && epochChanged) {
                 becomeLeader(next);
@@ -338,8 +341,10 @@ public final class Partition {
     }
 
     /**
-     * Applies the leader's OffsetsForLeaderEpoch answer: truncates where the logs diverge (never
-     * below the high watermark: {@link io.tributary.replication.TruncationBelowHighWatermarkException}).
+     * Applies the leader's OffsetsForLeaderEpoch answer: truncates where the logs diverge, never
+     * below the high watermark ({@link io.tributary.replication.TruncationBelowHighWatermarkException})
+     * unless the topic allows unclean leader election: then the log follows an unclean leader that
+     * lacks acknowledged records (the loss the topic accepted), and the high watermark comes down too.
      *
      * @return the decision, or empty when this replica no longer follows at {@code followedEpoch}
      */
@@ -348,9 +353,10 @@ public final class Partition {
             if (leaderEpoch != followedEpoch || isLeader()) {
                 return Optional.empty();
             }
-            long hw = Math.min(highWatermark, log.logEndOffset());
+            long hw = uncleanElectionAllowed ? 0 : Math.min(highWatermark, log.logEndOffset());
             FollowerTruncation.Decision decision = FollowerTruncation.decide(epochCache, log.logEndOffset(), hw, answer);
             truncateTo(decision.truncateToOffset());
+            highWatermark = Math.min(highWatermark, log.logEndOffset());
             return Optional.of(decision);
         }
     }

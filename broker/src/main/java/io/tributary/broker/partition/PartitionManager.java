@@ -133,7 +133,8 @@ public final class PartitionManager {
         } else if (!partition.log().config().equals(config)) {
             partition.log().updateConfig(config);
         }
-        Partition.RoleChange change = partition.applyRegistration(registration, minIsr);
+        boolean unclean = Boolean.parseBoolean(topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
+        Partition.RoleChange change = partition.applyRegistration(registration, minIsr, unclean);
         if (change != Partition.RoleChange.NONE) {
             roleListener.onRoleChange(partition, change);
         }

@@ -68,7 +68,7 @@ class PartitionReplicationTest {
                         events.add("leo");
                     }
                 });
-        partition.applyRegistration(registration, 2);
+        partition.applyRegistration(registration, 2, false);
         return partition;
     }
 
@@ -150,14 +150,14 @@ class PartitionReplicationTest {
         fsync(p);
         CompletableFuture<ErrorCode> waiting = p.awaitReplication(first.lastOffset() + 1);
 
-        p.applyRegistration(registration(ME, 1, 2, List.of(1)), 2); // the controller fenced 2 and 3
+        p.applyRegistration(registration(ME, 1, 2, List.of(1)), 2, false); // the controller fenced 2 and 3
         assertThat(p.highWatermark()).isEqualTo(1);
         assertThat(waiting).isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         synchronized (p) {
             assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
         }
 
-        p.applyRegistration(registration(ME, 1, 3, List.of(1, 2)), 2);
+        p.applyRegistration(registration(ME, 1, 3, List.of(1, 2)), 2, false);
         AppendInfo second = appendAsLeader(p, "b");
         fsync(p);
         CompletableFuture<ErrorCode> pending = p.awaitReplication(second.lastOffset() + 1);
@@ -188,7 +188,7 @@ class PartitionReplicationTest {
         p.appendAsFollower(5, fetched(0, 1, "a", "b"));
         p.appendAsFollower(5, fetched(2, 3, "c"));
         p.appendAsFollower(5, fetched(3, 3, "d")); // written in epoch 3 by a leader that lost it
-        p.updateFollowerHighWatermark(5, 2);
+        p.updateFollowerHighWatermark(5, 2, false);
 
         // The new leader says epoch 3 ended at offset 3 on its log: offset 3 diverged.
         assertThat(p.latestLocalEpoch()).isEqualTo(3);
@@ -201,5 +201,10 @@ class PartitionReplicationTest {
         assertThatThrownBy(() -> p.truncateAfterDivergence(5, new EpochEndOffset(1, 1)))
                 .isInstanceOf(TruncationBelowHighWatermarkException.class);
         assertThat(p.log().logEndOffset()).as("nothing was cut").isEqualTo(3);
+
+        p.applyRegistration(registration(2, 5, 5, List.of(1, 2, 3)), 2, true);
+        p.truncateAfterDivergence(5, new EpochEndOffset(1, 1));
+        assertThat(p.log().logEndOffset()).as("unclean election allowed: follow the leader").isZero();
+        assertThat(p.highWatermark()).isZero();
     }
 }
