@@ -39,6 +39,7 @@ final class LogIndex implements AutoCloseable {
     static final String TIMESTAMPS_CF = "timestamps";
     private static final Logger log = LoggerFactory.getLogger(LogIndex.class);
     private static final byte[] RECOVERY_POINT_TAG = "recovery-point".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HIGH_WATERMARK_TAG = "high-watermark".getBytes(StandardCharsets.US_ASCII);
     private static final int OFFSET_VALUE_SIZE = 20;
 
     /** Where one batch lives: its base and last offset, segment, file position and size. */
@@ -245,7 +246,31 @@ final class LogIndex implements AutoCloseable {
     }
 
     private static byte[] recoveryPointKey(long partitionKey) {
-        return ByteBuffer.allocate(8 + RECOVERY_POINT_TAG.length).putLong(partitionKey).put(RECOVERY_POINT_TAG).array();
+        return metaKey(partitionKey, RECOVERY_POINT_TAG);
+    }
+
+    private static byte[] metaKey(long partitionKey, byte[] tag) {
+        return ByteBuffer.allocate(8 + tag.length).putLong(partitionKey).put(tag).array();
+    }
+
+    /** Records the replica's high watermark (not synced: a lost update only makes it start lower). */
+    void putHighWatermark(long partitionKey, long highWatermark) {
+        try {
+            db.put(meta, writeOptions, metaKey(partitionKey, HIGH_WATERMARK_TAG),
+                    ByteBuffer.allocate(8).putLong(highWatermark).array());
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot write the high watermark to the log index at " + dir, e);
+        }
+    }
+
+    /** The last recorded high watermark, or 0. */
+    long highWatermark(long partitionKey) {
+        try {
+            byte[] value = db.get(meta, readOptions, metaKey(partitionKey, HIGH_WATERMARK_TAG));
+            return value == null || value.length != 8 ? 0L : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot read the log index at " + dir, e);
+        }
     }
 
     // ---- reads ----

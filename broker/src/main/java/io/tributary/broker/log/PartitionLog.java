@@ -452,6 +452,9 @@ public final class PartitionLog {
                 appendLock.unlock();
             }
             index.putRecoveryPoint(partitionKey, durableEndOffset);
+            if (index.highWatermark(partitionKey) > newEnd) { // only an unclean truncation goes below it
+                index.putHighWatermark(partitionKey, newEnd);
+            }
             failWaitersAbove(newEnd, new LogStorageException(topicPartition + " was truncated to offset " + newEnd
                     + " before these appends became durable"));
             completeDurableWaiters();
@@ -505,6 +508,22 @@ public final class PartitionLog {
                 structureLock.readLock().unlock();
             }
         }
+    }
+
+    /**
+     * Records the replica's high watermark so that a restart begins from it (Kafka's
+     * replication-offset-checkpoint): it bounds truncation after a restart and lets a new leader
+     * serve consumers at once. Stored capped at the durable end, so it never names data a crash
+     * could take back.
+     */
+    public void checkpointHighWatermark(long highWatermark) {
+        ensureOnline();
+        index.putHighWatermark(partitionKey, Math.min(highWatermark, durableEndOffset));
+    }
+
+    /** The last checkpointed high watermark, at most the log end (0 when none). */
+    public long highWatermarkCheckpoint() {
+        return Math.min(index.highWatermark(partitionKey), logEndOffset);
     }
 
     /** Bytes in all segments. */

@@ -28,6 +28,7 @@
  * offsets        index_key | batch base offset                   segment base offset (8) | position (4) | size (4) | last offset delta (4)
  * timestamps     index_key | running max timestamp ^ MIN_VALUE   base offset (8) of the first batch that reached it
  * default        index_key | "recovery-point"                    offset (8) below which the log was last fsynced
+ * default        index_key | "high-watermark"                    the replica's last checkpointed high watermark (8)
  * </pre>
  * A timestamps entry is written only when the partition's running max timestamp grows, so the first
  * entry at or above a target timestamp names the first batch that can hold a record at or after it.

@@ -126,7 +126,7 @@ public final class PartitionManager {
         Partition partition = existing;
         if (partition == null) {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
-            partition = new Partition(nodeId, partitionLog, ReplicaRecovery.recover(partitionLog, 0), registration,
+            partition = new Partition(nodeId, partitionLog, ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint()), registration,
                     minIsr, replicaLagTimeMaxMs, clockMs, partitionListener);
             partitions.put(tp, partition);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
@@ -148,6 +148,17 @@ public final class PartitionManager {
         metrics.removePartition(tp);
         logManager.delete(tp);
         log.info("Deleted partition {}", tp);
+    }
+
+    /** Records every replica's high watermark (see {@link PartitionLog#checkpointHighWatermark}). */
+    public void checkpointHighWatermarks() {
+        for (Partition partition : partitions.values()) {
+            try {
+                partition.log().checkpointHighWatermark(partition.highWatermark());
+            } catch (RuntimeException e) {
+                log.warn("Cannot checkpoint the high watermark of {}: {}", partition.topicPartition(), e.toString());
+            }
+        }
     }
 
     /** Maps the effective topic configs onto the storage settings. */

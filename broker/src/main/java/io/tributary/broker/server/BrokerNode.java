@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,8 @@ public final class BrokerNode implements AutoCloseable {
     private static final long CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS = 5;
     /** How often led partitions are checked for followers to drop from or add to the ISR. */
     private static final long ISR_CHECK_INTERVAL_MS = 250;
+    /** How often replicas' high watermarks are written to the index (Kafka: 5 s). */
+    private static final long HIGH_WATERMARK_CHECKPOINT_MS = 1_000;
 
     private final NodeConfig config;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -136,6 +139,12 @@ public final class BrokerNode implements AutoCloseable {
         // A restarted voter replays its log through partial images; storage follows only a complete one.
         awaitStartupStep("metadata catch-up", quorum.awaitCaughtUp());
         partitions.start(quorum.image());
+        ScheduledFuture<?> checkpoints = scheduler.scheduleWithFixedDelay(partitions::checkpointHighWatermarks,
+                HIGH_WATERMARK_CHECKPOINT_MS, HIGH_WATERMARK_CHECKPOINT_MS, TimeUnit.MILLISECONDS);
+        toClose.add(() -> { // before the logs close (toClose runs in reverse): a clean stop keeps the latest
+            checkpoints.cancel(false);
+            partitions.checkpointHighWatermarks();
+        });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, consumerWaiters, replicaWaiters, completion, scheduler);
         HealthStatusManager health = new HealthStatusManager();

@@ -284,4 +284,25 @@ class PartitionLogTest {
         assertThat(reader.isAlive()).isFalse();
         assertThat(errors).isEmpty();
     }
+
+    @Test
+    void theHighWatermarkCheckpointIsCappedAtTheDurableEndSurvivesAReopenAndFollowsATruncation() {
+        PartitionLog log = log(LogConfig.defaults());
+        log.append(batch(3, 0, "a"), 1);
+        log.checkpointHighWatermark(3);
+        assertThat(log.highWatermarkCheckpoint()).as("nothing fsynced yet").isZero();
+        log.flush();
+        log.append(batch(2, 0, "b"), 1);
+        log.checkpointHighWatermark(5);
+        assertThat(log.highWatermarkCheckpoint()).as("capped at the durable end").isEqualTo(3);
+        log.flush();
+        log.checkpointHighWatermark(5);
+
+        manager.close();
+        manager = LogManager.open(dir);
+        PartitionLog reopened = log(LogConfig.defaults());
+        assertThat(reopened.highWatermarkCheckpoint()).isEqualTo(5);
+        reopened.truncateTo(3);
+        assertThat(reopened.highWatermarkCheckpoint()).as("an (unclean) truncation below it lowers it").isEqualTo(3);
+    }
 }

@@ -162,7 +162,7 @@ class PartitionReplicationTest {
         fsync(p);
         CompletableFuture<ErrorCode> pending = p.awaitReplication(second.lastOffset() + 1);
         assertThat(pending).isNotDone();
-        assertThat(p.applyRegistration(registration(2, 2, 4, List.of(1, 2)), 2))
+        assertThat(p.applyRegistration(registration(2, 2, 4, List.of(1, 2)), 2, false))
                 .isEqualTo(Partition.RoleChange.BECAME_FOLLOWER);
         assertThat(pending).as("the outcome is unknown once leadership moved")
                 .isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
@@ -188,7 +188,7 @@ class PartitionReplicationTest {
         p.appendAsFollower(5, fetched(0, 1, "a", "b"));
         p.appendAsFollower(5, fetched(2, 3, "c"));
         p.appendAsFollower(5, fetched(3, 3, "d")); // written in epoch 3 by a leader that lost it
-        p.updateFollowerHighWatermark(5, 2, false);
+        p.updateFollowerHighWatermark(5, 2);
 
         // The new leader says epoch 3 ended at offset 3 on its log: offset 3 diverged.
         assertThat(p.latestLocalEpoch()).isEqualTo(3);
