@@ -101,8 +101,10 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
     });
     private final List<ProduceRequest> produceRequests = new ArrayList<>();
     private final List<StreamObserver<ProduceResponse>> hungProduces = new ArrayList<>();
+    private final List<ProduceRequest> hungRequests = new ArrayList<>();
     private final Server server;
     private boolean hangProduce;
+    private boolean acceptAnyFirstSequence;
     private int leaderId = NODE_ID;
     private List<BrokerInfo> brokers;
 
@@ -147,6 +149,11 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         observer.onNext(InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.NONE)
                 .setProducerId(nextProducerId++).setProducerEpoch(0).build());
         observer.onCompleted();
+    }
+
+    /** For a fake that stands in for a partition's new leader: take a producer's first sequence as it comes. */
+    synchronized void acceptAnyFirstSequence() {
+        acceptAnyFirstSequence = true;
     }
 
     synchronized void hangProduce(boolean hang) {
@@ -220,9 +227,31 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
             produceRequests.add(request);
             if (hangProduce) {
                 hungProduces.add(observer);
+                hungRequests.add(request);
                 return;
             }
         }
+        answer(request, observer);
+    }
+
+    /** Stops hanging and answers the held produces, oldest first or (reversed) newest first. */
+    void releaseHungProduces(boolean newestFirst) {
+        List<ProduceRequest> requests;
+        List<StreamObserver<ProduceResponse>> observers;
+        synchronized (this) {
+            hangProduce = false;
+            requests = new ArrayList<>(hungRequests);
+            observers = new ArrayList<>(hungProduces);
+            hungRequests.clear();
+            hungProduces.clear();
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            int at = newestFirst ? requests.size() - 1 - i : i;
+            answer(requests.get(at), observers.get(at));
+        }
+    }
+
+    private void answer(ProduceRequest request, StreamObserver<ProduceResponse> observer) {
         ProduceResponse.Builder response = ProduceResponse.newBuilder();
         for (TopicProduceData topic : request.getTopicsList()) {
             TopicProduceResponse.Builder topicResponse = TopicProduceResponse.newBuilder().setTopic(topic.getTopic());
@@ -255,11 +284,12 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
             if (batch.producerId() < 0) {
                 offset = append(topic, data.getPartition(), batch.slice());
             } else {
-                // a producer new to this partition starts wherever it is: a real new leader would have
-                // its state replicated, which two separate fakes standing for one cluster do not share
+                // A producer new to this partition must start at sequence 0, as on a real leader, unless
+                // this fake stands in for a new leader: a real one would have the state replicated,
+                // which two separate fakes standing for one cluster do not share.
                 ProducerState state = producers.computeIfAbsent(batch.producerId() + "/" + tp, k -> {
                     ProducerState fresh = new ProducerState();
-                    fresh.nextSequence = batch.baseSequence();
+                    fresh.nextSequence = acceptAnyFirstSequence ? batch.baseSequence() : 0;
                     return fresh;
                 });
                 if (batch.producerEpoch() < state.epoch) {

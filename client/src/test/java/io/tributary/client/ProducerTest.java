@@ -1,5 +1,7 @@
 package io.tributary.client;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,6 +22,9 @@ import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 class ProducerTest {
     private FakeTributary broker;
@@ -260,6 +265,30 @@ class ProducerTest {
         assertThat(broker.records("events", 0)).hasSize(1);
         assertThat(sentBatches(0)).extracting(RecordBatch::baseSequence).containsOnly(0);
         assertThat(broker.produceRequests().size()).isGreaterThanOrEqualTo(2);
+    }
+
+    @ParameterizedTest(name = "answered newest first: {0}")
+    @ValueSource(booleans = {false, true})
+    void idempotentProducerPipelinesRequestsAndResendsInOrderAfterAnEarlierOneFails(boolean newestFirst)
+            throws Exception {
+        broker.hangProduce(true);
+        try (Producer producer = new Producer(config().lingerMs(0).build())) {
+            List<java.util.concurrent.CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+            for (String v : List.of("a", "b", "c")) {
+                sent.add(producer.send(ProducerRecord.of("events", 0, null, bytes(v))));
+                int requests = sent.size();
+                await().atMost(Duration.ofSeconds(5)).until(() -> broker.produceRequests().size() >= requests);
+            }
+            assertThat(broker.produceRequests()).as("three requests in flight for one partition").hasSize(3);
+            broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            broker.releaseHungProduces(newestFirst);
+            for (java.util.concurrent.CompletableFuture<RecordMetadata> future : sent) {
+                future.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactly("a", "b", "c");
+        assertThat(broker.initProducerIdCalls()).as("no producer id reset").isEqualTo(1);
     }
 
     @Test

@@ -23,6 +23,7 @@ class RoutingTest {
     void start() throws Exception {
         first = new FakeTributary();
         second = new FakeTributary();
+        second.acceptAnyFirstSequence(); // it takes over partitions from the first
         for (FakeTributary broker : List.of(first, second)) {
             broker.createTopic("events", 1);
             broker.setBrokers(List.of(first.self(1), second.self(2)));

@@ -54,6 +54,7 @@ public final class BrokerNode implements AutoCloseable {
     private static final long SNAPSHOT_THRESHOLD_ENTRIES = 10_000;
     private static final long STARTUP_STEP_TIMEOUT_SECONDS = 60;
     private static final long CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS = 5;
+    private static final int MAX_REGISTRATION_ATTEMPTS = 20;
     /** How often led partitions are checked for followers to drop from or add to the ISR. */
     private static final long ISR_CHECK_INTERVAL_MS = 250;
     /** How often replicas' high watermarks are written to the index (Kafka: 5 s). */
@@ -197,15 +198,20 @@ public final class BrokerNode implements AutoCloseable {
                         .setHost(config.host()).setPort(clientPort))
                 .build();
         MetadataCommandResult result;
-        try {
-            result = quorum.submit(MetadataCommand.newBuilder().setRegisterBroker(registration).build())
-                    .get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while registering with the metadata quorum", e);
-        } catch (Exception e) {
-            throw new IOException("could not register node " + config.nodeId() + " with the metadata quorum", e);
-        }
+        int attempts = 0;
+        do {
+            // A re-registration moves this broker's leaderships away; it is decided on the controller's
+            // image and refused at apply if a partition changed meanwhile (an ISR change, say): decide again.
+            try {
+                result = quorum.submit(MetadataCommand.newBuilder().setRegisterBroker(registration).build())
+                        .get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while registering with the metadata quorum", e);
+            } catch (Exception e) {
+                throw new IOException("could not register node " + config.nodeId() + " with the metadata quorum", e);
+            }
+        } while (result.getErrorCode() == ErrorCode.INVALID_UPDATE_VERSION_VALUE && ++attempts < MAX_REGISTRATION_ATTEMPTS);
         if (result.getErrorCode() != ErrorCode.NONE_VALUE) {
             throw new IOException("metadata quorum refused the registration of node " + config.nodeId() + ": "
                     + result.getErrorMessage());

@@ -32,6 +32,8 @@ public final class ProducerBatch {
     private boolean closed;
     private ByteBuffer built;
     int attempts;
+    /** Position in its partition's send order, set when first drained (sender thread); -1 before. */
+    long drainOrder = -1;
     /** Idempotence: set when first drained (sender thread), kept across retries; -1 when unset. */
     long producerId = RecordBatch.NO_PRODUCER_ID;
     short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;

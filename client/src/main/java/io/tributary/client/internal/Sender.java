@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * failures (REQUEST_TIMED_OUT, STORAGE_ERROR, transport errors, deadlines) are retried too: the
  * broker answers a duplicate with its original offset. Without idempotence indefinite failures fail
  * the records with an indefinite exception and are never retried, since a retry could duplicate.
- * One request per partition in flight keeps records in order across retries.
+ * Ordering across retries: see {@link PartitionQueue} (one request per partition in flight without
+ * idempotence, up to maxInFlightRequestsPerConnection with it).
  *
  * <p>When a batch that already has a sequence fails for good, the partition's sequence numbers
  * no longer match the broker's, so the producer id is reset: a new one is fetched and every queued
@@ -161,7 +162,7 @@ public final class Sender implements Runnable {
         for (PartitionQueue[] queues : accumulator.queues()) {
             for (PartitionQueue queue : queues) {
                 expire(queue, nowMs);
-                if (queue.inFlight) {
+                if (!canSend(queue)) {
                     continue;
                 }
                 if (idempotent && producerId == RecordBatch.NO_PRODUCER_ID) { // none yet, or reset by expire()
@@ -282,6 +283,7 @@ public final class Sender implements Runnable {
         for (PartitionQueue[] queues : accumulator.queues()) {
             for (PartitionQueue queue : queues) {
                 queue.nextSequence = 0;
+                queue.unacknowledged.clear();
                 synchronized (queue) {
                     for (ProducerBatch batch : queue.batches) {
                         if (batch.hasSequence()) {
@@ -323,18 +325,40 @@ public final class Sender implements Runnable {
                 }
                 batch.close();
                 queue.batches.pollFirst();
+                if (batch.drainOrder < 0) {
+                    batch.drainOrder = queue.nextDrainOrder++;
+                }
                 if (idempotent && !batch.hasSequence()) {
                     batch.setProducerState(producerId, producerEpoch, queue.nextSequence);
                     queue.nextSequence = nextSequence(queue.nextSequence, batch.recordCount());
+                    queue.unacknowledged.add(batch);
                 }
                 drained.add(batch);
                 request.sizeInBytes += batch.sizeInBytes();
             }
         }
         if (!drained.isEmpty()) {
-            queue.inFlight = true;
+            if (idempotent && queue.unacknowledged.peekFirst() != drained.get(0)) {
+                request.pipelined.add(queue); // sent while an earlier batch of the partition was unanswered
+            }
+            if (queue.inFlight == 0) {
+                queue.resendPending = false; // the re-queued batches lead this request, in order
+            }
+            queue.inFlight++;
             request.partitions.put(queue, drained);
         }
+    }
+
+    /**
+     * Whether another request may carry this partition's batches: one at a time without
+     * idempotence; with it up to maxInFlightRequestsPerConnection, but none while a re-queued
+     * batch waits for the requests in flight to answer.
+     */
+    private boolean canSend(PartitionQueue queue) {
+        if (!idempotent) {
+            return queue.inFlight == 0;
+        }
+        return queue.resendPending ? queue.inFlight == 0 : queue.inFlight < config.maxInFlightRequestsPerConnection();
     }
 
     /** The sequence after a batch of {@code count} records starting at {@code sequence}; wraps to 0. */
@@ -435,7 +459,7 @@ public final class Sender implements Runnable {
             log.debug("produce request to {} failed: {}", request.broker, failure.getMessage());
             metadata.requestRefresh();
             for (Map.Entry<PartitionQueue, List<ProducerBatch>> entry : request.partitions.entrySet()) {
-                entry.getKey().inFlight = false;
+                entry.getKey().inFlight--;
                 if (idempotent && !forceClose) {
                     retry(entry.getKey(), entry.getValue(), failure, nowMs);
                 } else {
@@ -454,14 +478,14 @@ public final class Sender implements Runnable {
         }
         for (Map.Entry<PartitionQueue, List<ProducerBatch>> entry : request.partitions.entrySet()) {
             PartitionQueue queue = entry.getKey();
-            queue.inFlight = false;
+            queue.inFlight--;
             PartitionProduceResponse result = results.getOrDefault(queue.topic, Map.of()).get(queue.partition);
-            handlePartitionResult(queue, entry.getValue(), result, nowMs);
+            handlePartitionResult(queue, entry.getValue(), result, request.pipelined.contains(queue), nowMs);
         }
     }
 
     private void handlePartitionResult(PartitionQueue queue, List<ProducerBatch> batches,
-                                       PartitionProduceResponse result, long nowMs) {
+                                       PartitionProduceResponse result, boolean pipelined, long nowMs) {
         if (result == null) {
             TributaryException missing = TributaryException.forCode(ErrorCode.UNKNOWN_SERVER_ERROR,
                     "produce response has no result for " + queue);
@@ -472,6 +496,7 @@ public final class Sender implements Runnable {
         if (code == ErrorCode.NONE) {
             long offset = result.getBaseOffset();
             for (ProducerBatch batch : batches) {
+                queue.unacknowledged.remove(batch);
                 accumulator.deallocate(batch); // first: a flush woken by the completion sees the memory back
                 batch.complete(offset, result.getLogAppendTimeMs());
                 if (offset >= 0) {
@@ -483,6 +508,14 @@ public final class Sender implements Runnable {
         TributaryException failure = TributaryException.forCode(code, queue + ": " + result.getErrorMessage());
         if (Errors.needsMetadataRefresh(code)) {
             metadata.requestRefresh();
+        }
+        if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE && idempotent && !forceClose
+                && (pipelined || batches.get(0).producerId != producerId)) {
+            // Sent behind an earlier, unanswered batch of the partition: the broker may have taken
+            // it first (requests on one connection are not ordered), or the earlier one failed. Not a
+            // real gap: resend in order. A real gap shows again when the batch is resent as the oldest.
+            retry(queue, batches, failure, nowMs);
+            return;
         }
         if (!failure.isRetriable() || (!failure.isDefinite() && !(idempotent && !forceClose))) {
             batches.forEach(b -> fail(b, failure));
@@ -518,11 +551,17 @@ public final class Sender implements Runnable {
         if (!retry.isEmpty()) {
             log.debug("retrying {} batch(es) for {} after {}", retry.size(), queue, failure.getMessage());
             synchronized (queue) {
+                // Re-queued batches from several failed requests go back in their first drain order.
+                while (!queue.batches.isEmpty() && queue.batches.peekFirst().drainOrder >= 0) {
+                    retry.add(queue.batches.pollFirst());
+                }
+                retry.sort(java.util.Comparator.comparingLong(b -> b.drainOrder));
                 for (int i = retry.size() - 1; i >= 0; i--) {
                     queue.batches.addFirst(retry.get(i));
                 }
             }
             queue.retryAtMs = retryAtMs;
+            queue.resendPending = true;
         }
     }
 
@@ -538,6 +577,8 @@ public final class Sender implements Runnable {
     private static final class RequestBuilder {
         final BrokerAddress broker;
         final Map<PartitionQueue, List<ProducerBatch>> partitions = new LinkedHashMap<>();
+        /** Partitions whose batches here were drained while an earlier batch of theirs was unanswered. */
+        final java.util.Set<PartitionQueue> pipelined = new java.util.HashSet<>();
         int sizeInBytes;
 
         RequestBuilder(BrokerAddress broker) {
