@@ -5,6 +5,7 @@ import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.NonContiguousAppendException;
+import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.partition.Partition;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.EpochEndOffsetResult;
@@ -246,7 +247,14 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         Map<TopicPartition, Long> fetchOffsets = new HashMap<>();
         fetching.forEach((tp, s) -> {
-            long offset = s.partition().log().logEndOffset();
+            PartitionLog log = s.partition().log();
+            if (log.config().flushPolicy() == FlushPolicy.ACK && log.durableEndOffset() < log.logEndOffset()) {
+                // The fetch offset reports what this replica holds on disk; an append whose fsync was
+                // not awaited (a failed wait, a role change between) is synced first. The replication
+                // simulation found the lost-acknowledged-record history this prevents.
+                log.flush();
+            }
+            long offset = log.logEndOffset();
             fetchOffsets.put(tp, offset);
             topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t))
                     .addPartitions(FetchPartition.newBuilder().setPartition(tp.partition()).setFetchOffset(offset)

@@ -1,101 +1,69 @@
 package io.tributary.replication.sim;
 
-import io.tributary.proto.v1.ErrorCode;
-import io.tributary.replication.AckDecision;
-import io.tributary.replication.EpochEndOffset;
-import io.tributary.replication.FollowerFetchResult;
-import io.tributary.replication.FollowerTruncation;
-import io.tributary.replication.IsrChangeProposal;
-import io.tributary.replication.PartitionLeaderState;
-
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * A seeded, single-threaded simulation of one partition on 3 to 5 replicas: acks=all producers, a lossy
- * network (drop, duplicate, delay and therefore reorder), crashes with power loss, restarts, leader
- * changes by a tiny fake controller, and invariants checked after every event. Everything random
- * comes from one {@link Random} built from the seed, so a seed reproduces exactly.
+ * A seeded, single-threaded simulation of a cluster of 3 to 5 nodes hosting several partitions
+ * ({@link SimPartition}), each replicated on 3 to all of the nodes with its own min.insync.replicas:
+ * acks=all producers, a lossy network (drop, duplicate, delay and therefore reorder), node crashes
+ * and restarts that hit every partition on the node at once, whole-cluster power loss (every write
+ * not yet fsynced is lost), leader changes by a tiny fake controller, and every partition's
+ * invariants checked after every event. A fault phase is followed by a healed liveness phase that
+ * must converge. Everything random comes from one {@link Random} built from the seed, so a seed
+ * reproduces exactly.
  */
 final class ReplicationSimulation {
-    /** 3 to 5 replicas and a min.insync.replicas of 2 up to a majority, chosen by the seed. */
-    private final int replicaCount;
-    private final int minIsr;
-    static final long LAG_MS = 300;
     static final long FAULT_PHASE_MS = 3_000;
     static final long LIVENESS_PHASE_MS = 4_000;
-    static final int MAX_EVENTS = 400_000;
+    static final int MAX_EVENTS = 1_500_000;
+    private static final int MAX_PARTITIONS = 4;
 
     private record Event(long timeMs, long seq, Runnable action) {
     }
 
     private final long seed;
-    private final Random random;
+    final Random random;
     private final PriorityQueue<Event> queue = new PriorityQueue<>(
             (a, b) -> a.timeMs != b.timeMs ? Long.compare(a.timeMs, b.timeMs) : Long.compare(a.seq, b.seq));
-    private final List<SimReplica> replicas = new ArrayList<>();
-    private long nowMs;
-    private long seq;
-    private long nextRequestId;
-    private int produced;
-    private boolean faults = true;
-    private final double dropRate;
-    private final double duplicateRate;
-    private final int maxDelayMs;
+    private final int nodeCount;
     private final double crashRate;
-
-    // fake controller
-    private int leaderId = -1;
-    private int leaderEpoch;
-    private int partitionEpoch;
-    private Set<Integer> isr = new TreeSet<>();
-
-    // history for the checker
-    private final Map<Long, String> acked = new HashMap<>();
-    private final Map<Long, String> newlyAcked = new HashMap<>();
-    private Set<Integer> checkedIsr = Set.of();
-    private final Map<Long, String> committed = new HashMap<>();
-    private final Map<String, Long> leaderHwByEpoch = new HashMap<>();
+    private final boolean[] nodeUp;
+    private final List<SimPartition> partitions = new ArrayList<>();
+    long nowMs;
+    private long seq;
+    boolean faults = true;
     final List<String> trace = new ArrayList<>();
 
     ReplicationSimulation(long seed) {
         this.seed = seed;
         this.random = new Random(seed);
-        this.dropRate = random.nextDouble() * 0.2;
-        this.duplicateRate = random.nextDouble() * 0.1;
-        this.maxDelayMs = 1 + random.nextInt(30);
+        this.nodeCount = 3 + random.nextInt(3);
         this.crashRate = random.nextDouble() * 0.01;
-        this.replicaCount = 3 + random.nextInt(3);
-        this.minIsr = 2 + random.nextInt(replicaCount / 2);
-        for (int i = 1; i <= replicaCount; i++) {
-            replicas.add(new SimReplica(i));
-            isr.add(i);
+        this.nodeUp = new boolean[nodeCount + 1];
+        int partitionCount = 1 + random.nextInt(MAX_PARTITIONS);
+        for (int p = 0; p < partitionCount; p++) {
+            int replicas = 3 + random.nextInt(nodeCount - 2);
+            int minIsr = 2 + random.nextInt(replicas / 2);
+            partitions.add(new SimPartition(this, p, replicas, minIsr));
         }
     }
 
-    SimReplica replica(int id) {
-        return replicas.get(id - 1);
-    }
-
     int ackedCount() {
-        return acked.size();
+        return partitions.stream().mapToInt(SimPartition::ackedCount).sum();
     }
 
     int producedCount() {
-        return produced;
+        return partitions.stream().mapToInt(SimPartition::producedCount).sum();
     }
 
-    private void schedule(long delayMs, Runnable action) {
+    void schedule(long delayMs, Runnable action) {
         queue.add(new Event(nowMs + delayMs, seq++, action));
     }
 
-    private void log(String s) {
+    void log(String s) {
         trace.add(nowMs + " " + s);
         if (trace.size() > 200) {
             trace.remove(0);
@@ -104,11 +72,8 @@ final class ReplicationSimulation {
 
     /** Runs the fault phase then the liveness phase; throws AssertionError naming the seed on any violation. */
     void run() {
-        for (SimReplica r : replicas) {
-            r.restart();
-        }
-        electLeader();
-        schedule(1, this::produceTick);
+        java.util.Arrays.fill(nodeUp, true);
+        partitions.forEach(SimPartition::start);
         schedule(1, this::faultTick);
         int events = 0;
         while (!queue.isEmpty()) {
@@ -121,444 +86,59 @@ final class ReplicationSimulation {
                 break;
             }
             e.action.run();
-            checkInvariants();
+            for (SimPartition p : partitions) {
+                p.checkInvariants();
+            }
             if (++events > MAX_EVENTS) {
                 fail("event cap reached");
             }
         }
-        checkConverged();
+        partitions.forEach(SimPartition::checkConverged);
     }
 
     private void heal() {
         faults = false;
         log("heal");
-        for (SimReplica r : replicas) {
-            if (r.role == SimReplica.Role.OFFLINE) {
-                restart(r);
-            }
-        }
+        java.util.Arrays.fill(nodeUp, true);
+        partitions.forEach(SimPartition::heal);
     }
-
-    // ---- faults and the fake controller ----
 
     private void faultTick() {
         if (!faults) {
             return;
         }
-        for (SimReplica r : replicas) {
-            if (r.role != SimReplica.Role.OFFLINE && random.nextDouble() < crashRate) {
-                crash(r);
-            } else if (r.role == SimReplica.Role.OFFLINE && random.nextDouble() < 0.05) {
-                restart(r);
+        for (int node = 1; node <= nodeCount; node++) {
+            if (nodeUp[node] && random.nextDouble() < crashRate) {
+                crashNode(node);
+            } else if (!nodeUp[node] && random.nextDouble() < 0.05) {
+                log("restart node " + node);
+                nodeUp[node] = true;
+                for (SimPartition p : partitions) {
+                    p.restartNode(node);
+                }
             }
         }
-        if (random.nextDouble() < 0.002 && leaderId != -1) {
-            moveLeadership();
-        }
+        partitions.forEach(SimPartition::maybeMoveLeadership);
         if (random.nextDouble() < 0.0005) {
-            log("power loss of every replica");
-            for (SimReplica r : replicas) {
-                if (r.role != SimReplica.Role.OFFLINE) {
-                    crash(r);
+            log("power loss of every node");
+            for (int node = 1; node <= nodeCount; node++) {
+                if (nodeUp[node]) {
+                    crashNode(node);
                 }
             }
         }
         schedule(5, this::faultTick);
     }
 
-    private void crash(SimReplica r) {
-        log("crash " + r.id + " durable=" + r.durable + " leo=" + r.logEndOffset());
-        r.crash();
-        if (r.id == leaderId) {
-            electLeader();
+    private void crashNode(int node) {
+        log("crash node " + node);
+        nodeUp[node] = false;
+        for (SimPartition p : partitions) {
+            p.crashNode(node);
         }
     }
 
-    private void restart(SimReplica r) {
-        r.restart();
-        log("restart " + r.id + " leo=" + r.logEndOffset() + " hw=" + r.hw);
-        if (leaderId == -1) {
-            electLeader();
-        } else {
-            notify(r, leaderEpoch, leaderId, 0);
-        }
-    }
-
-    /** Clean election: only from the live ISR; the ISR itself is kept (the new leader shrinks it). */
-    private void electLeader() {
-        List<Integer> candidates = new ArrayList<>();
-        for (int id : isr) {
-            if (replica(id).role != SimReplica.Role.OFFLINE && id != leaderId) {
-                candidates.add(id);
-            }
-        }
-        if (candidates.isEmpty()) {
-            if (leaderId != -1 && replica(leaderId).role == SimReplica.Role.OFFLINE) {
-                leaderId = -1;
-            }
-            log("no live ISR member to elect, isr=" + isr);
-            return;
-        }
-        changeLeader(candidates.get(random.nextInt(candidates.size())));
-    }
-
-    private void moveLeadership() {
-        electLeader();
-    }
-
-    private void changeLeader(int newLeader) {
-        leaderId = newLeader;
-        leaderEpoch++;
-        partitionEpoch++;
-        log("controller: leader " + newLeader + " epoch " + leaderEpoch + " isr " + isr);
-        for (SimReplica r : replicas) {
-            if (r.role != SimReplica.Role.OFFLINE) {
-                notify(r, leaderEpoch, leaderId, r.id == newLeader ? 0 : random.nextInt(20));
-            }
-        }
-    }
-
-    /** LeaderAndIsr: delivered reliably but possibly late (a zombie leader may linger). */
-    private void notify(SimReplica r, int epoch, int leader, long delayMs) {
-        int incarnation = r.incarnation;
-        int pEpoch = partitionEpoch;
-        Set<Integer> isrNow = Set.copyOf(isr);
-        schedule(delayMs, () -> {
-            if (r.incarnation != incarnation || r.role == SimReplica.Role.OFFLINE || epoch <= r.knownEpoch) {
-                return;
-            }
-            r.knownEpoch = epoch;
-            r.leaderId = leader;
-            failPendingAcks(r);
-            r.leaderState = null;
-            if (leader == r.id) {
-                becomeLeader(r, isrNow, pEpoch);
-            } else {
-                becomeFollower(r);
-            }
-        });
-    }
-
-    private void handleAlterPartition(IsrChangeProposal p) {
-        if (p.leaderId() != leaderId || p.leaderEpoch() != leaderEpoch || p.partitionEpoch() != partitionEpoch) {
-            SimReplica r = replica(p.leaderId());
-            schedule(1 + random.nextInt(maxDelayMs), () -> {
-                if (r.leaderState != null && r.knownEpoch == p.leaderEpoch()) {
-                    r.leaderState.abandonPendingIsrChange();
-                }
-            });
-            return;
-        }
-        isr = new TreeSet<>(p.newIsr());
-        partitionEpoch++;
-        int newPartitionEpoch = partitionEpoch;
-        log("controller: isr " + isr + " partitionEpoch " + partitionEpoch);
-        SimReplica r = replica(p.leaderId());
-        int incarnation = r.incarnation;
-        schedule(1 + random.nextInt(maxDelayMs), () -> {
-            if (r.incarnation == incarnation && r.leaderState != null && r.knownEpoch == p.leaderEpoch()) {
-                r.leaderState.applyIsr(p.newIsr(), newPartitionEpoch);
-                afterLeaderProgress(r);
-            }
-        });
-    }
-
-    // ---- leader side ----
-
-    private void becomeLeader(SimReplica r, Set<Integer> isrNow, int pEpoch) {
-        r.flush(); // persist before changing role (STYLE 6)
-        r.role = SimReplica.Role.LEADER;
-        r.cache.assign(r.knownEpoch, r.logEndOffset());
-        Set<Integer> all = new TreeSet<>();
-        replicas.forEach(replica -> all.add(replica.id));
-        r.leaderState = new PartitionLeaderState(r.id, all, isrNow, r.knownEpoch, pEpoch, minIsr, LAG_MS,
-                r.logEndOffset(), r.hw, nowMs);
-        log("leader " + r.id + " epoch " + r.knownEpoch + " leo " + r.logEndOffset() + " hw " + r.hw);
-        int epoch = r.knownEpoch;
-        int incarnation = r.incarnation;
-        schedule(LAG_MS / 3, () -> isrTick(r, epoch, incarnation));
-    }
-
-    private void isrTick(SimReplica r, int epoch, int incarnation) {
-        if (r.incarnation != incarnation || r.leaderState == null || r.knownEpoch != epoch) {
-            return;
-        }
-        r.leaderState.isrChangeToPropose(nowMs).ifPresent(p -> {
-            log("leader " + r.id + " proposes isr " + p.newIsr());
-            schedule(1 + random.nextInt(maxDelayMs), () -> handleAlterPartition(p));
-        });
-        schedule(LAG_MS / 3, () -> isrTick(r, epoch, incarnation));
-    }
-
-    private void produceTick() {
-        if (faults || nowMs < FAULT_PHASE_MS + LIVENESS_PHASE_MS / 2) {
-            SimReplica r = leaderId == -1 ? null : replica(leaderId);
-            if (r != null && r.leaderState != null) {
-                int n = 1 + random.nextInt(3);
-                if (r.leaderState.checkEnoughReplicasForAppend() == ErrorCode.NONE) {
-                    for (int i = 0; i < n; i++) {
-                        String value = "s" + seed + "-v" + (produced++);
-                        r.append(r.knownEpoch, value);
-                        r.pendingAcks.add(new long[] {r.logEndOffset() - 1});
-                    }
-                    scheduleLeaderFlush(r);
-                }
-            }
-            schedule(1 + random.nextInt(10), this::produceTick);
-        }
-    }
-
-    private void scheduleLeaderFlush(SimReplica r) {
-        if (r.flushScheduled) {
-            return;
-        }
-        r.flushScheduled = true;
-        int incarnation = r.incarnation;
-        schedule(1 + random.nextInt(5), () -> {
-            if (r.incarnation != incarnation) {
-                return;
-            }
-            r.flushScheduled = false;
-            r.flush();
-            if (r.leaderState != null) {
-                r.leaderState.onAppend(r.durable);
-                afterLeaderProgress(r);
-            }
-        });
-    }
-
-    private void afterLeaderProgress(SimReplica r) {
-        PartitionLeaderState s = r.leaderState;
-        String key = r.id + "@" + s.leaderEpoch();
-        Long previous = leaderHwByEpoch.get(key);
-        if (previous != null && s.highWatermark() < previous) {
-            fail("leader " + key + " HW went back from " + previous + " to " + s.highWatermark());
-        }
-        leaderHwByEpoch.put(key, s.highWatermark());
-        r.hw = Math.max(r.hw, s.highWatermark());
-        r.pendingAcks.removeIf(p -> {
-            AckDecision d = s.canAcknowledge(p[0] + 1);
-            if (d.kind() == AckDecision.Kind.ACKNOWLEDGE) {
-                acked.put(p[0], r.log.get((int) p[0]).value());
-                newlyAcked.put(p[0], r.log.get((int) p[0]).value());
-            }
-            return d.kind() != AckDecision.Kind.WAIT;
-        });
-    }
-
-    private void failPendingAcks(SimReplica r) {
-        r.pendingAcks.clear(); // the producer sees an indefinite error
-    }
-
-    private void handleFetch(SimReplica leader, int from, long requestId, int epoch, long fetchOffset) {
-        if (leader.leaderState == null) {
-            respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.NOT_LEADER_OR_FOLLOWER, List.of(), 0);
-            return;
-        }
-        if (fetchOffset > leader.logEndOffset()) { // the driver's range check (the pure state knows only durable data)
-            respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.OFFSET_OUT_OF_RANGE, List.of(), 0);
-            return;
-        }
-        FollowerFetchResult result = leader.leaderState.onFollowerFetch(nowMs, from, fetchOffset, epoch);
-        if (result.error() != ErrorCode.NONE) {
-            respond(leader, from, requestId, epoch, fetchOffset, result.error(), List.of(), 0);
-            return;
-        }
-        afterLeaderProgress(leader);
-        int end = (int) Math.min(leader.logEndOffset(), fetchOffset + 1 + random.nextInt(5));
-        List<SimReplica.Entry> entries = List.copyOf(leader.log.subList((int) fetchOffset, end));
-        respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.NONE, entries, leader.leaderState.highWatermark());
-    }
-
-    private void respond(SimReplica leader, int to, long requestId, int epoch, long fetchOffset, ErrorCode error,
-                         List<SimReplica.Entry> entries, long hw) {
-        send(replica(to), () -> handleFetchResponse(replica(to), requestId, epoch, fetchOffset, error, entries, hw));
-    }
-
-    // ---- follower side ----
-
-    private void becomeFollower(SimReplica r) {
-        r.role = SimReplica.Role.TRUNCATING;
-        sendEpochQuery(r);
-    }
-
-    private void sendEpochQuery(SimReplica r) {
-        long requestId = ++nextRequestId;
-        r.outstandingRequest = requestId;
-        r.queriedEpoch = FollowerTruncation.epochToQuery(r.cache);
-        int queried = r.queriedEpoch;
-        int epoch = r.knownEpoch;
-        SimReplica leader = replica(r.leaderId);
-        send(leader, () -> {
-            if (leader.leaderState == null || leader.knownEpoch != epoch) {
-                return; // dropped: the follower retries on timeout
-            }
-            EpochEndOffset answer = leader.cache.endOffsetFor(queried, leader.logEndOffset());
-            send(r, () -> handleEpochResponse(r, requestId, answer));
-        });
-        armTimeout(r, requestId);
-    }
-
-    private void handleEpochResponse(SimReplica r, long requestId, EpochEndOffset answer) {
-        if (r.role != SimReplica.Role.TRUNCATING || r.outstandingRequest != requestId) {
-            return;
-        }
-        FollowerTruncation.Decision d;
-        try {
-            d = FollowerTruncation.decide(r.cache, r.logEndOffset(), r.hw, answer);
-        } catch (IllegalStateException e) {
-            fail("replica " + r.id + ": " + e.getMessage());
-            return;
-        }
-        if (d.truncateToOffset() < r.logEndOffset()) {
-            log("replica " + r.id + " truncates " + r.logEndOffset() + " -> " + d.truncateToOffset() + " answer " + answer);
-        }
-        r.truncateTo(d.truncateToOffset());
-        if (d.completed()) {
-            r.role = SimReplica.Role.FETCHING;
-            sendFetch(r);
-        } else {
-            sendEpochQuery(r);
-        }
-    }
-
-    private void sendFetch(SimReplica r) {
-        long requestId = ++nextRequestId;
-        r.outstandingRequest = requestId;
-        int epoch = r.knownEpoch;
-        long fetchOffset = r.logEndOffset();
-        SimReplica leader = replica(r.leaderId);
-        int from = r.id;
-        send(leader, () -> handleFetch(leader, from, requestId, epoch, fetchOffset));
-        armTimeout(r, requestId);
-    }
-
-    private void armTimeout(SimReplica r, long requestId) {
-        schedule(50 + random.nextInt(50), () -> {
-            if (r.outstandingRequest != requestId) {
-                return;
-            }
-            if (r.role == SimReplica.Role.TRUNCATING) {
-                sendEpochQuery(r);
-            } else if (r.role == SimReplica.Role.FETCHING) {
-                sendFetch(r);
-            }
-        });
-    }
-
-    private void handleFetchResponse(SimReplica r, long requestId, int epoch, long fetchOffset, ErrorCode error,
-                                     List<SimReplica.Entry> entries, long leaderHw) {
-        if (r.role != SimReplica.Role.FETCHING || r.outstandingRequest != requestId || r.knownEpoch != epoch) {
-            return;
-        }
-        r.outstandingRequest = -1;
-        if (error != ErrorCode.NONE || fetchOffset != r.logEndOffset()) {
-            int incarnation = r.incarnation;
-            schedule(10, () -> {
-                if (r.incarnation == incarnation && r.role == SimReplica.Role.FETCHING && r.outstandingRequest == -1) {
-                    sendFetch(r);
-                }
-            });
-            return;
-        }
-        for (SimReplica.Entry e : entries) {
-            r.append(e.epoch(), e.value());
-        }
-        int incarnation = r.incarnation;
-        // the follower fsyncs before it reports the new end offset with its next fetch
-        schedule(entries.isEmpty() ? 10 : 1 + random.nextInt(3), () -> {
-            if (r.incarnation != incarnation || r.role != SimReplica.Role.FETCHING || r.knownEpoch != epoch) {
-                return;
-            }
-            r.flush();
-            r.hw = Math.max(r.hw, Math.min(leaderHw, r.durable));
-            r.flush();
-            sendFetch(r);
-        });
-    }
-
-    // ---- network ----
-
-    private void send(SimReplica to, Runnable deliver) {
-        if (faults && random.nextDouble() < dropRate) {
-            return;
-        }
-        int copies = faults && random.nextDouble() < duplicateRate ? 2 : 1;
-        for (int i = 0; i < copies; i++) {
-            schedule(1 + random.nextInt(faults ? maxDelayMs : 3), () -> {
-                if (to.role != SimReplica.Role.OFFLINE) {
-                    deliver.run();
-                }
-            });
-        }
-    }
-
-    // ---- checker ----
-
-    private void checkInvariants() {
-        for (SimReplica r : replicas) {
-            if (r.hwCheckpoint > r.durable) {
-                fail("replica " + r.id + " checkpointed HW " + r.hwCheckpoint + " beyond durable " + r.durable);
-            }
-            long hw = r.role == SimReplica.Role.OFFLINE ? r.hwCheckpoint : r.hw;
-            if (hw > r.logEndOffset()) {
-                fail("replica " + r.id + " HW " + hw + " beyond log end " + r.logEndOffset());
-            }
-            for (long o = r.verifiedUpTo; o < hw; o++) {
-                String v = r.log.get((int) o).value();
-                String prev = committed.putIfAbsent(o, v);
-                if (prev != null && !prev.equals(v)) {
-                    fail("offset " + o + " committed as " + prev + " but replica " + r.id + " holds " + v);
-                }
-            }
-            r.verifiedUpTo = Math.max(r.verifiedUpTo, hw);
-        }
-        boolean full = !isr.equals(checkedIsr);
-        for (SimReplica r : replicas) {
-            full |= r.shrank;
-            r.shrank = false;
-        }
-        checkedIsr = Set.copyOf(isr);
-        Map<Long, String> toCheck = full ? acked : newlyAcked;
-        for (Map.Entry<Long, String> a : toCheck.entrySet()) {
-            long o = a.getKey();
-            String c = committed.get(o);
-            if (c != null && !c.equals(a.getValue())) {
-                fail("acknowledged " + a.getValue() + " at " + o + " but committed " + c);
-            }
-            for (int id : isr) {
-                SimReplica r = replica(id);
-                if (r.durable <= o || !r.log.get((int) o).value().equals(a.getValue())) {
-                    fail("acknowledged " + a.getValue() + " at " + o + " missing from ISR member " + id
-                            + " (durable " + r.durable + ")");
-                }
-            }
-        }
-        newlyAcked.clear();
-    }
-
-    private void checkConverged() {
-        if (leaderId == -1) {
-            fail("no leader after healing");
-        }
-        SimReplica leader = replica(leaderId);
-        if (leader.leaderState == null) {
-            fail("leader " + leaderId + " not leading after healing");
-        }
-        for (SimReplica r : replicas) {
-            if (!r.log.equals(leader.log)) {
-                fail("replica " + r.id + " did not converge: leo " + r.logEndOffset() + " vs leader " + leader.logEndOffset());
-            }
-        }
-        if (leader.leaderState.highWatermark() != leader.logEndOffset()) {
-            fail("leader HW " + leader.leaderState.highWatermark() + " did not reach leo " + leader.logEndOffset());
-        }
-        if (isr.size() != replicaCount) {
-            fail("ISR did not expand back: " + isr);
-        }
-    }
-
-    private void fail(String message) {
+    void fail(String message) {
         throw new AssertionError("seed " + seed + " at " + nowMs + "ms: " + message
                 + "\nreproduce: mvn -o -pl replication test -Dtest=ReplicationSimulationTest -Dtributary.sim.seed=" + seed
                 + "\nlast events:\n" + String.join("\n", trace.subList(Math.max(0, trace.size() - 40), trace.size())));
