@@ -34,7 +34,7 @@ public final class PartitionLeaderState {
     private final int leaderId;
     private final Set<Integer> replicas;
     private final int leaderEpoch;
-    private final int minInsyncReplicas;
+    private int minInsyncReplicas;
     private final long replicaLagTimeMaxMs;
     /** The leader's log end offset when it became leader: followers below it have not fetched this epoch. */
     private final long leaderEpochStartOffset;
@@ -182,6 +182,14 @@ public final class PartitionLeaderState {
         partitionEpoch = newPartitionEpoch;
         pendingIsrChange = null;
         return maybeIncrementHighWatermark();
+    }
+
+    /** The topic's min.insync.replicas changed; the next acks=all decisions use it. */
+    public void setMinInsyncReplicas(int minInsyncReplicas) {
+        if (minInsyncReplicas < 1) {
+            throw new IllegalArgumentException("min.insync.replicas must be >= 1, got " + minInsyncReplicas);
+        }
+        this.minInsyncReplicas = minInsyncReplicas;
     }
 
     /** The in-flight proposal was rejected or lost; a new one may be proposed. */

@@ -142,6 +142,7 @@ public final class Partition {
                 hwAdvanced = leaderState.onAppend(localCountedEnd()) | publishHighWatermark();
                 change = RoleChange.BECAME_LEADER;
             } else if (next.leader() == localId) {
+                leaderState.setMinInsyncReplicas(minIsr);
                 hwAdvanced = leaderState.applyIsr(new HashSet<>(next.isr()), next.partitionEpoch())
                         && publishHighWatermark();
                 change = next.partitionEpoch() != previous.partitionEpoch() ? RoleChange.ISR_CHANGED : RoleChange.NONE;

@@ -157,6 +157,10 @@ class PartitionReplicationTest {
             assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
         }
 
+        p.applyRegistration(registration(ME, 1, 2, List.of(1)), 1, false); // min.insync.replicas lowered to 1
+        synchronized (p) {
+            assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NONE);
+        }
         p.applyRegistration(registration(ME, 1, 3, List.of(1, 2)), 2, false);
         AppendInfo second = appendAsLeader(p, "b");
         fsync(p);
