@@ -515,10 +515,14 @@ public final class PartitionLog {
      * replication-offset-checkpoint): it bounds truncation after a restart and lets a new leader
      * serve consumers at once. Stored capped at the durable end, so it never names data a crash
      * could take back.
+     *
+     * @return the value stored
      */
-    public void checkpointHighWatermark(long highWatermark) {
+    public long checkpointHighWatermark(long highWatermark) {
         ensureOnline();
-        index.putHighWatermark(partitionKey, Math.min(highWatermark, durableEndOffset));
+        long stored = Math.min(highWatermark, durableEndOffset);
+        index.putHighWatermark(partitionKey, stored);
+        return stored;
     }
 
     /** The last checkpointed high watermark, at most the log end (0 when none). */

@@ -64,6 +64,8 @@ public final class Partition {
     private PartitionLeaderState leaderState;
     private final ArrayDeque<AckWaiter> ackWaiters = new ArrayDeque<>();
     private volatile long highWatermark;
+    /** The high watermark last written by {@link #checkpointHighWatermark} (checkpoint thread only). */
+    private volatile long checkpointedHighWatermark = -1;
     private volatile int leaderId;
     private volatile int leaderEpoch;
 
@@ -403,6 +405,14 @@ public final class Partition {
             if (hw > highWatermark) {
                 highWatermark = hw;
             }
+        }
+    }
+
+    /** Writes the high watermark to the index when it moved since the last checkpoint. */
+    public void checkpointHighWatermark() {
+        long hw = highWatermark;
+        if (hw != checkpointedHighWatermark) {
+            checkpointedHighWatermark = log.checkpointHighWatermark(hw);
         }
     }
 

@@ -154,7 +154,7 @@ public final class PartitionManager {
     public void checkpointHighWatermarks() {
         for (Partition partition : partitions.values()) {
             try {
-                partition.log().checkpointHighWatermark(partition.highWatermark());
+                partition.checkpointHighWatermark();
             } catch (RuntimeException e) {
                 log.warn("Cannot checkpoint the high watermark of {}: {}", partition.topicPartition(), e.toString());
             }
