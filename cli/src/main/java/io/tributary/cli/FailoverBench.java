@@ -56,8 +56,8 @@ final class FailoverBench implements Callable<Integer> {
                 System.out.printf("run %d: killed controller node %d, topic created after %d ms%n", run, controller, ms);
                 cluster.start(controller);
 
-                // A fresh topic per run: until replication lets a returning broker rejoin the ISR,
-                // each kill shrinks the ISR of the partitions it hosted for good.
+                // A fresh topic per run, with its full ISR: a restarted broker rejoins the ISRs only
+                // after it caught up, and a run must not wait on (or measure) that.
                 String leaderTopic = "leader-kill-" + run;
                 int leader;
                 try (Admin admin = admin(Arrays.asList(cluster.bootstrap().split(",")))) {
