@@ -102,6 +102,18 @@ public final class BrokerMetrics implements AutoCloseable {
                 .description("segment fsyncs (group commit: one serves many appends)").register(registry);
     }
 
+    /**
+     * Replication health of the partitions this broker leads, as Kafka's UnderReplicatedPartitions
+     * and UnderMinIsrPartitionCount: an ISR smaller than the replicas (a follower down or behind),
+     * and an ISR below min.insync.replicas (acks=all produces are refused).
+     */
+    public void bindReplicationHealth(Supplier<Number> underReplicated, Supplier<Number> underMinIsr) {
+        Gauge.builder("tributary.partitions.under.replicated", underReplicated)
+                .description("led partitions whose ISR is smaller than their replica set").register(registry);
+        Gauge.builder("tributary.partitions.under.min.isr", underMinIsr)
+                .description("led partitions whose ISR is below min.insync.replicas").register(registry);
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
     }

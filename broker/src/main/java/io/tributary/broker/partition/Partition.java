@@ -416,6 +416,16 @@ public final class Partition {
         }
     }
 
+    /** Leader only: the ISR is smaller than the replica set. */
+    public synchronized boolean isUnderReplicated() {
+        return leaderState != null && leaderState.isr().size() < leaderState.replicas().size();
+    }
+
+    /** Leader only: the ISR is below min.insync.replicas, so acks=all produces are refused. */
+    public synchronized boolean isUnderMinIsr() {
+        return leaderState != null && leaderState.isr().size() < minInsyncReplicas;
+    }
+
     /** For tests and describe: the leader's view of the ISR, or the metadata's when following. */
     public synchronized List<Integer> isr() {
         return leaderState == null ? registration.isr() : List.copyOf(leaderState.isr());

@@ -54,6 +54,8 @@ public final class PartitionManager {
         this.clockMs = clockMs;
         this.partitionListener = partitionListener;
         this.roleListener = roleListener;
+        metrics.bindReplicationHealth(() -> partitions.values().stream().filter(Partition::isUnderReplicated).count(),
+                () -> partitions.values().stream().filter(Partition::isUnderMinIsr).count());
     }
 
     public Optional<Partition> partition(TopicPartition tp) {

@@ -150,7 +150,10 @@ class PartitionReplicationTest {
         fsync(p);
         CompletableFuture<ErrorCode> waiting = p.awaitReplication(first.lastOffset() + 1);
 
+        assertThat(p.isUnderReplicated()).isFalse();
         p.applyRegistration(registration(ME, 1, 2, List.of(1)), 2, false); // the controller fenced 2 and 3
+        assertThat(p.isUnderReplicated()).isTrue();
+        assertThat(p.isUnderMinIsr()).isTrue();
         assertThat(p.highWatermark()).isEqualTo(1);
         assertThat(waiting).isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         synchronized (p) {
