@@ -47,7 +47,16 @@ public final class Partition {
     }
 
     /** What a metadata change did to this replica's role. */
-    public enum RoleChange { NONE, BECAME_LEADER, BECAME_FOLLOWER, LEADER_LOST, ISR_CHANGED }
+    public enum RoleChange {
+        NONE,
+        BECAME_LEADER,
+        /** Follows a (new) leader or leader epoch: truncate, then fetch from it. */
+        BECAME_FOLLOWER,
+        /** The partition has no leader now: lead nothing, fetch from nobody. */
+        NO_LEADER,
+        /** Still leader; the controller committed a new ISR. */
+        ISR_CHANGED
+    }
 
     private final int localId;
     private final PartitionLog log;
@@ -149,14 +158,13 @@ public final class Partition {
                         && publishHighWatermark();
                 change = next.partitionEpoch() != previous.partitionEpoch() ? RoleChange.ISR_CHANGED : RoleChange.NONE;
             } else if (epochChanged) {
-                boolean wasLeader = leaderState != null;
                 leaderState = null;
                 failed.addAll(ackWaiters);
                 ackWaiters.clear();
                 leaderId = next.leader();
                 leaderEpoch = next.leaderEpoch();
-                change = next.leader() == PartitionRegistration.NO_LEADER
-                        ? (wasLeader ? RoleChange.LEADER_LOST : RoleChange.NONE) : RoleChange.BECAME_FOLLOWER;
+                change = next.leader() == PartitionRegistration.NO_LEADER ? RoleChange.NO_LEADER
+                        : RoleChange.BECAME_FOLLOWER;
             } else {
                 change = RoleChange.NONE;
             }

@@ -51,7 +51,7 @@ public final class ReplicaFetcherManager implements PartitionManager.RoleListene
                 fetcher.add(partition, partition.leaderEpoch());
                 assignment.put(tp, fetcher);
             }
-            case BECAME_LEADER, LEADER_LOST -> stopFollowing(tp);
+            case BECAME_LEADER, NO_LEADER -> stopFollowing(tp);
             default -> {
             }
         }

@@ -187,6 +187,9 @@ class PartitionReplicationTest {
                 .isInstanceOf(NonContiguousAppendException.class);
         assertThat(p.appendAsFollower(3, fetched(3, 4, "d"))).as("fetched for an older epoch").isEmpty();
         assertThat(p.log().logEndOffset()).isEqualTo(3);
+        assertThat(p.applyRegistration(registration(PartitionRegistration.NO_LEADER, 5, 5, List.of(1, 3)), 2, false))
+                .as("the leader was fenced with no one to follow").isEqualTo(Partition.RoleChange.NO_LEADER);
+        assertThat(p.appendAsFollower(4, fetched(3, 4, "d"))).isEmpty();
     }
 
     @Test
