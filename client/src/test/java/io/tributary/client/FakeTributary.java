@@ -234,8 +234,8 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         answer(request, observer);
     }
 
-    /** Stops hanging and answers the held produces, oldest first or (reversed) newest first. */
-    void releaseHungProduces(boolean newestFirst) {
+    /** Stops hanging and answers the held produces, oldest first or (reversed) newest first; returns how many. */
+    int releaseHungProduces(boolean newestFirst) {
         List<ProduceRequest> requests;
         List<StreamObserver<ProduceResponse>> observers;
         synchronized (this) {
@@ -249,6 +249,7 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
             int at = newestFirst ? requests.size() - 1 - i : i;
             answer(requests.get(at), observers.get(at));
         }
+        return requests.size();
     }
 
     private void answer(ProduceRequest request, StreamObserver<ProduceResponse> observer) {

@@ -292,6 +292,28 @@ class ProducerTest {
     }
 
     @Test
+    void idempotentProducerSendsOneBatchPerPartitionPerRequestAndAtMostFiveUnanswered() throws Exception {
+        broker.hangProduce(true);
+        try (Producer producer = new Producer(config().batchSize(1).lingerMs(0).build())) {
+            List<java.util.concurrent.CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                sent.add(producer.send(ProducerRecord.of("events", 0, null, bytes("v" + i))));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.produceRequests().size() >= 5);
+            assertThat(broker.releaseHungProduces(false)).as("requests sent before any answer").isEqualTo(5);
+            for (java.util.concurrent.CompletableFuture<RecordMetadata> future : sent) {
+                future.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        for (ProduceRequest request : broker.produceRequests()) {
+            assertThat(RecordBatches.of(request.getTopics(0).getPartitions(0).getRecords().asReadOnlyByteBuffer()))
+                    .as("one batch per partition per request").hasSize(1);
+        }
+        assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactly("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+    }
+
+    @Test
     void idempotentProducerFailsOnOutOfOrderSequenceAndStartsOverWithANewProducerId() throws Exception {
         broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.OUT_OF_ORDER_SEQUENCE);
         try (Producer producer = new Producer(config().build())) {

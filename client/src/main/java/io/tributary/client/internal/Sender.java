@@ -52,6 +52,12 @@ import org.slf4j.LoggerFactory;
 public final class Sender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
     private static final long MAX_PARK_MS = 100;
+    /**
+     * Idempotence: batches per partition sent and not yet acknowledged. A partition leader keeps
+     * the last 5 batches of each producer to answer retries with their original offsets (as
+     * Kafka's brokers do); a retry of an older batch would look like a sequence gap.
+     */
+    static final int MAX_UNACKNOWLEDGED_BATCHES = 5;
 
     private final ProducerConfig config;
     private final RecordAccumulator accumulator;
@@ -321,6 +327,13 @@ public final class Sender implements Runnable {
                     break;
                 }
                 if (!drained.isEmpty() && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
+                    break;
+                }
+                if (idempotent && (!drained.isEmpty()
+                        || !batch.hasSequence() && queue.unacknowledged.size() >= MAX_UNACKNOWLEDGED_BATCHES)) {
+                    // One batch per partition per request, at most 5 unanswered, as Kafka's producer: the
+                    // broker recognises a retry only among a producer's last 5 batches, and answers one
+                    // offset per partition, right only for one batch when other producers interleave.
                     break;
                 }
                 batch.close();
