@@ -104,7 +104,6 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
     private final List<ProduceRequest> hungRequests = new ArrayList<>();
     private final Server server;
     private boolean hangProduce;
-    private boolean acceptAnyFirstSequence;
     private int leaderId = NODE_ID;
     private List<BrokerInfo> brokers;
 
@@ -151,9 +150,24 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         observer.onCompleted();
     }
 
-    /** For a fake that stands in for a partition's new leader: take a producer's first sequence as it comes. */
-    synchronized void acceptAnyFirstSequence() {
-        acceptAnyFirstSequence = true;
+    /**
+     * This fake becomes the new leader of {@code other}'s partitions: it takes over the producers'
+     * sequence state, as a real new leader has it replicated.
+     */
+    void takeOverProducersFrom(FakeTributary other) {
+        Map<String, ProducerState> copied = new HashMap<>();
+        synchronized (other) {
+            other.producers.forEach((key, state) -> {
+                ProducerState copy = new ProducerState();
+                copy.epoch = state.epoch;
+                copy.nextSequence = state.nextSequence;
+                copy.offsetBySequence.putAll(state.offsetBySequence);
+                copied.put(key, copy);
+            });
+        }
+        synchronized (this) {
+            producers.putAll(copied);
+        }
     }
 
     synchronized void hangProduce(boolean hang) {
@@ -285,14 +299,10 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
             if (batch.producerId() < 0) {
                 offset = append(topic, data.getPartition(), batch.slice());
             } else {
-                // A producer new to this partition must start at sequence 0, as on a real leader, unless
-                // this fake stands in for a new leader: a real one would have the state replicated,
-                // which two separate fakes standing for one cluster do not share.
-                ProducerState state = producers.computeIfAbsent(batch.producerId() + "/" + tp, k -> {
-                    ProducerState fresh = new ProducerState();
-                    fresh.nextSequence = acceptAnyFirstSequence ? batch.baseSequence() : 0;
-                    return fresh;
-                });
+                // A producer new to this partition must start at sequence 0, as on a real leader (a fake
+                // taking over as leader copies the state first: takeOverProducersFrom).
+                ProducerState state = producers.computeIfAbsent(batch.producerId() + "/" + tp,
+                        k -> new ProducerState());
                 if (batch.producerEpoch() < state.epoch) {
                     return out.setErrorCode(ErrorCode.INVALID_PRODUCER_EPOCH).setBaseOffset(-1).build();
                 }

@@ -23,7 +23,6 @@ class RoutingTest {
     void start() throws Exception {
         first = new FakeTributary();
         second = new FakeTributary();
-        second.acceptAnyFirstSequence(); // it takes over partitions from the first
         for (FakeTributary broker : List.of(first, second)) {
             broker.createTopic("events", 1);
             broker.setBrokers(List.of(first.self(1), second.self(2)));
@@ -49,6 +48,7 @@ class RoutingTest {
             ErrorCode[] rejections = new ErrorCode[1_000];
             java.util.Arrays.fill(rejections, ErrorCode.NOT_LEADER_OR_FOLLOWER);
             first.failNextProduces(new TopicPartition("events", 0), rejections);
+            second.takeOverProducersFrom(first);
             first.setLeaderId(2);
             second.setLeaderId(2);
             List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();

@@ -30,8 +30,12 @@ import java.util.Optional;
  * expiry of idle producer ids (needs a clock; see {@link NewProducerPolicy} for the consequence).
  */
 public final class ProducerStateManager {
-    /** Batches retained per producer for duplicate detection: the client's max in-flight requests. */
-    public static final int MAX_RETAINED_BATCHES = 5;
+    /**
+     * Batches retained per producer for duplicate detection: at least what a producer keeps
+     * unanswered per partition (Kafka's producers: 5 requests of one batch; Tributary's: 32 batches,
+     * several per request). About 40 bytes each per producer and partition.
+     */
+    public static final int MAX_RETAINED_BATCHES = 32;
 
     private final NewProducerPolicy newProducerPolicy;
     private final Map<Long, ProducerState> producers = new HashMap<>();

@@ -88,10 +88,11 @@ class ProducerStateManagerTest {
     }
 
     @Test
-    void eachOfTheLastFiveBatchesIsADuplicateWithItsOriginalOffsets() {
+    void eachOfTheRetainedBatchesIsADuplicateWithItsOriginalOffsets() {
+        int window = ProducerStateManager.MAX_RETAINED_BATCHES;
         List<RecordBatch> sent = new ArrayList<>();
         int seq = 0;
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < window + 1; i++) {
             int count = i % 2 + 1;
             RecordBatch b = batch(PID, 0, seq, count);
             assertThat(log.produce(state, b)).isInstanceOf(Accepted.class);
@@ -100,7 +101,7 @@ class ProducerStateManagerTest {
         }
         long endBefore = log.nextOffset;
 
-        for (int i = 1; i < 6; i++) {
+        for (int i = 1; i < window + 1; i++) {
             RecordBatch original = sent.get(i);
             RecordBatch retry = batch(PID, 0, original.baseSequence(), original.recordCount());
             ValidationResult result = log.produce(state, retry);
@@ -111,12 +112,12 @@ class ProducerStateManagerTest {
             assertThat(dup.firstOffset()).isEqualTo(original.baseOffset());
             assertThat(dup.lastOffset()).isEqualTo(original.lastOffset());
         }
-        // the 6th-oldest has fallen out of the window: out of order, not a duplicate
+        // the oldest has fallen out of the window: out of order, not a duplicate
         RecordBatch oldest = sent.get(0);
         assertThat(log.produce(state, batch(PID, 0, oldest.baseSequence(), oldest.recordCount())))
                 .isEqualTo(new OutOfOrderSequence(PID, (short) 0, seq, 0));
         assertThat(log.nextOffset).isEqualTo(endBefore);
-        assertThat(log.batches).hasSize(6);
+        assertThat(log.batches).hasSize(window + 1);
     }
 
     @Test
@@ -242,7 +243,7 @@ class ProducerStateManagerTest {
         }
         // the duplicates the live state detects are detected after a rebuild, with the original offsets
         assertThat(rebuilt.validate(batch(1L, 0, seq1 - 2, 2)))
-                .isEqualTo(new Duplicate(1L, (short) 0, state.producerState(1L).orElseThrow().batches().get(4)));
+                .isEqualTo(new Duplicate(1L, (short) 0, last(state.producerState(1L).orElseThrow().batches())));
     }
 
     @Test
@@ -272,5 +273,9 @@ class ProducerStateManagerTest {
         state.onAppended(log.append(batch(PID, 2, 0, 1)));
         state.onAppended(log.append(batch(PID, 1, 0, 1)));
         assertThat(state.producerState(PID).orElseThrow().producerEpoch()).isEqualTo((short) 1);
+    }
+
+    private static BatchMetadata last(List<BatchMetadata> batches) {
+        return batches.get(batches.size() - 1);
     }
 }

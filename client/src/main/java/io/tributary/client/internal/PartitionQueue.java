@@ -7,8 +7,10 @@ import java.util.ArrayDeque;
  * monitor (appenders and the sender); the other fields belong to the sender thread.
  *
  * <p>Without idempotence one produce request per partition is in flight, so retries never reorder
- * records. With it up to maxInFlightRequestsPerConnection (at most 5) are, carrying at most 5
- * unacknowledged batches in all (the broker's window for recognising retries): the broker appends a
+ * records. With it up to maxInFlightRequestsPerConnection (at most 5) are, carrying at most
+ * {@link Sender#MAX_UNACKNOWLEDGED_BATCHES} unacknowledged batches in all (within the broker's window
+ * for recognising retries), and a retried batch goes out again with exactly the batches it first went
+ * with ({@link ProducerBatch#requestGroup}): the broker appends a
  * batch only in sequence, so when one fails the later ones fail too, and the broker may take
  * concurrent requests in either order. OUT_OF_ORDER_SEQUENCE for a request sent behind an
  * unanswered earlier batch is therefore expected, not fatal: every failed batch is re-queued in its
@@ -26,6 +28,8 @@ public final class PartitionQueue {
     boolean resendPending;
     /** The next {@link ProducerBatch#drainOrder}. */
     long nextDrainOrder;
+    /** The next {@link ProducerBatch#requestGroup}. */
+    long nextRequestGroup;
     /** Idempotence: drained batches of the current producer id not yet acknowledged, in drain order. */
     final ArrayDeque<ProducerBatch> unacknowledged = new ArrayDeque<>();
     /** Idempotence (sender thread): the base sequence of this partition's next newly drained batch. */

@@ -34,6 +34,12 @@ public final class ProducerBatch {
     int attempts;
     /** Position in its partition's send order, set when first drained (sender thread); -1 before. */
     long drainOrder = -1;
+    /**
+     * Idempotence: the batches of one partition first sent in one request share a group, and a retry
+     * resends exactly that group in one request (the broker appended all of it or none, so a retry
+     * is all duplicates or all new); -1 until sequenced, and again once the sequence is cleared.
+     */
+    long requestGroup = -1;
     /** Idempotence: set when first drained (sender thread), kept across retries; -1 when unset. */
     long producerId = RecordBatch.NO_PRODUCER_ID;
     short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
@@ -94,6 +100,9 @@ public final class ProducerBatch {
         this.producerId = producerId;
         this.producerEpoch = producerEpoch;
         this.baseSequence = baseSequence;
+        if (baseSequence == RecordBatch.NO_SEQUENCE) {
+            requestGroup = -1;
+        }
         if (built != null) {
             writeProducerState();
         }

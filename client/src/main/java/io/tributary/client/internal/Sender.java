@@ -54,10 +54,12 @@ public final class Sender implements Runnable {
     private static final long MAX_PARK_MS = 100;
     /**
      * Idempotence: batches per partition sent and not yet acknowledged. A partition leader keeps
-     * the last 5 batches of each producer to answer retries with their original offsets (as
-     * Kafka's brokers do); a retry of an older batch would look like a sequence gap.
+     * each producer's last 32 batches (the broker's ProducerStateManager.MAX_RETAINED_BATCHES) to
+     * answer retries with their original offsets; a retry of an older batch would look like a
+     * sequence gap. (Kafka's brokers keep 5, and its producer sends one batch per partition per
+     * request; grouped retries let this producer send several.)
      */
-    static final int MAX_UNACKNOWLEDGED_BATCHES = 5;
+    static final int MAX_UNACKNOWLEDGED_BATCHES = 32;
 
     private final ProducerConfig config;
     private final RecordAccumulator accumulator;
@@ -319,35 +321,11 @@ public final class Sender implements Runnable {
     private void drain(PartitionQueue queue, RequestBuilder request, boolean flush, long nowMs) {
         List<ProducerBatch> drained = new ArrayList<>(2);
         synchronized (queue) {
-            ProducerBatch batch;
-            while ((batch = queue.batches.peekFirst()) != null) {
-                boolean last = queue.batches.size() == 1;
-                if (last && !(flush || batch.isFull() || batch.isClosed()
-                        || nowMs - batch.createdMs >= config.lingerMs())) {
-                    break;
-                }
-                if (!drained.isEmpty() && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
-                    break;
-                }
-                if (idempotent && (!drained.isEmpty()
-                        || !batch.hasSequence() && queue.unacknowledged.size() >= MAX_UNACKNOWLEDGED_BATCHES)) {
-                    // One batch per partition per request, at most 5 unanswered, as Kafka's producer: the
-                    // broker recognises a retry only among a producer's last 5 batches, and answers one
-                    // offset per partition, right only for one batch when other producers interleave.
-                    break;
-                }
-                batch.close();
-                queue.batches.pollFirst();
-                if (batch.drainOrder < 0) {
-                    batch.drainOrder = queue.nextDrainOrder++;
-                }
-                if (idempotent && !batch.hasSequence()) {
-                    batch.setProducerState(producerId, producerEpoch, queue.nextSequence);
-                    queue.nextSequence = nextSequence(queue.nextSequence, batch.recordCount());
-                    queue.unacknowledged.add(batch);
-                }
-                drained.add(batch);
-                request.sizeInBytes += batch.sizeInBytes();
+            ProducerBatch head = queue.batches.peekFirst();
+            if (idempotent && head != null && head.requestGroup >= 0) {
+                drainRetriedGroup(queue, request, drained);
+            } else {
+                drainFresh(queue, request, flush, nowMs, drained);
             }
         }
         if (!drained.isEmpty()) {
@@ -372,6 +350,70 @@ public final class Sender implements Runnable {
             return queue.inFlight == 0;
         }
         return queue.resendPending ? queue.inFlight == 0 : queue.inFlight < config.maxInFlightRequestsPerConnection();
+    }
+
+    /**
+     * A retry: the head's whole request group, alone (the broker appended all of it or none), or
+     * nothing this round when it does not fit beside what the request carries already.
+     */
+    private void drainRetriedGroup(PartitionQueue queue, RequestBuilder request, List<ProducerBatch> drained) {
+        long group = queue.batches.peekFirst().requestGroup;
+        int groupBytes = 0;
+        for (ProducerBatch b : queue.batches) {
+            if (b.requestGroup != group) {
+                break;
+            }
+            groupBytes += b.sizeInBytes();
+        }
+        if (request.sizeInBytes > 0 && request.sizeInBytes + groupBytes > config.maxRequestSize()) {
+            return;
+        }
+        ProducerBatch batch;
+        while ((batch = queue.batches.peekFirst()) != null && batch.requestGroup == group) {
+            queue.batches.pollFirst();
+            drained.add(batch);
+            request.sizeInBytes += batch.sizeInBytes();
+        }
+    }
+
+    /**
+     * Batches never sent: as many ready ones as fit the request, and with idempotence as long as
+     * the partition has fewer than {@link #MAX_UNACKNOWLEDGED_BATCHES} unanswered; they get their
+     * sequences and one new request group.
+     */
+    private void drainFresh(PartitionQueue queue, RequestBuilder request, boolean flush, long nowMs,
+                            List<ProducerBatch> drained) {
+        long group = queue.nextRequestGroup;
+        ProducerBatch batch;
+        while ((batch = queue.batches.peekFirst()) != null && batch.requestGroup < 0) {
+            boolean last = queue.batches.size() == 1;
+            if (last && !(flush || batch.isFull() || batch.isClosed()
+                    || nowMs - batch.createdMs >= config.lingerMs())) {
+                break;
+            }
+            if (!drained.isEmpty() && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
+                break;
+            }
+            if (idempotent && queue.unacknowledged.size() >= MAX_UNACKNOWLEDGED_BATCHES) {
+                break;
+            }
+            batch.close();
+            queue.batches.pollFirst();
+            if (batch.drainOrder < 0) {
+                batch.drainOrder = queue.nextDrainOrder++;
+            }
+            if (idempotent) {
+                batch.setProducerState(producerId, producerEpoch, queue.nextSequence);
+                batch.requestGroup = group;
+                queue.nextSequence = nextSequence(queue.nextSequence, batch.recordCount());
+                queue.unacknowledged.add(batch);
+            }
+            drained.add(batch);
+            request.sizeInBytes += batch.sizeInBytes();
+        }
+        if (!drained.isEmpty()) {
+            queue.nextRequestGroup++;
+        }
     }
 
     /** The sequence after a batch of {@code count} records starting at {@code sequence}; wraps to 0. */
