@@ -151,10 +151,6 @@ public final class BrokerNode implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-                // Handlers never block (the waits are futures), so they run on the connection's event
-                // loop: no hand-off per call, and one connection's requests reach a partition in the
-                // order they were sent, as the pipelining idempotent producer expects.
-                .directExecutor()
                 .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()))
                 .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())
