@@ -65,7 +65,8 @@ public final class Partition {
     private final LeaderEpochCache epochCache;
     private ProducerStateManager producerState;
 
-    private PartitionRegistration registration;
+    /** The registration this replica acts on: its leader and leader epoch are the role; null before the first. */
+    private volatile PartitionRegistration registration;
     private int minInsyncReplicas;
     /** unclean.leader.election.enable: a follower then truncates to an unclean leader's log, even below its HW. */
     private boolean uncleanElectionAllowed;
@@ -75,14 +76,12 @@ public final class Partition {
     private volatile long highWatermark;
     /** The high watermark last written by {@link #checkpointHighWatermark} (checkpoint thread only). */
     private volatile long checkpointedHighWatermark = -1;
-    private volatile int leaderId;
-    private volatile int leaderEpoch;
 
     private record AckWaiter(long requiredOffset, CompletableFuture<ErrorCode> future) {
     }
 
-    Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, PartitionRegistration registration,
-              int minInsyncReplicas, long replicaLagTimeMaxMs, LongSupplier clockMs, Listener listener) {
+    Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, long replicaLagTimeMaxMs,
+              LongSupplier clockMs, Listener listener) {
         this.localId = localId;
         this.log = log;
         this.producerState = recovered.producerState();
@@ -90,10 +89,6 @@ public final class Partition {
         this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         this.clockMs = clockMs;
         this.listener = listener;
-        this.registration = registration;
-        this.minInsyncReplicas = minInsyncReplicas;
-        this.leaderId = PartitionRegistration.NO_LEADER;
-        this.leaderEpoch = -1;
         this.highWatermark = Math.min(recovered.highWatermark(), log.logEndOffset());
     }
 
@@ -111,15 +106,17 @@ public final class Partition {
     }
 
     public int leaderId() {
-        return leaderId;
+        PartitionRegistration r = registration;
+        return r == null ? PartitionRegistration.NO_LEADER : r.leader();
     }
 
     public int leaderEpoch() {
-        return leaderEpoch;
+        PartitionRegistration r = registration;
+        return r == null ? -1 : r.leaderEpoch();
     }
 
     public boolean isLeader() {
-        return leaderId == localId;
+        return leaderId() == localId;
     }
 
     public long highWatermark() {
@@ -144,10 +141,10 @@ public final class Partition {
         RoleChange change;
         synchronized (this) {
             PartitionRegistration previous = registration;
-            registration = next;
             minInsyncReplicas = minIsr;
             uncleanElectionAllowed = uncleanAllowed;
-            boolean epochChanged = next.leaderEpoch() != leaderEpoch || next.leader() != leaderId;
+            boolean epochChanged = previous == null || next.leaderEpoch() != previous.leaderEpoch()
+                    || next.leader() != previous.leader();
             if (next.leader() == localId && epochChanged) {
                 becomeLeader(next);
                 hwAdvanced = leaderState.onAppend(localCountedEnd()) | publishHighWatermark();
@@ -161,13 +158,12 @@ public final class Partition {
                 leaderState = null;
                 failed.addAll(ackWaiters);
                 ackWaiters.clear();
-                leaderId = next.leader();
-                leaderEpoch = next.leaderEpoch();
                 change = next.leader() == PartitionRegistration.NO_LEADER ? RoleChange.NO_LEADER
                         : RoleChange.BECAME_FOLLOWER;
             } else {
                 change = RoleChange.NONE;
             }
+            registration = next; // published once the role's state matches it
         }
         completeAcks(failed, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         if (hwAdvanced) {
@@ -184,8 +180,6 @@ public final class Partition {
         leaderState = new PartitionLeaderState(localId, new HashSet<>(next.replicas()), new HashSet<>(next.isr()),
                 next.leaderEpoch(), next.partitionEpoch(), minInsyncReplicas, replicaLagTimeMaxMs, counted,
                 Math.min(highWatermark, counted), now);
-        leaderId = localId;
-        leaderEpoch = next.leaderEpoch();
     }
 
     /** Copies the leader state's high watermark out; true when it moved. Call under the monitor. */
@@ -211,9 +205,9 @@ public final class Partition {
      */
     public AppendInfo appendAsLeader(ByteBuffer batches, List<RecordBatch> parsed) {
         if (leaderState == null) {
-            throw new NotLeaderException(topicPartition(), localId, leaderId);
+            throw new NotLeaderException(topicPartition(), localId, leaderId());
         }
-        AppendInfo info = log.append(batches, leaderEpoch);
+        AppendInfo info = log.append(batches, leaderEpoch());
         parsed.forEach(producerState::onAppended); // base offsets are assigned now
         if (log.config().flushPolicy() == FlushPolicy.INTERVAL && leaderState.onAppend(log.logEndOffset())) {
             publishHighWatermark(); // listeners hear of it in afterLeaderAppend
@@ -249,50 +243,38 @@ public final class Partition {
      * below it, or when leadership moved away first.
      */
     public CompletableFuture<ErrorCode> awaitReplication(long requiredOffset) {
-        CompletableFuture<ErrorCode> future = new CompletableFuture<>();
-        List<AckWaiter> decided = new ArrayList<>();
+        ErrorCode outcome;
         synchronized (this) {
             if (leaderState == null) {
                 return CompletableFuture.completedFuture(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
             }
             AckDecision decision = leaderState.canAcknowledge(requiredOffset);
             if (decision.kind() == AckDecision.Kind.WAIT) {
+                CompletableFuture<ErrorCode> future = new CompletableFuture<>();
                 ackWaiters.add(new AckWaiter(requiredOffset, future));
                 return future;
             }
-            decided.add(new AckWaiter(requiredOffset, future));
+            outcome = decision.error(); // NONE when acknowledged
         }
-        completeDecided(decided);
-        return future;
+        return CompletableFuture.completedFuture(outcome);
     }
 
     private void recheckAcks() {
         List<AckWaiter> decided = new ArrayList<>();
+        List<ErrorCode> outcomes = new ArrayList<>();
         synchronized (this) {
-            if (leaderState != null) {
-                collectDecidedAcks(decided);
+            // Waiters are in offset order: the first that must wait stops the scan.
+            while (leaderState != null && !ackWaiters.isEmpty()) {
+                AckDecision decision = leaderState.canAcknowledge(ackWaiters.peekFirst().requiredOffset());
+                if (decision.kind() == AckDecision.Kind.WAIT) {
+                    break;
+                }
+                decided.add(ackWaiters.pollFirst());
+                outcomes.add(decision.error());
             }
         }
-        completeDecided(decided);
-    }
-
-    /** Moves waiters whose fate is decided into {@code out}, oldest first; they are in offset order. */
-    private void collectDecidedAcks(List<AckWaiter> out) {
-        while (!ackWaiters.isEmpty()
-                && leaderState.canAcknowledge(ackWaiters.peekFirst().requiredOffset()).kind() != AckDecision.Kind.WAIT) {
-            out.add(ackWaiters.pollFirst());
-        }
-    }
-
-    private void completeDecided(List<AckWaiter> decided) {
-        for (AckWaiter waiter : decided) {
-            AckDecision decision;
-            synchronized (this) {
-                decision = leaderState == null ? AckDecision.fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
-                        : leaderState.canAcknowledge(waiter.requiredOffset());
-            }
-            waiter.future().complete(decision.kind() == AckDecision.Kind.ACKNOWLEDGE ? ErrorCode.NONE
-                    : decision.kind() == AckDecision.Kind.FAIL ? decision.error() : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        for (int i = 0; i < decided.size(); i++) { // outside the monitor: completion runs the produce's answer
+            decided.get(i).future().complete(outcomes.get(i));
         }
     }
 
@@ -361,7 +343,7 @@ public final class Partition {
      */
     public Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
         synchronized (this) {
-            if (leaderEpoch != followedEpoch || isLeader()) {
+            if (leaderEpoch() != followedEpoch || isLeader()) {
                 return Optional.empty();
             }
             long hw = uncleanElectionAllowed ? 0 : Math.min(highWatermark, log.logEndOffset());
@@ -389,7 +371,7 @@ public final class Partition {
      */
     public Optional<AppendInfo> appendAsFollower(int followedEpoch, ByteBuffer records) {
         synchronized (this) {
-            if (leaderEpoch != followedEpoch || isLeader()) {
+            if (leaderEpoch() != followedEpoch || isLeader()) {
                 return Optional.empty();
             }
             List<RecordBatch> batches = new ArrayList<>();
@@ -406,7 +388,7 @@ public final class Partition {
     /** The leader's high watermark from a fetch response; bounded by the local log end. */
     public void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
         synchronized (this) {
-            if (leaderEpoch != followedEpoch || isLeader()) {
+            if (leaderEpoch() != followedEpoch || isLeader()) {
                 return;
             }
             long hw = Math.min(leaderHighWatermark, log.logEndOffset());
@@ -431,16 +413,13 @@ public final class Partition {
 
     /** Leader only: the ISR is below min.insync.replicas, so acks=all produces are refused. */
     public synchronized boolean isUnderMinIsr() {
-        return leaderState != null && leaderState.isr().size() < minInsyncReplicas;
+        return leaderState != null && leaderState.isr().size() < leaderState.minInsyncReplicas();
     }
 
     /** For tests and describe: the leader's view of the ISR, or the metadata's when following. */
     public synchronized List<Integer> isr() {
-        return leaderState == null ? registration.isr() : List.copyOf(leaderState.isr());
-    }
-
-    public synchronized PartitionRegistration registration() {
-        return registration;
+        PartitionRegistration r = registration;
+        return leaderState != null ? List.copyOf(leaderState.isr()) : r == null ? List.of() : r.isr();
     }
 
     /** The epoch cache entries, for tests. */

@@ -128,8 +128,9 @@ public final class PartitionManager {
         Partition partition = existing;
         if (partition == null) {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
-            partition = new Partition(nodeId, partitionLog, ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint()), registration,
-                    minIsr, replicaLagTimeMaxMs, clockMs, partitionListener);
+            partition = new Partition(nodeId, partitionLog,
+                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint()), replicaLagTimeMaxMs,
+                    clockMs, partitionListener);
             partitions.put(tp, partition);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
         } else if (!partition.log().config().equals(config)) {

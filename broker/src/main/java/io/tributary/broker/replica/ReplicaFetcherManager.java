@@ -74,10 +74,6 @@ public final class ReplicaFetcherManager implements PartitionManager.RoleListene
         }
     }
 
-    /** Partitions being followed, for tests and metrics. */
-    public synchronized int followedPartitions() {
-        return assignment.size();
-    }
 
     private static void closeQuietly(ReplicaFetcher fetcher) {
         try {

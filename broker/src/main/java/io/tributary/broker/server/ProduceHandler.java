@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Produce: validate, append as leader (offsets assigned in place), then acknowledge per acks:
@@ -88,7 +89,6 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorCode.INVALID_REQUEST,
                     "produce to " + tp + " carries no record batches"));
         }
-        PartitionLog log = partition.log();
         AppendInfo info;
         try {
             // The one copy on this path: the log rewrites base offsets into this buffer.
@@ -111,7 +111,8 @@ final class ProduceHandler {
                             "produce to " + tp + " rejected: " + reject.message()));
                 }
                 if (decision instanceof RequestValidation.Duplicate duplicate) {
-                    return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), acks, timeoutMs);
+                    return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), acks, timeoutMs,
+                            () -> countedOnceDurable(partition, duplicate.lastOffset()));
                 }
                 info = partition.appendAsLeader(batches, parsed);
             }
@@ -121,10 +122,10 @@ final class ProduceHandler {
         }
         partition.afterLeaderAppend();
         context.metrics().recordBytesIn(info.sizeInBytes(), info.lastOffset() - info.firstOffset() + 1);
-        CompletableFuture<Void> durable = localDurability(log, info.lastOffset());
-        // The leader's own fsync counts towards the high watermark, even after this produce timed out.
-        durable.whenCompleteAsync((ok, failure) -> partition.onLocalDurable(), context.completionExecutor());
-        return acknowledge(tp, partition, info.firstOffset(), info.lastOffset(), acks, timeoutMs);
+        // Started now, whatever acks asks: the leader's own fsync counts towards the high watermark
+        // even after this produce timed out.
+        CompletableFuture<Void> counted = countedOnceDurable(partition, info.lastOffset());
+        return acknowledge(tp, partition, info.firstOffset(), info.lastOffset(), acks, timeoutMs, () -> counted);
     }
 
     /**
@@ -134,7 +135,8 @@ final class ProduceHandler {
      */
     private CompletableFuture<PartitionProduceResponse> acknowledge(TopicPartition tp, Partition partition,
                                                                     long firstOffset, long lastOffset, int acks,
-                                                                    int timeoutMs) {
+                                                                    int timeoutMs,
+                                                                    Supplier<CompletableFuture<Void>> localDurable) {
         PartitionLog log = partition.log();
         PartitionProduceResponse success = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
                 .setErrorCode(ErrorCode.NONE).setBaseOffset(firstOffset).setLogAppendTimeMs(-1)
@@ -143,10 +145,7 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(success);
         }
         CompletableFuture<ErrorCode> outcome = acks == 1
-                ? localDurability(log, lastOffset).thenApply(ok -> {
-                    partition.onLocalDurable(); // so a single-replica partition shows the records once acknowledged
-                    return ErrorCode.NONE;
-                })
+                ? localDurable.get().thenApply(ok -> ErrorCode.NONE)
                 : partition.awaitReplication(lastOffset + 1);
         return outcome.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((code, failure) -> {
             if (failure == null && code == ErrorCode.NONE) {
@@ -161,10 +160,17 @@ final class ProduceHandler {
         });
     }
 
-    private CompletableFuture<Void> localDurability(PartitionLog log, long lastOffset) {
-        return log.config().flushPolicy() == FlushPolicy.ACK
+    /**
+     * Completes once the records up to {@code lastOffset} are durable on this leader under the
+     * topic's flush policy and the leader's high watermark has counted them (so an acks=1 answer
+     * comes after the records became readable on a single-replica partition).
+     */
+    private CompletableFuture<Void> countedOnceDurable(Partition partition, long lastOffset) {
+        PartitionLog log = partition.log();
+        CompletableFuture<Void> durable = log.config().flushPolicy() == FlushPolicy.ACK
                 ? context.logManager().awaitDurable(log, lastOffset + 1)
                 : CompletableFuture.completedFuture(null);
+        return durable.thenRunAsync(partition::onLocalDurable, context.completionExecutor());
     }
 
     private PartitionProduceResponse notLeader(TopicPartition tp, Partition partition) {
