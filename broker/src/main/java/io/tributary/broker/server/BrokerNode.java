@@ -18,6 +18,7 @@ import io.tributary.proto.TopicPartition;
 import io.tributary.metadata.MetadataQuorum;
 import io.tributary.metadata.QuorumConfig;
 import io.tributary.metadata.QuorumPeer;
+import io.tributary.metadata.UnusedPorts;
 import io.tributary.proto.metadata.v1.BrokerEndpoint;
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
@@ -25,7 +26,6 @@ import io.tributary.proto.metadata.v1.RegisterBrokerRecord;
 import io.tributary.proto.v1.ErrorCode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -104,7 +104,7 @@ public final class BrokerNode implements AutoCloseable {
         toClose.add(logManager);
         metrics.bindFsyncCount(logManager, manager -> ((LogManager) manager).fsyncCount());
 
-        controllerPort = config.controllerPort() == 0 ? freePort(config.host()) : config.controllerPort();
+        controllerPort = config.controllerPort() == 0 ? UnusedPorts.pick(config.host()) : config.controllerPort();
         List<QuorumPeer> peers = config.voters().stream()
                 .map(v -> new QuorumPeer(v.id(), v.host(), v.id() == config.nodeId() && config.controllerPort() == 0
                         ? controllerPort : v.port()))
@@ -233,14 +233,6 @@ public final class BrokerNode implements AutoCloseable {
         grpcServer.shutdown();
         if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
             grpcServer.shutdownNow();
-        }
-    }
-
-    private static int freePort(String host) throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(host, 0));
-            return socket.getLocalPort();
         }
     }
 

@@ -1,9 +1,8 @@
 package io.tributary.cli.local;
 
 import io.tributary.cli.TributaryCli;
+import io.tributary.metadata.UnusedPorts;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +68,7 @@ public final class LocalProcessCluster implements AutoCloseable {
             Path dir = root.resolve("node" + id);
             Files.createDirectories(dir);
             boolean voter = id <= voters;
-            cluster.nodes.put(id, new Node(id, host, freePort(host), freePort(host), dir, voter,
+            cluster.nodes.put(id, new Node(id, host, UnusedPorts.pick(host), UnusedPorts.pick(host), dir, voter,
                     !voter || votersAreBrokers));
         }
         return cluster;
@@ -251,10 +250,4 @@ public final class LocalProcessCluster implements AutoCloseable {
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
     }
 
-    private static int freePort(String host) throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(host, 0));
-            return socket.getLocalPort();
-        }
-    }
 }
