@@ -35,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -48,7 +47,6 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -93,7 +91,7 @@ public final class MetadataQuorum implements AutoCloseable {
 
     private final QuorumConfig config;
     private final RaftServer server;
-    private final RaftClient client;
+    private final QuorumClient client;
     private final MetadataStateMachine stateMachine;
     private final RaftServer.Division division;
     private final BrokerHeartbeatManager leases; // guarded by itself
@@ -102,7 +100,7 @@ public final class MetadataQuorum implements AutoCloseable {
             new ConcurrentHashMap<>();
     private final ScheduledExecutorService controllerThread;
 
-    private MetadataQuorum(QuorumConfig config, RaftServer server, RaftClient client,
+    private MetadataQuorum(QuorumConfig config, RaftServer server, QuorumClient client,
                            MetadataStateMachine stateMachine) throws IOException {
         this.config = config;
         this.server = server;
@@ -139,14 +137,9 @@ public final class MetadataQuorum implements AutoCloseable {
                 .setOption(formed ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                 .build();
         server.start();
-        RaftClient client = null;
+        QuorumClient client = null;
         try {
-            client = RaftClient.newBuilder()
-                    .setProperties(properties)
-                    .setRaftGroup(group)
-                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                            100, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-                    .build();
+            client = new QuorumClient(properties, group, QuorumClient.REQUEST_LIFETIME_MS);
             MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine);
             if (config.voters().size() == 1 && !config.isListener()) {
                 quorum.awaitLeaderReady(SINGLE_VOTER_LEADER_WAIT_MS);
@@ -260,7 +253,7 @@ public final class MetadataQuorum implements AutoCloseable {
      * answer in time: the command may or may not have been applied (INDEFINITE).
      */
     public CompletableFuture<MetadataCommandResult> submit(MetadataCommand command) {
-        return client.async().send(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
+        return client.write(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
                 .thenApply(MetadataQuorum::resultOf);
     }
 
@@ -405,7 +398,7 @@ public final class MetadataQuorum implements AutoCloseable {
         }
         Message query = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
                 ControllerQuery.newBuilder().setBrokerHeartbeat(request).build().toByteArray()));
-        return client.async().sendReadOnly(query).thenApply(reply -> {
+        return client.read(query).thenApply(reply -> {
             if (!reply.isSuccess()) {
                 throw new CompletionException(reply.getException() != null ? reply.getException()
                         : new IOException("heartbeat query failed: " + reply));
@@ -518,7 +511,7 @@ public final class MetadataQuorum implements AutoCloseable {
         if (division.getInfo().isLeader() && division.getInfo().isLeaderReady()) {
             return stateMachine.awaitApplied(division.getRaftLog().getLastCommittedIndex());
         }
-        return client.async().sendReadOnly(Message.EMPTY).thenCompose(reply -> {
+        return client.read(Message.EMPTY).thenCompose(reply -> {
             if (!reply.isSuccess()) {
                 throw new CompletionException(reply.getException() != null ? reply.getException()
                         : new IOException("commit index query failed: " + reply));
@@ -566,7 +559,7 @@ public final class MetadataQuorum implements AutoCloseable {
         LOG.info("metadata quorum node {} closed", config.nodeId());
     }
 
-    private static void closeQuietly(RaftClient client, RaftServer server) {
+    private static void closeQuietly(QuorumClient client, RaftServer server) {
         if (client != null) {
             try {
                 client.close();

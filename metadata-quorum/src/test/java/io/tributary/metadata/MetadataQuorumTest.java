@@ -4,12 +4,12 @@ import static io.tributary.metadata.MetadataControllerTest.create;
 import static io.tributary.metadata.MetadataControllerTest.delete;
 import static io.tributary.metadata.MetadataControllerTest.register;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.v1.ErrorCode;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +20,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +34,7 @@ class MetadataQuorumTest {
     Path dir;
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+        return UnusedPorts.pick("127.0.0.1");
     }
 
     static MetadataCommandResult ok(MetadataQuorum q, MetadataCommand command) throws Exception {
@@ -171,5 +172,62 @@ class MetadataQuorumTest {
         } finally {
             nodes.forEach(MetadataQuorum::close);
         }
+    }
+
+    /**
+     * With no leader reachable, requests pile up waiting for one. Ratis's ordered client would then
+     * block the submitting thread (gRPC event loops and timers call submit); instead the requests
+     * beyond the window fail at once with a typed error, and nothing blocks.
+     */
+    @Test
+    void aVoterWithoutQuorumRefusesExcessRequestsInsteadOfBlocking() throws Exception {
+        List<QuorumPeer> voters = List.of(new QuorumPeer(1, "127.0.0.1", freePort()),
+                new QuorumPeer(2, "127.0.0.1", freePort()), new QuorumPeer(3, "127.0.0.1", freePort()));
+        try (MetadataQuorum alone = MetadataQuorum.start(new QuorumConfig(1, dir.resolve("n1"), voters, null, 1000))) {
+            List<CompletableFuture<MetadataCommandResult>> submitted = new ArrayList<>();
+            for (int i = 0; i < QuorumClient.MAX_OUTSTANDING + 10; i++) {
+                submitted.add(alone.submit(create("t" + i, 1, 1, Map.of())));
+            }
+            assertThat(submitted.subList(0, QuorumClient.MAX_OUTSTANDING)).as("waiting for a leader")
+                    .noneMatch(CompletableFuture::isDone);
+            for (CompletableFuture<MetadataCommandResult> refused : submitted.subList(QuorumClient.MAX_OUTSTANDING,
+                    submitted.size())) {
+                assertThat(refused).isCompletedExceptionally();
+                assertThatThrownBy(refused::join).hasCauseInstanceOf(QuorumUnavailableException.class);
+            }
+        }
+    }
+
+    /**
+     * A request that exhausted its retries while no leader existed makes Ratis's ordered client
+     * close its window for good; the client is replaced, so requests after the quorum heals work.
+     */
+    @Test
+    void aRequestThatGaveUpDoesNotBreakLaterOnes() throws Exception {
+        List<QuorumPeer> voters = List.of(new QuorumPeer(1, "127.0.0.1", freePort()),
+                new QuorumPeer(2, "127.0.0.1", freePort()), new QuorumPeer(3, "127.0.0.1", freePort()));
+        List<MetadataQuorum> nodes = new ArrayList<>();
+        QuorumConfig first = new QuorumConfig(1, dir.resolve("n1"), voters, null, 1000);
+        try {
+            nodes.add(MetadataQuorum.start(first));
+            try (QuorumClient client = new QuorumClient(MetadataQuorum.raftProperties(first, dir.resolve("client")),
+                    MetadataQuorum.raftGroup(first), 1_000)) {
+                assertThatThrownBy(() -> client.write(message(register(1))).join())
+                        .hasCauseInstanceOf(QuorumNoAnswerException.class)
+                        .satisfies(e -> assertThat(e.getCause().getCause()).isInstanceOf(RaftRetryFailureException.class));
+                for (QuorumPeer v : voters.subList(1, 3)) {
+                    nodes.add(MetadataQuorum.start(new QuorumConfig(v.id(), dir.resolve("n" + v.id()), voters, null, 1000)));
+                }
+                await("a leader", () -> nodes.stream().anyMatch(MetadataQuorum::isLeader));
+                RaftClientReply reply = client.write(message(register(1))).get(20, TimeUnit.SECONDS);
+                assertThat(reply.isSuccess()).as("after the quorum healed").isTrue();
+            }
+        } finally {
+            nodes.forEach(MetadataQuorum::close);
+        }
+    }
+
+    private static Message message(MetadataCommand command) {
+        return Message.valueOf(ByteString.copyFrom(command.toByteArray()));
     }
 }

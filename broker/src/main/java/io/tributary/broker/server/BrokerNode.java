@@ -151,6 +151,11 @@ public final class BrokerNode implements AutoCloseable {
         HealthStatusManager health = new HealthStatusManager();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                // Handlers never block (their waits are futures, and the metadata quorum's client
+                // refuses rather than blocks when no leader answers), so they run on the
+                // connection's event loop: no hand-off per call, and one connection's requests
+                // reach a partition in the order they were sent.
+                .directExecutor()
                 .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()))
                 .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())

@@ -3,6 +3,8 @@ package io.tributary.broker.server;
 import io.tributary.broker.log.LogStorageException;
 import io.tributary.broker.log.MessageTooLargeException;
 import io.tributary.broker.log.OffsetOutOfRangeException;
+import io.tributary.metadata.QuorumNoAnswerException;
+import io.tributary.metadata.QuorumUnavailableException;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.CorruptRecordException;
 import io.tributary.record.UnsupportedRecordFormatException;
@@ -32,8 +34,11 @@ final class ErrorMapping {
         if (cause instanceof LogStorageException) {
             return ErrorCode.STORAGE_ERROR;
         }
-        if (cause instanceof TimeoutException) {
+        if (cause instanceof TimeoutException || cause instanceof QuorumNoAnswerException) {
             return ErrorCode.REQUEST_TIMED_OUT;
+        }
+        if (cause instanceof QuorumUnavailableException) {
+            return ErrorCode.NOT_CONTROLLER; // not sent: definite, and another node may reach the quorum
         }
         if (cause instanceof io.tributary.broker.partition.NotLeaderException) {
             return ErrorCode.NOT_LEADER_OR_FOLLOWER;

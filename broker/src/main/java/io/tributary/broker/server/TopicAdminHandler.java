@@ -62,7 +62,7 @@ final class TopicAdminHandler {
         return context.quorum().submit(command).orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                 .handle((result, failure) -> failure == null ? toTopicResult(name, result)
                         : TopicResult.newBuilder().setName(name).setErrorCode(ErrorMapping.codeFor(failure))
-                                .setErrorMessage("metadata quorum did not answer: " + ErrorMapping.messageFor(failure))
+                                .setErrorMessage("metadata command failed: " + ErrorMapping.messageFor(failure))
                                 .build());
     }
 
