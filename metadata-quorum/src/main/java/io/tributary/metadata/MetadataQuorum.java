@@ -249,8 +249,9 @@ public final class MetadataQuorum implements AutoCloseable {
     /**
      * Submits a command to the leader through Ratis. Completes with the result once the command's
      * log entry is applied (error_code 0 = NONE; a rejected command carries its ErrorCode and
-     * changed nothing). Completes exceptionally when the quorum could not be reached or did not
-     * answer in time: the command may or may not have been applied (INDEFINITE).
+     * changed nothing). Completes exceptionally with {@link QuorumNoAnswerException} when the
+     * quorum could not be reached or did not answer in time: the command may or may not have been
+     * applied (INDEFINITE); with {@link QuorumUnavailableException} when it was not sent at all.
      */
     public CompletableFuture<MetadataCommandResult> submit(MetadataCommand command) {
         return client.write(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
