@@ -1,5 +1,6 @@
 package io.tributary.broker.replica;
 
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
@@ -47,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * grows, an append that keeps the leader's offsets and epochs, and, under {@code flush.policy=ack},
  * an fsync (shared with other partitions by the flusher's group commit) before the next fetch, whose
  * offset tells the leader what this replica holds on disk.
+ *
+ * <p>The thread is never interrupted: it writes segment files, and an interrupt during a
+ * FileChannel write or truncate closes the channel and takes the partition offline. {@link #close()}
+ * instead cancels the RPC in flight (a gRPC context) and wakes the thread from its waits.
  */
 final class ReplicaFetcher implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
@@ -62,6 +67,8 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
     private final BrokerChannels channels;
     private final LogManager logManager;
     private final Thread thread;
+    /** Every RPC runs in this context; {@link #close()} cancels it, which ends a blocked call at once. */
+    private final Context.CancellableContext rpcContext = Context.current().withCancellation();
     /** Guarded by this. Insertion order keeps fetch requests stable. */
     private final Map<TopicPartition, State> states = new LinkedHashMap<>();
     private volatile boolean running = true;
@@ -177,6 +184,16 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         states.replaceAll((tp, s) -> s.backOff(now));
     }
 
+    /** Runs a blocking call in {@link #rpcContext}, so that {@link #close()} can cancel it. */
+    private <T> T callCancellably(java.util.function.Supplier<T> call) {
+        Context previous = rpcContext.attach();
+        try {
+            return call.get();
+        } finally {
+            rpcContext.detach(previous);
+        }
+    }
+
     private Optional<TributaryGrpc.TributaryBlockingStub> stub(long timeoutMs) {
         return channels.stub(leaderId).map(s -> s.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS));
     }
@@ -197,7 +214,7 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
                 backOff(truncating);
                 return;
             }
-            response = stub.get().offsetsForLeaderEpoch(request.build());
+            response = callCancellably(() -> stub.get().offsetsForLeaderEpoch(request.build()));
         } catch (StatusRuntimeException e) {
             log.debug("OffsetsForLeaderEpoch to broker {} failed: {}", leaderId, e.getStatus());
             backOff(truncating);
@@ -268,7 +285,7 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
                 backOff(fetching);
                 return;
             }
-            response = stub.get().fetch(request.build());
+            response = callCancellably(() -> stub.get().fetch(request.build()));
         } catch (StatusRuntimeException e) {
             log.debug("Fetch from broker {} failed: {}", leaderId, e.getStatus());
             backOff(fetching);
@@ -352,7 +369,10 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         synchronized (this) {
             notifyAll();
         }
-        thread.interrupt();
+        rpcContext.cancel(null);
         thread.join(TimeUnit.SECONDS.toMillis(10));
+        if (thread.isAlive()) {
+            log.warn("replica fetcher from broker {} did not stop within 10 s", leaderId);
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.tributary.cli.local;
 
 import io.tributary.cli.TributaryCli;
-import io.tributary.metadata.UnusedPorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,16 +28,23 @@ public final class LocalProcessCluster implements AutoCloseable {
             return host + ":" + clientPort;
         }
 
-        Path log() {
+        /** The node's data.dir: partition logs, index, metadata quorum. */
+        public Path dataDir() {
+            return dir.resolve("data");
+        }
+
+        public Path log() {
             return dir.resolve("node.log");
         }
     }
 
     private final Map<Integer, Node> nodes = new TreeMap<>();
     private final Map<Integer, Process> processes = new TreeMap<>();
+    private final NodePlacement placement;
     private final List<String> extraProperties;
 
-    private LocalProcessCluster(List<String> extraProperties) {
+    private LocalProcessCluster(NodePlacement placement, List<String> extraProperties) {
+        this.placement = placement;
         this.extraProperties = extraProperties;
     }
 
@@ -62,14 +68,19 @@ public final class LocalProcessCluster implements AutoCloseable {
      */
     public static LocalProcessCluster create(Path root, int voters, boolean votersAreBrokers, int brokersOnly,
                                              List<String> extraProperties) throws IOException {
-        LocalProcessCluster cluster = new LocalProcessCluster(extraProperties);
+        return create(root, NodePlacement.loopback(), voters, votersAreBrokers, brokersOnly, extraProperties);
+    }
+
+    /** As {@link #create(Path, int, boolean, int, List)}, with nodes placed and launched by {@code placement}. */
+    public static LocalProcessCluster create(Path root, NodePlacement placement, int voters, boolean votersAreBrokers,
+                                             int brokersOnly, List<String> extraProperties) throws IOException {
+        LocalProcessCluster cluster = new LocalProcessCluster(placement, extraProperties);
         for (int id = 1; id <= voters + brokersOnly; id++) {
-            String host = "127.0.0." + id;
             Path dir = root.resolve("node" + id);
             Files.createDirectories(dir);
             boolean voter = id <= voters;
-            cluster.nodes.put(id, new Node(id, host, UnusedPorts.pick(host), UnusedPorts.pick(host), dir, voter,
-                    !voter || votersAreBrokers));
+            cluster.nodes.put(id, new Node(id, placement.host(id), placement.clientPort(id),
+                    placement.controllerPort(id), dir, voter, !voter || votersAreBrokers));
         }
         return cluster;
     }
@@ -130,7 +141,7 @@ public final class LocalProcessCluster implements AutoCloseable {
                 .map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort()).collect(Collectors.joining(","));
         List<String> lines = new ArrayList<>(List.of("node.id=" + id, "host=" + node.host(),
                 "client.port=" + node.clientPort(), "controller.port=" + node.controllerPort(), "metrics.port=-1",
-                "data.dir=" + node.dir().resolve("data"), "controller.quorum.voters=" + voters,
+                "data.dir=" + node.dataDir(), "controller.quorum.voters=" + voters,
                 "process.roles=" + (node.voter() && node.broker() ? "broker,controller"
                         : node.voter() ? "controller" : "broker")));
         if (!listeners.isEmpty()) {
@@ -142,10 +153,12 @@ public final class LocalProcessCluster implements AutoCloseable {
         Files.writeString(node.log(), "=== start " + java.time.Instant.now() + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(placement.launchPrefix(id));
+        command.addAll(List.of(java, "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC",
                 "--enable-native-access=ALL-UNNAMED", "-XX:+IgnoreUnrecognizedVMOptions",
                 "-cp", System.getProperty("java.class.path"), TributaryCli.class.getName(), "server", "--config",
-                config.toString())
+                config.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
                 .start();
         processes.put(id, process);

@@ -1,0 +1,175 @@
+package io.tributary.chaos;
+
+import io.tributary.chaos.checker.Availability;
+import io.tributary.chaos.checker.CheckResult;
+import io.tributary.chaos.checker.HistoryChecker;
+import io.tributary.chaos.checker.ReplicaDump;
+import io.tributary.chaos.cluster.ChaosCluster;
+import io.tributary.chaos.history.History;
+import io.tributary.chaos.history.HistoryEvent;
+import io.tributary.chaos.history.HistoryEvent.Type;
+import io.tributary.chaos.history.ReplicaDumpFile;
+import io.tributary.chaos.nemesis.NemesisSchedule;
+import io.tributary.chaos.nemesis.Nemeses;
+import io.tributary.chaos.nemesis.Targets;
+import io.tributary.chaos.workload.ConsumerWorkload;
+import io.tributary.chaos.workload.FinalDrain;
+import io.tributary.chaos.workload.ProducerWorkload;
+import io.tributary.chaos.workload.ReplicaDumper;
+import io.tributary.client.Admin;
+import io.tributary.client.NewTopic;
+import io.tributary.proto.v1.PartitionDescription;
+import io.tributary.proto.v1.TopicDescription;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One chaos run, start to verdict: build the network and start the cluster, create the topic, run
+ * the workload while the {@link NemesisSchedule} injects faults, heal everything, let the workload
+ * show it recovered, drain every partition, stop the nodes and read their disks, then check the
+ * history. The history ({@code history.tsv}), the report ({@code report.txt}) and each node's log
+ * stay in the run's directory, so a run can be checked again and a failure studied.
+ */
+public final class ChaosRun {
+    private static final Logger log = LoggerFactory.getLogger(ChaosRun.class);
+    public static final String TOPIC = "chaos";
+    public static final String HISTORY_FILE = "history.tsv";
+    public static final String REPLICAS_FILE = "replicas.tsv";
+    private static final Duration RECOVERY = Duration.ofSeconds(10);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
+
+    /** The verdict and where the evidence is. */
+    public record Outcome(CheckResult check, Availability availability, Path dir, String report) {
+        public boolean valid() {
+            return check.valid();
+        }
+    }
+
+    private final ChaosOptions options;
+
+    public ChaosRun(ChaosOptions options) {
+        this.options = options;
+    }
+
+    public Outcome run() throws Exception {
+        Path dir = options.dir();
+        Files.createDirectories(dir);
+        Path historyFile = dir.resolve(HISTORY_FILE);
+        List<String> nodeProperties = List.of("default.replication.factor=" + options.replicationFactor());
+        try (ChaosCluster cluster = ChaosCluster.create(dir, options.nodes(), nodeProperties);
+             History history = History.create(historyFile)) {
+            cluster.startAll();
+            createTopic(cluster);
+            runWorkload(cluster, history);
+            ReplicaDumpFile.write(dir.resolve(REPLICAS_FILE), stopAndDump(cluster));
+            appendNodeLogLines(cluster, history);
+        }
+        return check(options, dir);
+    }
+
+    private void createTopic(ChaosCluster cluster) {
+        try (Admin admin = Admin.create(cluster.bootstrap(), Duration.ofSeconds(30))) {
+            admin.createTopic(new NewTopic(TOPIC, options.partitions(), options.replicationFactor(),
+                    Map.of("min.insync.replicas", "2")));
+        }
+    }
+
+    private void runWorkload(ChaosCluster cluster, History history) throws Exception {
+        List<ProducerWorkload> producers = new ArrayList<>();
+        List<ConsumerWorkload> consumers = new ArrayList<>();
+        int perProducer = Math.max(1, options.recordsPerSecond() / options.producers());
+        try {
+            for (int i = 0; i < options.consumers(); i++) {
+                consumers.add(new ConsumerWorkload(i, cluster.bootstrap(), TOPIC, options.partitions(), history));
+                consumers.get(i).start();
+            }
+            for (int i = 0; i < options.producers(); i++) {
+                producers.add(new ProducerWorkload(i, cluster.bootstrap(), TOPIC, options.partitions(), perProducer,
+                        200, history));
+                producers.get(i).start();
+            }
+            Targets targets = new Targets(cluster, TOPIC, options.partitions());
+            NemesisSchedule schedule = new NemesisSchedule(Nemeses.parse(options.nemesis()), options.seed(),
+                    1_000, 4_000, 3_000, 8_000);
+            try {
+                schedule.run(cluster, targets, history, options.seconds() * 1000L);
+            } finally {
+                healEverything(cluster, history);
+            }
+            // the workload goes on after the heal: the checker asks that every producer succeeds again
+            Thread.sleep(RECOVERY.toMillis());
+        } finally {
+            for (ProducerWorkload producer : producers) {
+                producer.close();
+            }
+            for (ConsumerWorkload consumer : consumers) {
+                consumer.close();
+            }
+        }
+        history.flush();
+        boolean drained = FinalDrain.run(cluster.bootstrap(), TOPIC, options.partitions(), history, DRAIN_TIMEOUT);
+        log.info("final drain {}", drained ? "complete" : "INCOMPLETE");
+    }
+
+    private static void healEverything(ChaosCluster cluster, History history) throws Exception {
+        cluster.network().healAll();
+        cluster.reviveAll();
+        history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, "heal-all", -1, "network whole, every node up");
+    }
+
+    /** Reads the final ISR and high watermarks, stops every node cleanly, then reads each replica from disk. */
+    private List<ReplicaDump> stopAndDump(ChaosCluster cluster) throws Exception {
+        TopicDescription topic = cluster.describe(TOPIC).orElse(null);
+        cluster.stopAll();
+        List<ReplicaDump> dumps = new ArrayList<>();
+        if (topic == null) {
+            log.warn("no node described {} at the end: replicas not compared", TOPIC);
+            return dumps;
+        }
+        for (PartitionDescription partition : topic.getPartitionsList()) {
+            for (int replica : partition.getReplicasList()) {
+                dumps.add(ReplicaDumper.dump(cluster.node(replica).dataDir(), replica, TOPIC,
+                        partition.getPartition(), partition.getIsrList().contains(replica),
+                        partition.getHighWatermark()));
+            }
+        }
+        return dumps;
+    }
+
+    /** Every ERROR line and uncaught exception in the nodes' logs becomes a NODE_LOG event (the checker's "crash"). */
+    private static void appendNodeLogLines(ChaosCluster cluster, History history) throws IOException {
+        for (int id : cluster.nodeIds()) {
+            for (String line : Files.readAllLines(cluster.node(id).log())) {
+                if (NodeLogScan.isSuspicious(line)) {
+                    history.record("node" + id, Type.NODE_LOG, -1, "", -1, line);
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks a run's history and replica dumps as found in {@code dir} (a run just made, or an old
+     * one checked again) and writes {@code report.txt}.
+     */
+    public static Outcome check(Object settings, Path dir) throws IOException {
+        Path historyFile = dir.resolve(HISTORY_FILE);
+        List<HistoryEvent> events = History.read(historyFile);
+        Path replicas = dir.resolve(REPLICAS_FILE);
+        List<ReplicaDump> dumps = Files.exists(replicas) ? ReplicaDumpFile.read(replicas) : List.of();
+        CheckResult check = new HistoryChecker().check(events, dumps);
+        Availability availability = Availability.of(events);
+        String replay = settings instanceof ChaosOptions options ? "\nreplay: " + options.replayCommand() : "";
+        String report = "chaos run: " + settings + replay + "\nhistory: " + historyFile
+                + (Files.exists(replicas) ? "" : "\n(no " + REPLICAS_FILE + ": replicas not compared)")
+                + "\nnode logs: " + dir + "/node*/node.log\n\n" + check.report() + "\n" + availability.report();
+        Files.writeString(dir.resolve("report.txt"), report);
+        return new Outcome(check, availability, dir, report);
+    }
+}

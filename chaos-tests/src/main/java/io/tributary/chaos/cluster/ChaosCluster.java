@@ -1,0 +1,202 @@
+package io.tributary.chaos.cluster;
+
+import io.tributary.chaos.net.NetworkLab;
+import io.tributary.cli.local.LocalProcessCluster;
+import io.tributary.client.Admin;
+import io.tributary.proto.v1.DescribeClusterResponse;
+import io.tributary.proto.v1.PartitionDescription;
+import io.tributary.proto.v1.TopicDescription;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster of combined nodes under test, each a JVM in its own network namespace of a
+ * {@link NetworkLab}, plus what the nemeses need to know about it: which nodes are down or paused,
+ * who leads a partition, who is the active controller. Process control is the
+ * {@link LocalProcessCluster}'s; this class adds the network and the bookkeeping.
+ */
+public final class ChaosCluster implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChaosCluster.class);
+    private static final Duration OBSERVE_TIMEOUT = Duration.ofSeconds(3);
+
+    private final NetworkLab lab;
+    private final LocalProcessCluster processes;
+    private final int size;
+    private final Set<Integer> down = new HashSet<>();
+    private final Set<Integer> paused = new HashSet<>();
+
+    private ChaosCluster(NetworkLab lab, LocalProcessCluster processes, int size) {
+        this.lab = lab;
+        this.processes = processes;
+        this.size = size;
+    }
+
+    /** Builds the network and lays out {@code size} combined nodes under {@code root}; starts none. */
+    public static ChaosCluster create(Path root, int size, List<String> nodeProperties) throws IOException {
+        NetworkLab lab = NetworkLab.create(size);
+        try {
+            return new ChaosCluster(lab, LocalProcessCluster.create(root, lab.placement(), size, true, 0, nodeProperties),
+                    size);
+        } catch (IOException | RuntimeException e) {
+            lab.close();
+            throw e;
+        }
+    }
+
+    public NetworkLab network() {
+        return lab;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public List<Integer> nodeIds() {
+        List<Integer> ids = new ArrayList<>();
+        for (int id = 1; id <= size; id++) {
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    public List<String> bootstrap() {
+        return List.of(processes.bootstrap().split(","));
+    }
+
+    public LocalProcessCluster.Node node(int id) {
+        return processes.node(id);
+    }
+
+    public void startAll() throws IOException, InterruptedException {
+        processes.startAll();
+    }
+
+    // ---------------------------------------------------------------- process faults
+
+    public synchronized boolean isUp(int id) {
+        return !down.contains(id) && !paused.contains(id);
+    }
+
+    /** Nodes that run and are not paused. */
+    public synchronized List<Integer> upNodes() {
+        return nodeIds().stream().filter(this::isUp).toList();
+    }
+
+    public void kill9(int id) throws InterruptedException {
+        synchronized (this) {
+            down.add(id);
+            paused.remove(id);
+        }
+        processes.kill9(id);
+    }
+
+    /** SIGTERM: a controlled shutdown. */
+    public void stop(int id) throws InterruptedException {
+        synchronized (this) {
+            down.add(id);
+        }
+        processes.stop(id);
+    }
+
+    /** Starts a stopped or killed node and waits until it says it is ready. */
+    public void restart(int id) throws IOException, InterruptedException {
+        processes.start(id);
+        synchronized (this) {
+            down.remove(id);
+        }
+    }
+
+    public void pause(int id) throws IOException, InterruptedException {
+        processes.pause(id);
+        synchronized (this) {
+            paused.add(id);
+        }
+    }
+
+    public void resume(int id) throws IOException, InterruptedException {
+        processes.resume(id);
+        synchronized (this) {
+            paused.remove(id);
+        }
+    }
+
+    /** Resumes every paused node and restarts every stopped one: the process side of a full heal. */
+    public void reviveAll() throws IOException, InterruptedException {
+        for (int id : nodeIds()) {
+            boolean wasPaused;
+            boolean wasDown;
+            synchronized (this) {
+                wasPaused = paused.contains(id);
+                wasDown = down.contains(id) || !processes.isAlive(id);
+            }
+            if (wasPaused && !wasDown) {
+                resume(id);
+            }
+            if (wasDown) {
+                restart(id);
+            }
+        }
+    }
+
+    /** SIGTERM to every node, one after another (they write their clean-shutdown state). */
+    public void stopAll() throws InterruptedException {
+        for (int id : nodeIds()) {
+            stop(id);
+        }
+    }
+
+    // ---------------------------------------------------------------- observing
+
+    /** The topic as some reachable node describes it, if any answers within a few seconds. */
+    public Optional<TopicDescription> describe(String topic) {
+        for (int id : upNodes()) {
+            try (Admin admin = Admin.create(List.of(node(id).bootstrap()), OBSERVE_TIMEOUT)) {
+                List<TopicDescription> topics = admin.describeTopics(List.of(topic));
+                if (!topics.isEmpty() && topics.get(0).getPartitionsCount() > 0) {
+                    return Optional.of(topics.get(0));
+                }
+            } catch (RuntimeException e) {
+                log.debug("node {} did not describe {}: {}", id, topic, e.toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The leader of a partition, or -1 when unknown. */
+    public int leaderOf(String topic, int partition) {
+        return describe(topic).map(t -> t.getPartitionsList().stream().filter(p -> p.getPartition() == partition)
+                .mapToInt(PartitionDescription::getLeaderId).findFirst().orElse(-1)).orElse(-1);
+    }
+
+    /** The active controller as a reachable node sees it, or -1 when none is known. */
+    public int activeController() {
+        for (int id : upNodes()) {
+            try (Admin admin = Admin.create(List.of(node(id).bootstrap()), OBSERVE_TIMEOUT)) {
+                DescribeClusterResponse cluster = admin.describeCluster();
+                if (cluster.getControllerId() > 0) {
+                    return cluster.getControllerId();
+                }
+            } catch (RuntimeException e) {
+                log.debug("node {} did not describe the cluster: {}", id, e.toString());
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            processes.close();
+        } finally {
+            lab.close();
+        }
+    }
+}

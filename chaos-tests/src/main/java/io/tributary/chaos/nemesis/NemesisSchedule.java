@@ -1,0 +1,95 @@
+package io.tributary.chaos.nemesis;
+
+import io.tributary.chaos.cluster.ChaosCluster;
+import io.tributary.chaos.history.History;
+import io.tributary.chaos.history.HistoryEvent;
+import io.tributary.chaos.history.HistoryEvent.Type;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs faults one round after another until the time is up: a quiet spell, then one nemesis (and,
+ * now and then, a second one of the other family: a network fault with a process fault), held for
+ * a while, then healed. Every choice (which nemesis, which target, how long) comes from the seed;
+ * only what the cluster answers (who leads) varies between two runs with the same seed. Each
+ * start and heal is recorded in the history. At most one process fault is active at a time, so a
+ * majority of the nodes always runs.
+ */
+public final class NemesisSchedule {
+    private static final Logger log = LoggerFactory.getLogger(NemesisSchedule.class);
+
+    private final List<Nemesis> nemeses;
+    private final Random random;
+    private final long quietMinMs;
+    private final long quietMaxMs;
+    private final long faultMinMs;
+    private final long faultMaxMs;
+
+    public NemesisSchedule(List<Nemesis> nemeses, long seed, long quietMinMs, long quietMaxMs, long faultMinMs,
+                           long faultMaxMs) {
+        if (nemeses.isEmpty()) {
+            throw new IllegalArgumentException("no nemesis to run");
+        }
+        this.nemeses = List.copyOf(nemeses);
+        this.random = new Random(seed);
+        this.quietMinMs = quietMinMs;
+        this.quietMaxMs = quietMaxMs;
+        this.faultMinMs = faultMinMs;
+        this.faultMaxMs = faultMaxMs;
+    }
+
+    /** Runs rounds until {@code durationMs} has passed; leaves the cluster healed (by the faults' own heals). */
+    public void run(ChaosCluster cluster, Targets targets, History history, long durationMs) throws Exception {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMs);
+        while (System.nanoTime() < end) {
+            waitMs(between(quietMinMs, quietMaxMs));
+            List<Active> active = new ArrayList<>();
+            try {
+                Nemesis first = nemeses.get(random.nextInt(nemeses.size()));
+                active.add(inject(first, cluster, targets, history));
+                List<Nemesis> otherFamily = nemeses.stream()
+                        .filter(n -> n.touchesProcesses() != first.touchesProcesses()).toList();
+                if (!otherFamily.isEmpty() && random.nextInt(4) == 0) {
+                    active.add(inject(otherFamily.get(random.nextInt(otherFamily.size())), cluster, targets, history));
+                }
+                waitMs(between(faultMinMs, faultMaxMs));
+            } finally {
+                for (int i = active.size() - 1; i >= 0; i--) {
+                    heal(active.get(i), history);
+                }
+            }
+        }
+    }
+
+    private record Active(Nemesis nemesis, Nemesis.Fault fault) {
+    }
+
+    private Active inject(Nemesis nemesis, ChaosCluster cluster, Targets targets, History history) throws Exception {
+        long startedNanos = history.now(); // a fault can take long to apply (a rolling restart): it began here
+        Nemesis.Fault fault = nemesis.inject(cluster, targets, random);
+        log.info("nemesis {}: {}", nemesis.kind(), fault.description());
+        history.append(new HistoryEvent(startedNanos, HistoryEvent.NEMESIS, Type.NEMESIS_START, -1, nemesis.kind(), -1,
+                fault.description()));
+        return new Active(nemesis, fault);
+    }
+
+    private static void heal(Active active, History history) throws Exception {
+        active.fault().heal();
+        log.info("healed {}: {}", active.nemesis().kind(), active.fault().description());
+        history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, active.nemesis().kind(), -1,
+                active.fault().description());
+    }
+
+    private long between(long minMs, long maxMs) {
+        return minMs + (maxMs > minMs ? (long) (random.nextDouble() * (maxMs - minMs)) : 0);
+    }
+
+    /** The schedule's own pacing: faults are held for a chosen time, nothing is awaited. */
+    private static void waitMs(long ms) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(ms);
+    }
+}
