@@ -69,7 +69,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Idempotence, as the broker does it: InitProducerId hands out ids 1000, 1001, ... (epoch 0);
  * batches with a producer id must continue its per-partition sequence (from its first batch there) or fail with
  * OUT_OF_ORDER_SEQUENCE; a resent batch (known base sequence) is not appended again and is answered
- * with its original offset; an older epoch gets INVALID_PRODUCER_EPOCH.
+ * with its original offset; an older epoch gets INVALID_PRODUCER_EPOCH; a newer one starts again at sequence 0.
  */
 final class FakeTributary extends TributaryGrpc.TributaryImplBase implements AutoCloseable {
     static final int NODE_ID = 1;
@@ -130,6 +130,12 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
 
     synchronized void failNextProduces(TopicPartition tp, ErrorCode... codes) {
         produceErrors.computeIfAbsent(tp, t -> new ArrayDeque<>()).addAll(List.of(codes));
+    }
+
+    /** Forgets the errors injected for {@code tp} and not used yet. */
+    synchronized void clearInjectedErrors(TopicPartition tp) {
+        produceErrors.remove(tp);
+        errorsAfterAppend.remove(tp);
     }
 
     /** The next produces to {@code tp} append their records, then answer with these errors. */
@@ -305,6 +311,11 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
                         k -> new ProducerState());
                 if (batch.producerEpoch() < state.epoch) {
                     return out.setErrorCode(ErrorCode.INVALID_PRODUCER_EPOCH).setBaseOffset(-1).build();
+                }
+                if (batch.producerEpoch() > state.epoch) { // a bumped epoch starts its sequences again at 0
+                    state.epoch = batch.producerEpoch();
+                    state.nextSequence = 0;
+                    state.offsetBySequence.clear();
                 }
                 Long original = state.offsetBySequence.get(batch.baseSequence());
                 if (original != null) {

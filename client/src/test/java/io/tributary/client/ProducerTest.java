@@ -292,7 +292,7 @@ class ProducerTest {
     }
 
     @Test
-    void aRetriedRequestResendsExactlyItsBatchesAndAtMost32StayUnanswered() throws Exception {
+    void aRefusedRequestIsRetriedOneBatchPerRequestInOrderAndAtMost32StayUnanswered() throws Exception {
         broker.hangProduce(true);
         broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.NOT_LEADER_OR_FOLLOWER);
         List<String> values = new ArrayList<>();
@@ -324,14 +324,18 @@ class ProducerTest {
             sequencesPerRequest.add(sequences);
         }
         List<Integer> refused = sequencesPerRequest.get(0);
-        assertThat(sequencesPerRequest).as("the refused request's batches went out again as one request")
-                .filteredOn(sequences -> sequences.contains(refused.get(0))).containsOnly(refused);
+        // a new leader may hold only the first batches of a request; one batch per retry is then
+        // either a duplicate or new, never a mix the leader must refuse (issue 9, hole 3)
+        assertThat(sequencesPerRequest.subList(1, sequencesPerRequest.size()))
+                .as("the refused request's batches went out again one per request")
+                .filteredOn(sequences -> refused.contains(sequences.get(0))).allSatisfy(r -> assertThat(r).hasSize(1));
         assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .containsExactlyElementsOf(values);
+        assertThat(broker.initProducerIdCalls()).isEqualTo(1);
     }
 
     @Test
-    void idempotentProducerFailsOnOutOfOrderSequenceAndStartsOverWithANewProducerId() throws Exception {
+    void idempotentProducerFailsOnOutOfOrderSequenceAndBumpsItsEpoch() throws Exception {
         broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.OUT_OF_ORDER_SEQUENCE);
         try (Producer producer = new Producer(config().build())) {
             TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
@@ -340,8 +344,56 @@ class ProducerTest {
             assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("w"))).get().offset()).isZero();
         }
         assertThat(broker.produceRequests()).hasSize(2);
-        assertThat(broker.initProducerIdCalls()).isEqualTo(2);
-        assertThat(sentBatches(0)).extracting(RecordBatch::producerId).containsExactly(1000L, 1001L);
+        assertThat(broker.initProducerIdCalls()).as("the epoch is bumped locally, as KIP-360's").isEqualTo(1);
+        assertThat(sentBatches(0)).extracting(RecordBatch::producerId).containsExactly(1000L, 1000L);
+        assertThat(sentBatches(0)).extracting(RecordBatch::producerEpoch).containsExactly((short) 0, (short) 1);
+        assertThat(sentBatches(0)).extracting(RecordBatch::baseSequence).containsExactly(0, 0);
+    }
+
+    /**
+     * Issue 9, hole 1: a definite failure elsewhere used to reset the producer id and renumber every
+     * queued batch, including one already in the log whose answer was lost; both copies committed.
+     */
+    @Test
+    void aBatchThatMayBeWrittenIsNotResentUnderANewEpoch() throws Exception {
+        TopicPartition p0 = new TopicPartition("events", 0);
+        TopicPartition p1 = new TopicPartition("events", 1);
+        broker.failNextProducesAfterAppend(p0, ErrorCode.REQUEST_TIMED_OUT);
+        try (Producer producer = new Producer(config().retryBackoffMs(200).build())) {
+            CompletableFuture<RecordMetadata> maybeWritten = producer.send(ProducerRecord.of("events", 0, null, bytes("a")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.records("events", 0).size() == 1);
+            ErrorCode[] notLeader = new ErrorCode[1_000];
+            java.util.Arrays.fill(notLeader, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            broker.failNextProduces(p0, notLeader); // its retries keep it queued, with a sequence
+            broker.failNextProduces(p1, ErrorCode.OUT_OF_ORDER_SEQUENCE);
+
+            TributaryException gap = failure(producer.send(ProducerRecord.of("events", 1, null, bytes("b"))));
+            TributaryException unknown = failure(maybeWritten);
+
+            assertThat(gap.isDefinite()).isTrue();
+            assertThat(unknown.isDefinite()).as("it may be in the log: %s", unknown.getMessage()).isFalse();
+            broker.clearInjectedErrors(p0);
+            assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("c"))).get().offset()).isEqualTo(1);
+        }
+        assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactly("a", "c");
+        List<RecordBatch> last = sentBatches(0);
+        assertThat(last.get(last.size() - 1).producerEpoch()).isEqualTo((short) 1);
+        assertThat(last.get(last.size() - 1).baseSequence()).isZero();
+    }
+
+    /** Issue 9, hole 3: a retry the leader can no longer place is an unknown outcome, and the sequence goes on. */
+    @Test
+    void aSequenceTheLeaderNoLongerRemembersFailsIndefinitelyWithoutAnEpochBump() throws Exception {
+        broker.failNextProducesAfterAppend(new TopicPartition("events", 0), ErrorCode.DUPLICATE_SEQUENCE_NUMBER);
+        try (Producer producer = new Producer(config().build())) {
+            TributaryException e = failure(producer.send(ProducerRecord.of("events", 0, null, bytes("v"))));
+            assertThat(e.code()).isEqualTo(ErrorCode.DUPLICATE_SEQUENCE_NUMBER);
+            assertThat(e.isDefinite()).isFalse();
+            assertThat(producer.send(ProducerRecord.of("events", 0, null, bytes("w"))).get().offset()).isEqualTo(1);
+        }
+        assertThat(sentBatches(0)).extracting(RecordBatch::producerEpoch).containsOnly((short) 0);
+        assertThat(sentBatches(0)).extracting(RecordBatch::baseSequence).containsExactly(0, 1);
     }
 
     @Test

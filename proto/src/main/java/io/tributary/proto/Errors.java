@@ -17,7 +17,7 @@ public final class Errors {
     public static boolean isDefinite(ErrorCode code) {
         return switch (code) {
             case UNKNOWN_SERVER_ERROR, REQUEST_TIMED_OUT, STORAGE_ERROR, NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-                    UNRECOGNIZED -> false;
+                    DUPLICATE_SEQUENCE_NUMBER, UNRECOGNIZED -> false;
             default -> true;
         };
     }

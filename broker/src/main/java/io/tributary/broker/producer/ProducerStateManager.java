@@ -81,6 +81,10 @@ public final class ProducerStateManager {
             if (Sequences.inSequence(state.lastSequence(), firstSeq)) {
                 return new ValidationResult.Accepted(producerId, epoch, firstSeq, lastSeq);
             }
+            int oldestRetained = state.batches().get(0).firstSequence();
+            if (Sequences.isBefore(firstSeq, oldestRetained)) {
+                return new ValidationResult.SequenceBeforeRetained(producerId, epoch, oldestRetained, firstSeq);
+            }
             return new ValidationResult.OutOfOrderSequence(producerId, epoch,
                     Sequences.next(state.lastSequence()), firstSeq);
         }

@@ -18,6 +18,15 @@ final class Sequences {
         return increment(sequence, 1);
     }
 
+    /**
+     * Whether {@code sequence} comes before {@code reference}, allowing for wrap-around: it is less
+     * than half the sequence space behind it.
+     */
+    static boolean isBefore(int sequence, int reference) {
+        long behind = ((long) reference - sequence + (1L << 31)) % (1L << 31);
+        return behind > 0 && behind < (1L << 30);
+    }
+
     /** Whether {@code nextFirst} directly follows {@code last}. */
     static boolean inSequence(int last, int nextFirst) {
         return nextFirst == (long) last + 1L || (nextFirst == 0 && last == Integer.MAX_VALUE);

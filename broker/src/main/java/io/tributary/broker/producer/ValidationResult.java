@@ -69,8 +69,8 @@ public sealed interface ValidationResult {
     }
 
     /**
-     * The batch does not start at the next expected sequence: a gap, a retry older than the retained
-     * batches, or a new epoch not starting at 0.
+     * The batch does not start at the next expected sequence: a gap (the batches before it are not
+     * in this log), or a new epoch not starting at 0. The batch itself was not written here.
      *
      * @param expectedSequence the first sequence the leader would accept in this epoch
      * @param receivedSequence the batch's base sequence
@@ -80,6 +80,26 @@ public sealed interface ValidationResult {
         @Override
         public ErrorCode errorCode() {
             return ErrorCode.OUT_OF_ORDER_SEQUENCE;
+        }
+
+        @Override
+        public boolean shouldAppend() {
+            return false;
+        }
+    }
+
+    /**
+     * The batch's sequence comes before every retained batch of its producer and epoch: a retry of a
+     * batch appended so long ago that the leader no longer remembers where. Most likely written
+     * already; the outcome is unknown to the producer, whose later sequences remain valid.
+     *
+     * @param oldestRetainedSequence the first sequence of the oldest batch the leader retains
+     */
+    record SequenceBeforeRetained(long producerId, short producerEpoch, int oldestRetainedSequence,
+                                  int receivedSequence) implements ValidationResult {
+        @Override
+        public ErrorCode errorCode() {
+            return ErrorCode.DUPLICATE_SEQUENCE_NUMBER;
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.tributary.broker.producer;
 
 import io.tributary.broker.producer.ValidationResult.Duplicate;
 import io.tributary.broker.producer.ValidationResult.OutOfOrderSequence;
+import io.tributary.broker.producer.ValidationResult.SequenceBeforeRetained;
 import io.tributary.record.RecordBatch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -158,6 +159,12 @@ class IdempotentProducerSimulationTest {
                         committedEnd = Math.max(committedEnd, dup.lastOffset() + 1);
                         duplicatesAnswered++;
                     } else if (result instanceof OutOfOrderSequence) {
+                        outOfOrder++;
+                    } else if (result instanceof SequenceBeforeRetained) {
+                        // a late copy of a request: the producer keeps its unanswered batches within the
+                        // leader's window, so only an acknowledged batch can have fallen out of it
+                        assertThat(p.ackedOffset[request.batch()]).as("seed %d: unacknowledged batch %d of producer %d "
+                                + "fell out of the leader's window", seed, request.batch(), p.producerId).isNotNegative();
                         outOfOrder++;
                     } else {
                         fail("seed " + seed + ": unexpected " + result);

@@ -5,6 +5,8 @@ import io.tributary.broker.producer.ValidationResult.Duplicate;
 import io.tributary.broker.producer.ValidationResult.InvalidProducerEpoch;
 import io.tributary.broker.producer.ValidationResult.NotIdempotent;
 import io.tributary.broker.producer.ValidationResult.OutOfOrderSequence;
+import io.tributary.broker.producer.ValidationResult.SequenceBeforeRetained;
+import io.tributary.proto.Errors;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
@@ -112,12 +114,24 @@ class ProducerStateManagerTest {
             assertThat(dup.firstOffset()).isEqualTo(original.baseOffset());
             assertThat(dup.lastOffset()).isEqualTo(original.lastOffset());
         }
-        // the oldest has fallen out of the window: out of order, not a duplicate
+        // the oldest has fallen out of the window: probably written, offset unknown. Never a definite
+        // OUT_OF_ORDER_SEQUENCE, which would tell the producer it was not written (issue 9, hole 3)
         RecordBatch oldest = sent.get(0);
-        assertThat(log.produce(state, batch(PID, 0, oldest.baseSequence(), oldest.recordCount())))
-                .isEqualTo(new OutOfOrderSequence(PID, (short) 0, seq, 0));
+        ValidationResult tooOld = log.produce(state, batch(PID, 0, oldest.baseSequence(), oldest.recordCount()));
+        assertThat(tooOld).isEqualTo(new SequenceBeforeRetained(PID, (short) 0, sent.get(1).baseSequence(), 0));
+        assertThat(tooOld.errorCode()).isEqualTo(ErrorCode.DUPLICATE_SEQUENCE_NUMBER);
+        assertThat(Errors.isDefinite(tooOld.errorCode())).isFalse();
         assertThat(log.nextOffset).isEqualTo(endBefore);
         assertThat(log.batches).hasSize(window + 1);
+    }
+
+    @Test
+    void aSequenceBeforeTheRetainedOnesIsToldApartFromAGapAcrossTheWrapAround() {
+        assertThat(Sequences.isBefore(0, 5)).isTrue();
+        assertThat(Sequences.isBefore(5, 5)).isFalse();
+        assertThat(Sequences.isBefore(6, 5)).isFalse();
+        assertThat(Sequences.isBefore(Integer.MAX_VALUE - 2, 3)).as("behind, across the wrap").isTrue();
+        assertThat(Sequences.isBefore(3, Integer.MAX_VALUE - 2)).as("ahead, across the wrap").isFalse();
     }
 
     @Test

@@ -46,8 +46,13 @@ import org.slf4j.LoggerFactory;
  * idempotence, up to maxInFlightRequestsPerConnection with it).
  *
  * <p>When a batch that already has a sequence fails for good, the partition's sequence numbers
- * no longer match the broker's, so the producer id is reset: a new one is fetched and every queued
- * batch is renumbered from 0.
+ * no longer match the broker's. As Kafka's idempotent producer does since KIP-360, the sender then
+ * bumps its producer epoch (locally; a new producer id only when the epoch is exhausted) once every
+ * request in flight has answered, so no batch of the new epoch overtakes one of the old. Queued
+ * batches that never failed indefinitely are renumbered from 0 in the new epoch; a batch whose fate
+ * is unknown (an earlier attempt failed indefinitely: it may be in the log) is never re-sent under
+ * the new epoch, which could write it twice: it fails with an indefinite error instead. A batch
+ * that ever failed indefinitely is reported as indefinite whatever its last error.
  */
 public final class Sender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
@@ -69,6 +74,11 @@ public final class Sender implements Runnable {
     private final List<BrokerAddress> bootstrap;
     private long producerId = RecordBatch.NO_PRODUCER_ID;
     private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    /**
+     * A sequenced batch of the current epoch failed for good: bump the epoch once no request is in
+     * flight, and drain nothing until then.
+     */
+    private boolean epochBumpPending;
     private boolean initInFlight;
     private long initRetryAtMs;
     private int initAttempts;
@@ -163,6 +173,9 @@ public final class Sender implements Runnable {
     private long sendReady(long nowMs) {
         long nextWakeMs = nowMs + MAX_PARK_MS;
         boolean flush = accumulator.flushInProgress() || !running;
+        if (epochBumpPending && inFlightRequests == 0) {
+            bumpEpoch();
+        }
         Cluster cluster = metadata.cluster();
         Map<BrokerAddress, RequestBuilder> requests = new LinkedHashMap<>();
         boolean needMetadata = false;
@@ -170,7 +183,7 @@ public final class Sender implements Runnable {
         for (PartitionQueue[] queues : accumulator.queues()) {
             for (PartitionQueue queue : queues) {
                 expire(queue, nowMs);
-                if (!canSend(queue)) {
+                if (epochBumpPending || !canSend(queue)) {
                     continue;
                 }
                 if (idempotent && producerId == RecordBatch.NO_PRODUCER_ID) { // none yet, or reset by expire()
@@ -278,30 +291,57 @@ public final class Sender implements Runnable {
     }
 
     /**
-     * A batch with a sequence failed for good: the broker's next expected sequence for its partition
-     * is unknown, so drop the producer id, renumber every queued batch and fetch a new id.
+     * KIP-360's epoch bump, run once every request of the old epoch has answered: the next batches
+     * start again at sequence 0 under epoch + 1 (or, when the epoch is exhausted, under a new
+     * producer id). The brokers fence the old epoch from then on. Queued batches that may already be
+     * in the log (an earlier attempt failed indefinitely) fail as indefinite instead of being
+     * renumbered; the others are renumbered when drained.
      */
-    private void resetProducerId() {
-        if (producerId == RecordBatch.NO_PRODUCER_ID) {
-            return;
+    private void bumpEpoch() {
+        epochBumpPending = false;
+        long oldProducerId = producerId;
+        short oldEpoch = producerEpoch;
+        if (producerEpoch == Short.MAX_VALUE) {
+            producerId = RecordBatch.NO_PRODUCER_ID; // fetched again before anything is sent
+            producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+        } else {
+            producerEpoch++;
         }
-        log.debug("resetting producer id {}", producerId);
-        producerId = RecordBatch.NO_PRODUCER_ID;
-        producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+        log.debug("producer id {}: epoch {} bumped to {} (producer id now {})", oldProducerId, oldEpoch,
+                producerEpoch, producerId);
         for (PartitionQueue[] queues : accumulator.queues()) {
             for (PartitionQueue queue : queues) {
                 queue.nextSequence = 0;
                 queue.unacknowledged.clear();
+                queue.resendPending = false;
+                List<ProducerBatch> unknownFate = new ArrayList<>();
                 synchronized (queue) {
-                    for (ProducerBatch batch : queue.batches) {
-                        if (batch.hasSequence()) {
+                    java.util.Iterator<ProducerBatch> it = queue.batches.iterator();
+                    while (it.hasNext()) {
+                        ProducerBatch batch = it.next();
+                        if (batch.hasSequence() && batch.indefiniteFailure != null) {
+                            it.remove();
+                            batch.close();
+                            unknownFate.add(batch);
+                        } else if (batch.hasSequence()) {
                             batch.setProducerState(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH,
                                     RecordBatch.NO_SEQUENCE);
                         }
                     }
                 }
+                for (ProducerBatch batch : unknownFate) {
+                    fail(batch, notResentUnderANewEpoch(batch));
+                }
             }
         }
+    }
+
+    private static TributaryException notResentUnderANewEpoch(ProducerBatch batch) {
+        TributaryException earlier = batch.indefiniteFailure;
+        return new TributaryException(earlier.code(), batch.recordCount() + " record(s) for " + batch.queue
+                + " may have been written under producer " + batch.producerId + " epoch " + batch.producerEpoch
+                + " (" + earlier.getMessage() + "); not re-sent under the new epoch, which could write them twice",
+                false, false, earlier);
     }
 
     /** When the head batch is ready (0 = now), or Long.MAX_VALUE when the queue is empty. */
@@ -323,7 +363,7 @@ public final class Sender implements Runnable {
         synchronized (queue) {
             ProducerBatch head = queue.batches.peekFirst();
             if (idempotent && head != null && head.requestGroup >= 0) {
-                drainRetriedGroup(queue, request, drained);
+                drainRetry(queue, request, drained);
             } else {
                 drainFresh(queue, request, flush, nowMs, drained);
             }
@@ -353,27 +393,20 @@ public final class Sender implements Runnable {
     }
 
     /**
-     * A retry: the head's whole request group, alone (the broker appended all of it or none), or
-     * nothing this round when it does not fit beside what the request carries already.
+     * A retry: the head batch alone, in a request group of its own. A leader appends a request's
+     * batches all or none, but after a leader change the new leader may hold only the first of them,
+     * so batches are retried one by one: each is then either wholly a duplicate (answered with its
+     * original offset) or wholly new, never a mix the leader must refuse.
      */
-    private void drainRetriedGroup(PartitionQueue queue, RequestBuilder request, List<ProducerBatch> drained) {
-        long group = queue.batches.peekFirst().requestGroup;
-        int groupBytes = 0;
-        for (ProducerBatch b : queue.batches) {
-            if (b.requestGroup != group) {
-                break;
-            }
-            groupBytes += b.sizeInBytes();
-        }
-        if (request.sizeInBytes > 0 && request.sizeInBytes + groupBytes > config.maxRequestSize()) {
+    private void drainRetry(PartitionQueue queue, RequestBuilder request, List<ProducerBatch> drained) {
+        ProducerBatch batch = queue.batches.peekFirst();
+        if (request.sizeInBytes > 0 && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
             return;
         }
-        ProducerBatch batch;
-        while ((batch = queue.batches.peekFirst()) != null && batch.requestGroup == group) {
-            queue.batches.pollFirst();
-            drained.add(batch);
-            request.sizeInBytes += batch.sizeInBytes();
-        }
+        queue.batches.pollFirst();
+        batch.requestGroup = queue.nextRequestGroup++;
+        drained.add(batch);
+        request.sizeInBytes += batch.sizeInBytes();
     }
 
     /**
@@ -394,7 +427,7 @@ public final class Sender implements Runnable {
             if (!drained.isEmpty() && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
                 break;
             }
-            if (idempotent && queue.unacknowledged.size() >= MAX_UNACKNOWLEDGED_BATCHES) {
+            if (idempotent && !withinRetainedWindow(queue, batch)) {
                 break;
             }
             batch.close();
@@ -414,6 +447,21 @@ public final class Sender implements Runnable {
         if (!drained.isEmpty()) {
             queue.nextRequestGroup++;
         }
+    }
+
+    /**
+     * Whether sending {@code batch} keeps the partition's oldest unanswered batch among the last
+     * {@link #MAX_UNACKNOWLEDGED_BATCHES} the leader remembers: counted in drained batches from the
+     * oldest unanswered one, answered ones included, since the leader's window slides with every
+     * batch it appends. Otherwise a retry of the oldest could find the leader no longer knows it.
+     */
+    private static boolean withinRetainedWindow(PartitionQueue queue, ProducerBatch batch) {
+        ProducerBatch oldest = queue.unacknowledged.peekFirst();
+        if (oldest == null) {
+            return true;
+        }
+        long order = batch.drainOrder >= 0 ? batch.drainOrder : queue.nextDrainOrder;
+        return order - oldest.drainOrder < MAX_UNACKNOWLEDGED_BATCHES;
     }
 
     /** The sequence after a batch of {@code count} records starting at {@code sequence}; wraps to 0. */
@@ -565,7 +613,7 @@ public final class Sender implements Runnable {
             metadata.requestRefresh();
         }
         if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE && idempotent && !forceClose
-                && (pipelined || batches.get(0).producerId != producerId)) {
+                && (pipelined || !isCurrentEpoch(batches.get(0)))) {
             // Sent behind an earlier, unanswered batch of the partition: the broker may have taken
             // it first (requests on one connection are not ordered), or the earlier one failed. Not a
             // real gap: resend in order. A real gap shows again when the batch is resent as the oldest.
@@ -595,8 +643,13 @@ public final class Sender implements Runnable {
             if (retryAtMs - batch.createdMs >= config.deliveryTimeoutMs()) {
                 fail(batch, last);
             } else {
-                if (batch.hasSequence() && batch.producerId != producerId) {
-                    // sent under a producer id since reset: renumber under the new one
+                if (batch.hasSequence() && !isCurrentEpoch(batch)) {
+                    // sent under an epoch since bumped (bumpEpoch waits for requests in flight, so
+                    // this is a safeguard): the same rule as the bump's
+                    if (batch.indefiniteFailure != null) {
+                        fail(batch, notResentUnderANewEpoch(batch));
+                        continue;
+                    }
                     batch.setProducerState(RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH,
                             RecordBatch.NO_SEQUENCE);
                 }
@@ -620,12 +673,31 @@ public final class Sender implements Runnable {
         }
     }
 
+    /**
+     * Fails a batch for good. A batch that ever failed indefinitely is reported as indefinite (it may
+     * be in the log), whatever its last error. A sequenced batch of the current epoch leaves a hole
+     * in the partition's sequence, so the epoch is bumped, except after DUPLICATE_SEQUENCE_NUMBER:
+     * the leader has moved past that sequence and the ones after it still fit.
+     */
     private void fail(ProducerBatch batch, TributaryException failure) {
-        accumulator.deallocate(batch);
-        batch.fail(failure);
-        if (idempotent && batch.hasSequence() && batch.producerId == producerId) {
-            resetProducerId();
+        TributaryException reported = failure;
+        if (failure.isDefinite() && batch.indefiniteFailure != null) {
+            reported = new TributaryException(failure.code(), failure.getMessage() + "; an earlier attempt failed "
+                    + "indefinitely (" + batch.indefiniteFailure.getMessage() + "), so the records may have been written",
+                    false, false, failure);
         }
+        accumulator.deallocate(batch);
+        batch.fail(reported);
+        if (idempotent && batch.hasSequence()) {
+            batch.queue.unacknowledged.remove(batch);
+            if (isCurrentEpoch(batch) && failure.code() != ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+                epochBumpPending = true;
+            }
+        }
+    }
+
+    private boolean isCurrentEpoch(ProducerBatch batch) {
+        return batch.producerId == producerId && batch.producerEpoch == producerEpoch;
     }
 
     /** The batches of one produce request to one broker. */
