@@ -9,6 +9,8 @@ import io.tributary.chaos.history.History;
 import io.tributary.chaos.history.HistoryEvent;
 import io.tributary.chaos.history.HistoryEvent.Type;
 import io.tributary.chaos.history.ReplicaDumpFile;
+import io.tributary.chaos.disk.NodeDisk;
+import io.tributary.chaos.nemesis.Nemesis;
 import io.tributary.chaos.nemesis.NemesisSchedule;
 import io.tributary.chaos.nemesis.Nemeses;
 import io.tributary.chaos.nemesis.Targets;
@@ -63,11 +65,17 @@ public final class ChaosRun {
         Files.createDirectories(dir);
         Path historyFile = dir.resolve(HISTORY_FILE);
         List<String> nodeProperties = List.of("default.replication.factor=" + options.replicationFactor());
-        try (ChaosCluster cluster = ChaosCluster.create(dir, options.nodes(), nodeProperties);
+        List<Nemesis> nemeses = Nemeses.parse(options.nemesis());
+        boolean disks = nemeses.stream().anyMatch(Nemesis::needsDisks);
+        if (disks && NodeDisk.unavailableReason() != null) {
+            throw new IllegalStateException("nemeses " + options.nemesis() + " need the power-loss filesystem: "
+                    + NodeDisk.unavailableReason());
+        }
+        try (ChaosCluster cluster = ChaosCluster.create(dir, options.nodes(), nodeProperties, disks);
              History history = History.create(historyFile)) {
             cluster.startAll();
             createTopic(cluster);
-            runWorkload(cluster, history);
+            runWorkload(cluster, nemeses, history);
             ReplicaDumpFile.write(dir.resolve(REPLICAS_FILE), stopAndDump(cluster));
             appendNodeLogLines(cluster, history);
         }
@@ -81,7 +89,7 @@ public final class ChaosRun {
         }
     }
 
-    private void runWorkload(ChaosCluster cluster, History history) throws Exception {
+    private void runWorkload(ChaosCluster cluster, List<Nemesis> nemeses, History history) throws Exception {
         List<ProducerWorkload> producers = new ArrayList<>();
         List<ConsumerWorkload> consumers = new ArrayList<>();
         int perProducer = Math.max(1, options.recordsPerSecond() / options.producers());
@@ -96,7 +104,7 @@ public final class ChaosRun {
                 producers.get(i).start();
             }
             Targets targets = new Targets(cluster, TOPIC, options.partitions());
-            NemesisSchedule schedule = new NemesisSchedule(Nemeses.parse(options.nemesis()), options.seed(),
+            NemesisSchedule schedule = new NemesisSchedule(nemeses, options.seed(),
                     1_000, 4_000, 3_000, 8_000);
             try {
                 schedule.run(cluster, targets, history, options.seconds() * 1000L);

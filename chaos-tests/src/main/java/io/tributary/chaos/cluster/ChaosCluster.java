@@ -1,5 +1,6 @@
 package io.tributary.chaos.cluster;
 
+import io.tributary.chaos.disk.NodeDisk;
 import io.tributary.chaos.net.NetworkLab;
 import io.tributary.cli.local.LocalProcessCluster;
 import io.tributary.client.Admin;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -29,6 +32,7 @@ public final class ChaosCluster implements AutoCloseable {
 
     private final NetworkLab lab;
     private final LocalProcessCluster processes;
+    private final Map<Integer, NodeDisk> disks = new TreeMap<>();
     private final int size;
     private final Set<Integer> down = new HashSet<>();
     private final Set<Integer> paused = new HashSet<>();
@@ -39,16 +43,47 @@ public final class ChaosCluster implements AutoCloseable {
         this.size = size;
     }
 
-    /** Builds the network and lays out {@code size} combined nodes under {@code root}; starts none. */
-    public static ChaosCluster create(Path root, int size, List<String> nodeProperties) throws IOException {
+    /**
+     * Builds the network and lays out {@code size} combined nodes under {@code root}; starts none.
+     * With {@code powerLossDisks} each node's data directory is a {@link NodeDisk} mount, so that disk
+     * faults (power loss, a lost disk, a full or slow disk) can be played.
+     */
+    public static ChaosCluster create(Path root, int size, List<String> nodeProperties, boolean powerLossDisks)
+            throws IOException {
         NetworkLab lab = NetworkLab.create(size);
+        ChaosCluster cluster = null;
         try {
-            return new ChaosCluster(lab, LocalProcessCluster.create(root, lab.placement(), size, true, 0, nodeProperties),
-                    size);
+            cluster = new ChaosCluster(lab, LocalProcessCluster.create(root, lab.placement(), size, true, 0,
+                    nodeProperties), size);
+            if (powerLossDisks) {
+                for (int id = 1; id <= size; id++) {
+                    NodeDisk disk = new NodeDisk(cluster.node(id).dir().resolve("disk"), cluster.node(id).dataDir());
+                    cluster.disks.put(id, disk);
+                    disk.mount();
+                }
+            }
+            return cluster;
         } catch (IOException | RuntimeException e) {
+            if (cluster != null) {
+                cluster.disks.values().forEach(NodeDisk::close);
+            }
             lab.close();
             throw e;
         }
+    }
+
+    /** Whether the nodes' data directories are power-loss mounts. */
+    public boolean hasDisks() {
+        return !disks.isEmpty();
+    }
+
+    /** The node's disk; only with power-loss disks. */
+    public NodeDisk disk(int id) {
+        NodeDisk disk = disks.get(id);
+        if (disk == null) {
+            throw new IllegalStateException("the cluster runs without power-loss disks");
+        }
+        return disk;
     }
 
     public NetworkLab network() {
@@ -146,6 +181,23 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /** kill -9 every running node at once (all "lose power" together when their disks do too). */
+    public void kill9All() throws InterruptedException {
+        synchronized (this) {
+            down.addAll(nodeIds());
+            paused.clear();
+        }
+        processes.kill9All();
+    }
+
+    /** Starts every node at once and waits until all are ready (none can be ready without a quorum). */
+    public void restartAll() throws IOException, InterruptedException {
+        processes.startAll();
+        synchronized (this) {
+            down.clear();
+        }
+    }
+
     /** SIGTERM to every node, one after another (they write their clean-shutdown state). */
     public void stopAll() throws InterruptedException {
         for (int id : nodeIds()) {
@@ -196,6 +248,7 @@ public final class ChaosCluster implements AutoCloseable {
         try {
             processes.close();
         } finally {
+            disks.values().forEach(NodeDisk::close);
             lab.close();
         }
     }

@@ -13,7 +13,9 @@ public final class Nemeses {
         for (Nemesis nemesis : List.of(ProcessNemeses.kill(), ProcessNemeses.killController(), ProcessNemeses.pause(),
                 ProcessNemeses.rollingRestart(), NetworkNemeses.randomHalves(), NetworkNemeses.isolateLeader(),
                 NetworkNemeses.isolateController(), NetworkNemeses.bridge(), NetworkNemeses.oneWay(),
-                NetworkNemeses.quorumCut(), NetworkNemeses.isolateLeaderFromClients())) {
+                NetworkNemeses.quorumCut(), NetworkNemeses.isolateLeaderFromClients(), DiskNemeses.powerLoss(),
+                DiskNemeses.powerLossAll(), DiskNemeses.lostDisk(), DiskNemeses.corruption(), DiskNemeses.fullDisk(),
+                DiskNemeses.slowDisk())) {
             ALL.put(nemesis.kind(), nemesis);
         }
     }
@@ -30,11 +32,15 @@ public final class Nemeses {
         if (spec.equals("all")) {
             return List.copyOf(ALL.values());
         }
+        if (spec.equals("all-but-disks")) {
+            return ALL.values().stream().filter(n -> !n.needsDisks()).toList();
+        }
         List<Nemesis> out = new ArrayList<>();
         for (String kind : spec.split(",")) {
             Nemesis nemesis = ALL.get(kind.trim());
             if (nemesis == null) {
-                throw new IllegalArgumentException("unknown nemesis '" + kind.trim() + "'; known: all, " + kinds());
+                throw new IllegalArgumentException("unknown nemesis '" + kind.trim() + "'; known: all, all-but-disks, "
+                        + kinds());
             }
             out.add(nemesis);
         }

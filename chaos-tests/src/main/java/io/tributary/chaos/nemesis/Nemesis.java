@@ -18,6 +18,11 @@ public interface Nemesis {
 
     Fault inject(ChaosCluster cluster, Targets targets, RandomGenerator random) throws Exception;
 
+    /** Whether it needs the cluster's power-loss disk mounts. */
+    default boolean needsDisks() {
+        return false;
+    }
+
     /** An active fault. */
     interface Fault {
         /** Where it struck, for the history ("node 2", "{1,3} | {2}"). */

@@ -7,10 +7,9 @@ import java.util.ArrayDeque;
  * monitor (appenders and the sender); the other fields belong to the sender thread.
  *
  * <p>Without idempotence one produce request per partition is in flight, so retries never reorder
- * records. With it up to maxInFlightRequestsPerConnection (at most 5) are, carrying at most
- * {@link Sender#MAX_UNACKNOWLEDGED_BATCHES} unacknowledged batches in all (within the broker's window
- * for recognising retries), and a retried batch goes out again with exactly the batches it first went
- * with ({@link ProducerBatch#requestGroup}): the broker appends a
+ * records. With it up to maxInFlightRequestsPerConnection (at most 5) are, never reaching more than
+ * {@link Sender#MAX_UNACKNOWLEDGED_BATCHES} batches past the oldest unanswered one (the broker's
+ * window for recognising retries), and a retried batch goes out again alone: the broker appends a
  * batch only in sequence, so when one fails the later ones fail too, and the broker may take
  * concurrent requests in either order. OUT_OF_ORDER_SEQUENCE for a request sent behind an
  * unanswered earlier batch is therefore expected, not fatal: every failed batch is re-queued in its

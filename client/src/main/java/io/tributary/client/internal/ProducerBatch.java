@@ -35,9 +35,8 @@ public final class ProducerBatch {
     /** Position in its partition's send order, set when first drained (sender thread); -1 before. */
     long drainOrder = -1;
     /**
-     * Idempotence: the batches of one partition first sent in one request share a group, and a retry
-     * resends exactly that group in one request (the broker appended all of it or none, so a retry
-     * is all duplicates or all new); -1 until sequenced, and again once the sequence is cleared.
+     * Idempotence: the batches of one partition sent in one request share a group (a retry is a
+     * group of its own); -1 until sequenced, and again once the sequence is cleared.
      */
     long requestGroup = -1;
     /** Idempotence: set when first drained (sender thread), kept across retries; -1 when unset. */

@@ -58,11 +58,11 @@ public final class Sender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
     private static final long MAX_PARK_MS = 100;
     /**
-     * Idempotence: batches per partition sent and not yet acknowledged. A partition leader keeps
-     * each producer's last 32 batches (the broker's ProducerStateManager.MAX_RETAINED_BATCHES) to
-     * answer retries with their original offsets; a retry of an older batch would look like a
-     * sequence gap. (Kafka's brokers keep 5, and its producer sends one batch per partition per
-     * request; grouped retries let this producer send several.)
+     * Idempotence: how far past its oldest unanswered batch a partition may send, in batches. A
+     * partition leader keeps each producer's last 32 batches (the broker's
+     * ProducerStateManager.MAX_RETAINED_BATCHES) to answer retries with their original offsets; a
+     * retry of an older batch gets DUPLICATE_SEQUENCE_NUMBER, an unknown outcome. (Kafka's brokers
+     * keep 5, and its producer sends one batch per partition per request; this producer sends several.)
      */
     static final int MAX_UNACKNOWLEDGED_BATCHES = 32;
 
