@@ -62,6 +62,7 @@ public final class ChaosRun {
 
     public Outcome run() throws Exception {
         Path dir = options.dir();
+        clearEarlierRun(dir);
         Files.createDirectories(dir);
         Path historyFile = dir.resolve(HISTORY_FILE);
         List<String> nodeProperties = List.of("default.replication.factor=" + options.replicationFactor());
@@ -80,6 +81,30 @@ public final class ChaosRun {
             appendNodeLogLines(cluster, history);
         }
         return check(options, dir);
+    }
+
+    /** A run replaces an earlier run in its directory; a directory holding anything else is refused. */
+    private static void clearEarlierRun(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<Path> entries;
+        try (var list = Files.list(dir)) {
+            entries = list.toList();
+        }
+        for (Path entry : entries) {
+            String name = entry.getFileName().toString();
+            if (!name.matches("node\\d+|history\\.tsv|replicas\\.tsv|report\\.txt")) {
+                throw new IOException(dir + " holds " + name + ", not an earlier chaos run: choose another --dir");
+            }
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!p.equals(dir)) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private void createTopic(ChaosCluster cluster) {
@@ -128,7 +153,9 @@ public final class ChaosRun {
 
     private static void healEverything(ChaosCluster cluster, History history) throws Exception {
         cluster.network().healAll();
-        cluster.reviveAll();
+        for (String failure : cluster.reviveAll()) {
+            history.record(HistoryEvent.NEMESIS, Type.NODE_LOG, -1, "", -1, failure);
+        }
         history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, "heal-all", -1, "network whole, every node up");
     }
 

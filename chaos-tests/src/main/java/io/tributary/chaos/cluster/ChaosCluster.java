@@ -163,8 +163,13 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    /** Resumes every paused node and restarts every stopped one: the process side of a full heal. */
-    public void reviveAll() throws IOException, InterruptedException {
+    /**
+     * Resumes every paused node and restarts every stopped one: the process side of a full heal.
+     * Returns the nodes that could not be started again (each is logged), so the run goes on to
+     * its verdict.
+     */
+    public List<String> reviveAll() throws IOException, InterruptedException {
+        List<String> failures = new ArrayList<>();
         for (int id : nodeIds()) {
             boolean wasPaused;
             boolean wasDown;
@@ -176,9 +181,15 @@ public final class ChaosCluster implements AutoCloseable {
                 resume(id);
             }
             if (wasDown) {
-                restart(id);
+                try {
+                    restart(id);
+                } catch (IOException e) {
+                    log.warn("node {} could not be started again: {}", id, e.getMessage());
+                    failures.add("node " + id + " could not be started again: " + e.getMessage());
+                }
             }
         }
+        return failures;
     }
 
     /** kill -9 every running node at once (all "lose power" together when their disks do too). */

@@ -96,7 +96,7 @@ public final class PowerLossFilesystem extends FuseStubFS {
     @Override
     public synchronized int getattr(String path, FileStat stat) {
         Path file = resolve(path);
-        try {
+        return errno(() -> {
             Map<String, Object> a = Files.readAttributes(file, "unix:mode,nlink,uid,gid,size,lastModifiedTime",
                     LinkOption.NOFOLLOW_LINKS);
             stat.st_mode.set((Integer) a.get("mode"));
@@ -110,27 +110,21 @@ public final class PowerLossFilesystem extends FuseStubFS {
             stat.st_mtim.tv_nsec.set((mtimeMs % 1000) * 1_000_000);
             stat.st_blksize.set(UnsyncedFile.PAGE);
             return 0;
-        } catch (NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (IOException | RuntimeException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     @Override
     public synchronized int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
         filter.apply(buf, ".", null, 0);
         filter.apply(buf, "..", null, 0);
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(resolve(path))) {
-            for (Path entry : entries) {
-                filter.apply(buf, entry.getFileName().toString(), null, 0);
+        return errno(() -> {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(resolve(path))) {
+                for (Path entry : entries) {
+                    filter.apply(buf, entry.getFileName().toString(), null, 0);
+                }
             }
             return 0;
-        } catch (NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (IOException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     @Override
@@ -189,7 +183,7 @@ public final class PowerLossFilesystem extends FuseStubFS {
 
     @Override
     public synchronized int statfs(String path, Statvfs stbuf) {
-        try {
+        return errno(() -> {
             java.nio.file.FileStore store = Files.getFileStore(disk);
             long block = 4096;
             stbuf.f_bsize.set(block);
@@ -199,25 +193,19 @@ public final class PowerLossFilesystem extends FuseStubFS {
             stbuf.f_bavail.set(full ? 0 : store.getUsableSpace() / block);
             stbuf.f_namemax.set(255);
             return 0;
-        } catch (IOException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- data
 
     @Override
     public synchronized int create(String path, @mode_t long mode, FuseFileInfo fi) {
-        try {
-            Files.createFile(resolve(path));
+        return errno(() -> {
+            if (!Files.exists(resolve(path))) {
+                Files.createFile(resolve(path));
+            }
             return 0;
-        } catch (FileAlreadyExistsException e) {
-            return 0;
-        } catch (NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (IOException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     @Override
@@ -227,7 +215,7 @@ public final class PowerLossFilesystem extends FuseStubFS {
 
     @Override
     public synchronized int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
+        return errno(() -> {
             DiskFile file = new DiskFile(resolve(path));
             UnsyncedFile pending = unsynced.get(path);
             byte[] bytes = new byte[(int) size];
@@ -235,11 +223,7 @@ public final class PowerLossFilesystem extends FuseStubFS {
                     : file.read(offset, bytes, 0, bytes.length);
             buf.put(0, bytes, 0, n);
             return n;
-        } catch (NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (IOException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     @Override
@@ -247,28 +231,20 @@ public final class PowerLossFilesystem extends FuseStubFS {
         if (full) {
             return -ErrorCodes.ENOSPC();
         }
-        try {
+        return errno(() -> {
             byte[] bytes = new byte[(int) size];
             buf.get(0, bytes, 0, bytes.length);
             pendingFor(path).write(offset, bytes, bytes.length, new DiskFile(resolve(path)));
             return (int) size;
-        } catch (NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (IOException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     @Override
     public synchronized int truncate(String path, @off_t long size) {
-        try {
+        return errno(() -> {
             pendingFor(path).truncate(size);
             return 0;
-        } catch (NoSuchFileException e) {
-            return -ErrorCodes.ENOENT();
-        } catch (IOException e) {
-            return -ErrorCodes.EIO();
-        }
+        });
     }
 
     @Override
@@ -288,7 +264,7 @@ public final class PowerLossFilesystem extends FuseStubFS {
             }
         }
         synchronized (this) {
-            try {
+            return errno(() -> {
                 Path file = resolve(path);
                 UnsyncedFile pending = unsynced.remove(path);
                 if (pending != null) {
@@ -298,11 +274,7 @@ public final class PowerLossFilesystem extends FuseStubFS {
                     channel.force(true);
                 }
                 return 0;
-            } catch (NoSuchFileException e) {
-                return -ErrorCodes.ENOENT();
-            } catch (IOException e) {
-                return -ErrorCodes.EIO();
-            }
+            });
         }
     }
 
@@ -343,17 +315,28 @@ public final class PowerLossFilesystem extends FuseStubFS {
         void run() throws IOException;
     }
 
+    private interface IoCall {
+        int run() throws IOException;
+    }
+
     private static int io(IoAction action) {
-        try {
+        return errno(() -> {
             action.run();
             return 0;
+        });
+    }
+
+    /** Runs a filesystem call; an exception becomes the errno FUSE passes back to the caller. */
+    private static int errno(IoCall call) {
+        try {
+            return call.run();
         } catch (NoSuchFileException e) {
             return -ErrorCodes.ENOENT();
         } catch (FileAlreadyExistsException e) {
             return -ErrorCodes.EEXIST();
         } catch (DirectoryNotEmptyException e) {
             return -ErrorCodes.ENOTEMPTY();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return -ErrorCodes.EIO();
         }
     }

@@ -54,7 +54,12 @@ public final class NemesisSchedule {
                 List<Nemesis> otherFamily = nemeses.stream()
                         .filter(n -> n.touchesProcesses() != first.touchesProcesses()).toList();
                 if (!otherFamily.isEmpty() && random.nextInt(4) == 0) {
-                    active.add(inject(otherFamily.get(random.nextInt(otherFamily.size())), cluster, targets, history));
+                    Nemesis second = otherFamily.get(random.nextInt(otherFamily.size()));
+                    try {
+                        active.add(inject(second, cluster, targets, history));
+                    } catch (Targets.NoTargetException e) {
+                        log.info("nemesis {} skipped: {}", second.kind(), e.getMessage());
+                    }
                 }
                 waitMs(between(faultMinMs, faultMaxMs));
             } finally {
@@ -77,11 +82,25 @@ public final class NemesisSchedule {
         return new Active(nemesis, fault);
     }
 
-    private static void heal(Active active, History history) throws Exception {
-        active.fault().heal();
-        log.info("healed {}: {}", active.nemesis().kind(), active.fault().description());
-        history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, active.nemesis().kind(), -1,
-                active.fault().description());
+    /**
+     * Heals a fault. A heal that fails (a node that cannot start again) does not end the run: it is
+     * recorded as a NODE_LOG event, which the checker counts as a crash, and the final heal tries again.
+     */
+    private static void heal(Active active, History history) throws InterruptedException {
+        String kind = active.nemesis().kind();
+        try {
+            active.fault().heal();
+            log.info("healed {}: {}", kind, active.fault().description());
+            history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, kind, -1, active.fault().description());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            log.warn("healing {} ({}) failed: {}", kind, active.fault().description(), e.toString());
+            history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, kind, -1,
+                    active.fault().description() + "; heal failed");
+            history.record(HistoryEvent.NEMESIS, Type.NODE_LOG, -1, "", -1, "healing " + kind + " ("
+                    + active.fault().description() + ") failed: " + e);
+        }
     }
 
     private long between(long minMs, long maxMs) {

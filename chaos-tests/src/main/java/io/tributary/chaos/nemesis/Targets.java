@@ -20,7 +20,7 @@ public final class Targets {
     public int anyUpNode(RandomGenerator random) {
         List<Integer> up = cluster.upNodes();
         if (up.isEmpty()) {
-            throw new IllegalStateException("no node is up");
+            throw new NoTargetException("no node is up");
         }
         return up.get(random.nextInt(up.size()));
     }
@@ -35,5 +35,12 @@ public final class Targets {
     public int activeController(RandomGenerator random) {
         int controller = cluster.activeController();
         return controller > 0 && cluster.isUp(controller) ? controller : anyUpNode(random);
+    }
+
+    /** Nothing to strike right now (every node is down): the schedule skips the fault. */
+    public static final class NoTargetException extends RuntimeException {
+        NoTargetException(String message) {
+            super(message);
+        }
     }
 }
