@@ -296,7 +296,12 @@ public final class Consumer implements AutoCloseable {
 
     // ---------------------------------------------------------------- fetching
 
-    private record FetchTarget(PartitionState state, int generation, long fetchOffset) {
+    /**
+     * @param leaderEpoch the leader epoch the metadata gave for the leader fetched from: a leader at
+     *                    another epoch refuses the fetch (FENCED / UNKNOWN_LEADER_EPOCH, KIP-320), so
+     *                    a replaced leader can never answer OFFSET_OUT_OF_RANGE and reset the position
+     */
+    private record FetchTarget(PartitionState state, int generation, long fetchOffset, int leaderEpoch) {
     }
 
     private void sendFetches(long nowMs) {
@@ -323,7 +328,8 @@ public final class Consumer implements AutoCloseable {
                 state.nextFetchOffset = state.position;
             }
             byBroker.computeIfAbsent(leader, b -> new ArrayList<>())
-                    .add(new FetchTarget(state, state.generation, state.nextFetchOffset));
+                    .add(new FetchTarget(state, state.generation, state.nextFetchOffset,
+                            cluster.leaderEpochFor(state.tp.topic(), state.tp.partition())));
         }
         if (needMetadata) {
             metadata.requestRefresh();
@@ -342,7 +348,7 @@ public final class Consumer implements AutoCloseable {
                             .setPartition(target.state.tp.partition())
                             .setFetchOffset(target.fetchOffset)
                             .setPartitionMaxBytes(config.maxPartitionFetchBytes())
-                            .setCurrentLeaderEpoch(-1));
+                            .setCurrentLeaderEpoch(target.leaderEpoch));
         }
         FetchRequest.Builder request = FetchRequest.newBuilder()
                 .setMaxWaitMs(config.fetchMaxWaitMs())

@@ -100,11 +100,14 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         return t;
     });
     private final List<ProduceRequest> produceRequests = new ArrayList<>();
+    private final List<FetchRequest> fetchRequests = new ArrayList<>();
+    private int leaderEpoch;
     private final List<StreamObserver<ProduceResponse>> hungProduces = new ArrayList<>();
     private final List<ProduceRequest> hungRequests = new ArrayList<>();
     private final Server server;
     private boolean hangProduce;
     private int leaderId = NODE_ID;
+    private long metadataVersion;
     private List<BrokerInfo> brokers;
 
     FakeTributary() throws IOException {
@@ -180,6 +183,11 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         hangProduce = hang;
     }
 
+    /** The metadata version this fake answers with (the metadata log index a real node's image reflects). */
+    synchronized void setMetadataVersion(long version) {
+        metadataVersion = version;
+    }
+
     /** Metadata names this node id as leader of every partition (-1: no leader). */
     synchronized void setLeaderId(int id) {
         leaderId = id;
@@ -192,6 +200,15 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
 
     BrokerInfo self(int nodeId) {
         return BrokerInfo.newBuilder().setNodeId(nodeId).setHost("127.0.0.1").setPort(server.getPort()).build();
+    }
+
+    synchronized List<FetchRequest> fetchRequests() {
+        return new ArrayList<>(fetchRequests);
+    }
+
+    /** The leader epoch metadata gives for every partition. */
+    synchronized void setLeaderEpoch(int epoch) {
+        leaderEpoch = epoch;
     }
 
     synchronized List<ProduceRequest> produceRequests() {
@@ -341,6 +358,9 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
 
     @Override
     public void fetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+        synchronized (this) {
+            fetchRequests.add(request);
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.getMaxWaitMs());
         attemptFetch(request, observer, deadline);
     }
@@ -450,6 +470,7 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
     @Override
     public synchronized void metadata(MetadataRequest request, StreamObserver<MetadataResponse> observer) {
         MetadataResponse.Builder response = MetadataResponse.newBuilder().setClusterId("fake").setControllerId(NODE_ID)
+                .setMetadataVersion(metadataVersion)
                 .addAllBrokers(brokers != null ? brokers : List.of(self(NODE_ID)));
         List<String> names = request.getTopicsList().isEmpty() ? new ArrayList<>(topics.keySet())
                 : request.getTopicsList();
@@ -461,7 +482,7 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
             } else {
                 for (int i = 0; i < logs.size(); i++) {
                     topic.addPartitions(PartitionMetadata.newBuilder().setPartition(i).setLeaderId(leaderId)
-                            .setLeaderEpoch(0).addReplicas(NODE_ID).addIsr(NODE_ID));
+                            .setLeaderEpoch(leaderEpoch).addReplicas(NODE_ID).addIsr(NODE_ID));
                 }
             }
             response.addTopics(topic);

@@ -74,6 +74,59 @@ class RoutingTest {
         }
     }
 
+    /** Issue 9, hole 4: a node behind the metadata quorum must not send the client back to a replaced leader. */
+    @Test
+    void olderMetadataNeverReplacesNewer() throws Exception {
+        first.setLeaderId(1);        // a node cut off from the quorum: still names itself leader
+        first.setMetadataVersion(9);
+        second.setLeaderId(2);       // the current view
+        second.setMetadataVersion(11);
+        io.tributary.client.internal.ChannelPool channels = new io.tributary.client.internal.ChannelPool();
+        try {
+            io.tributary.client.internal.MetadataManager metadata = new io.tributary.client.internal.MetadataManager(
+                    channels, io.tributary.client.internal.BrokerAddress.parseAll(List.of(second.address(),
+                    first.address())), 5_000, 0, null);
+            metadata.addTopics(List.of("events"));
+            io.tributary.client.internal.BrokerAddress newLeader = metadata.refresh().get().leaderFor("events", 0);
+            assertThat(newLeader.toString()).endsWith(second.address().substring(second.address().indexOf(':')));
+            for (int i = 0; i < 6; i++) { // refreshes rotate over both nodes
+                assertThat(metadata.refresh().get().leaderFor("events", 0)).isEqualTo(newLeader);
+            }
+            assertThat(metadata.cluster().metadataVersion()).isEqualTo(11);
+            first.setMetadataVersion(12); // once the node catches up, its answers count again
+            first.setLeaderId(1);
+            second.setMetadataVersion(12);
+            second.setLeaderId(1);
+            for (int i = 0; i < 2; i++) {
+                metadata.refresh().get();
+            }
+            assertThat(metadata.cluster().metadataVersion()).isEqualTo(12);
+            assertThat(metadata.cluster().leaderFor("events", 0)).isNotEqualTo(newLeader);
+        } finally {
+            channels.close();
+        }
+    }
+
+    /** KIP-320: a consumer fetches with the leader epoch its metadata holds, so a replaced leader refuses it. */
+    @Test
+    void consumerFetchesWithTheLeaderEpochOfItsMetadata() throws Exception {
+        first.setLeaderEpoch(7);
+        first.append("events", 0, new io.tributary.record.RecordBatchBuilder(256)
+                .append(1L, null, "v".getBytes(StandardCharsets.UTF_8)).build());
+        try (Consumer consumer = new Consumer(ConsumerConfig.builder().bootstrapServers(first.address())
+                .autoOffsetReset(AutoOffsetReset.EARLIEST).fetchMaxWaitMs(100).build())) {
+            consumer.assign(List.of(new TopicPartition("events", 0)));
+            List<ConsumerRecord> records = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (records.isEmpty() && System.nanoTime() < deadline) {
+                records.addAll(consumer.poll(Duration.ofMillis(200)));
+            }
+            assertThat(records).hasSize(1);
+        }
+        assertThat(first.fetchRequests()).isNotEmpty().allSatisfy(r ->
+                assertThat(r.getTopics(0).getPartitions(0).getCurrentLeaderEpoch()).isEqualTo(7));
+    }
+
     @Test
     void boundedCloseFailsWhatItCouldNotSend() throws Exception {
         first.setLeaderId(-1);

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /** An immutable snapshot of cluster metadata: brokers, topics, partition leaders. */
 public final class Cluster {
-    public static final Cluster EMPTY = new Cluster(Map.of(), Map.of(), -1, 0L);
+    public static final Cluster EMPTY = new Cluster(Map.of(), Map.of(), -1, -1L, 0L);
 
     /** One topic; {@code partitions[i]} is partition i (null when the response skipped it). */
     public record Topic(String name, ErrorCode error, String errorMessage, PartitionMetadata[] partitions) {
@@ -26,12 +26,15 @@ public final class Cluster {
     private final Map<Integer, BrokerAddress> brokers;
     private final Map<String, Topic> topics;
     private final int controllerId;
+    private final long metadataVersion;
     private final long updatedAtMs;
 
-    private Cluster(Map<Integer, BrokerAddress> brokers, Map<String, Topic> topics, int controllerId, long updatedAtMs) {
+    private Cluster(Map<Integer, BrokerAddress> brokers, Map<String, Topic> topics, int controllerId,
+                    long metadataVersion, long updatedAtMs) {
         this.brokers = brokers;
         this.topics = topics;
         this.controllerId = controllerId;
+        this.metadataVersion = metadataVersion;
         this.updatedAtMs = updatedAtMs;
     }
 
@@ -55,7 +58,13 @@ public final class Cluster {
             topics.put(topic.getName(), new Topic(topic.getName(), topic.getErrorCode(), topic.getErrorMessage(),
                     partitions));
         }
-        return new Cluster(Map.copyOf(brokers), Map.copyOf(topics), response.getControllerId(), nowMs);
+        return new Cluster(Map.copyOf(brokers), Map.copyOf(topics), response.getControllerId(),
+                response.getMetadataVersion(), nowMs);
+    }
+
+    /** The version of the metadata image it came from (the metadata log index it reflects); -1 for none. */
+    public long metadataVersion() {
+        return metadataVersion;
     }
 
     public Map<Integer, BrokerAddress> brokers() {
@@ -76,6 +85,15 @@ public final class Cluster {
 
     public long updatedAtMs() {
         return updatedAtMs;
+    }
+
+    /** The partition's leader epoch as this metadata knows it, or -1 when unknown. */
+    public int leaderEpochFor(String topicName, int partition) {
+        Topic topic = topics.get(topicName);
+        if (topic == null || partition >= topic.partitions.length || topic.partitions[partition] == null) {
+            return -1;
+        }
+        return topic.partitions[partition].getLeaderEpoch();
     }
 
     /** The leader's address, or null when the partition, its leader or the leader's broker is unknown. */

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The client's cached cluster metadata. Holds the topics the client cares about, refreshes them
  * on demand (one refresh in flight at a time, tried against known brokers then the bootstrap
- * addresses), and lets callers block for a topic with a deadline.
+ * addresses), and lets callers block for a topic with a deadline. An answer with an older metadata
+ * version than the one held is ignored (a lagging node must not send the client back to a replaced
+ * leader).
  */
 public final class MetadataManager {
     private static final Logger log = LoggerFactory.getLogger(MetadataManager.class);
@@ -121,6 +123,15 @@ public final class MetadataManager {
         raw.whenComplete((response, error) -> {
             if (error != null) {
                 future.completeExceptionally(error);
+                return;
+            }
+            Cluster current = cluster;
+            if (response.getMetadataVersion() < current.metadataVersion()) {
+                // A node that is behind (cut off from the metadata quorum, or restarting) would send
+                // the client back to a leader that was replaced: never take older metadata over newer.
+                log.debug("ignoring metadata version {}, older than the {} already known", response.getMetadataVersion(),
+                        current.metadataVersion());
+                future.complete(current);
                 return;
             }
             Cluster updated = Cluster.from(response, System.currentTimeMillis());
