@@ -320,6 +320,11 @@ public final class Partition {
     }
 
     /** The controller refused (or lost) the proposal: the next check may propose again. */
+    /** Whether {@code proposal} is still this leader's pending ISR change. */
+    public synchronized boolean hasPendingIsrChange(IsrChangeProposal proposal) {
+        return leaderState != null && leaderState.pendingIsrChange().filter(proposal::equals).isPresent();
+    }
+
     public synchronized void abandonIsrChange(IsrChangeProposal proposal) {
         if (leaderState != null && leaderState.pendingIsrChange().filter(proposal::equals).isPresent()) {
             leaderState.abandonPendingIsrChange();

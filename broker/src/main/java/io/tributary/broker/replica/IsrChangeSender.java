@@ -1,39 +1,64 @@
 package io.tributary.broker.replica;
 
 import io.tributary.broker.partition.Partition;
-import io.tributary.broker.partition.PartitionManager;
-import io.tributary.metadata.MetadataQuorum;
+import io.tributary.metadata.QuorumUnavailableException;
 import io.tributary.proto.metadata.v1.AlterPartitionCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
+import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.replication.IsrChangeProposal;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Asks the controller for the ISR changes this broker's led partitions want (AlterPartition through
- * the Ratis client): every tick, each leader's pure state says whether a follower fell behind for
+ * the metadata quorum): every tick, each leader's pure state says whether a follower fell behind for
  * replica.lag.time.max.ms or caught up. The committed change reaches the partition through the
- * metadata image; a refused or lost one is abandoned so the next tick decides again.
+ * metadata image, which clears the proposal.
+ *
+ * <p>A proposal stays pending (its expansion counts for the high watermark, KIP-497/841) until its
+ * outcome is known:
+ * <pre>
+ * answer                                         outcome              what happens
+ * NONE                                           committed            wait for the image to apply it
+ * INVALID_UPDATE_VERSION, FENCED/UNKNOWN_LEADER_  not committed, the   wait for the image: it brings the
+ *   EPOCH, NOT_LEADER_OR_FOLLOWER                partition moved on   newer partition (or role) that clears it
+ * INELIGIBLE_REPLICA, INVALID_REQUEST, other     refused              abandon: the next tick decides again
+ *   codes; QuorumUnavailableException (not sent)
+ * no answer (timeout, lost connection)           unknown: it may be   keep it pending and ask again: a leader
+ *                                                committed            that forgot a committed expansion would
+ *                                                                     count the HW on the smaller ISR while the
+ *                                                                     controller may elect the added member
+ * </pre>
  */
 public final class IsrChangeSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IsrChangeSender.class);
-    /** How long an accepted proposal may take to show up in the local image before it counts as lost. */
-    private static final long ACCEPTED_GRACE_MS = 2_000;
+    /** How soon a proposal whose outcome is unknown is sent again. */
+    static final long UNKNOWN_OUTCOME_RETRY_MS = 500;
 
     private final int localId;
     private final LongSupplier brokerEpoch;
-    private final PartitionManager partitions;
-    private final MetadataQuorum quorum;
+    private final Supplier<Collection<Partition>> partitions;
+    private final Function<MetadataCommand, CompletableFuture<MetadataCommandResult>> quorum;
     private final ScheduledExecutorService scheduler;
     private final long tickMs;
+    /** The last refusal logged per partition, so that a refusal repeated every tick is logged once. */
+    private final Map<Partition, String> lastRefusal = new HashMap<>();
     private ScheduledFuture<?> task;
 
-    public IsrChangeSender(int localId, LongSupplier brokerEpoch, PartitionManager partitions, MetadataQuorum quorum,
+    public IsrChangeSender(int localId, LongSupplier brokerEpoch, Supplier<Collection<Partition>> partitions,
+                           Function<MetadataCommand, CompletableFuture<MetadataCommandResult>> quorum,
                            ScheduledExecutorService scheduler, long tickMs) {
         this.localId = localId;
         this.brokerEpoch = brokerEpoch;
@@ -47,12 +72,13 @@ public final class IsrChangeSender implements AutoCloseable {
         task = scheduler.scheduleWithFixedDelay(this::tick, tickMs, tickMs, TimeUnit.MILLISECONDS);
     }
 
-    void tick() {
+    /** One round over the led partitions (the scheduler runs it every tick). */
+    public void tick() {
         long epoch = brokerEpoch.getAsLong();
         if (epoch < 0) {
             return; // not registered yet
         }
-        for (Partition partition : partitions.partitions().values()) {
+        for (Partition partition : partitions.get()) {
             if (!partition.isLeader()) {
                 continue;
             }
@@ -69,19 +95,59 @@ public final class IsrChangeSender implements AutoCloseable {
                 .setBrokerId(localId).setBrokerEpoch(brokerEpoch).setTopicId(partition.log().topicId())
                 .setPartition(partition.topicPartition().partition()).setLeaderEpoch(proposal.leaderEpoch())
                 .setPartitionEpoch(proposal.partitionEpoch()).addAllNewIsr(proposal.newIsr())).build();
-        log.info("{}: proposing ISR {} (was {}, partition epoch {})", partition.topicPartition(),
+        log.debug("{}: proposing ISR {} (was {}, partition epoch {})", partition.topicPartition(),
                 proposal.newIsr(), partition.isr(), proposal.partitionEpoch());
-        quorum.submit(command).whenComplete((result, failure) -> {
-            if (failure != null || result.getErrorCode() != ErrorCode.NONE_VALUE) {
-                log.info("{}: ISR change {} not made: {}", partition.topicPartition(), proposal.newIsr(),
-                        failure != null ? failure.toString() : ErrorCode.forNumber(result.getErrorCode()) + " "
-                                + result.getErrorMessage());
-                partition.abandonIsrChange(proposal);
-            } else {
-                // Normally the image applies it first (clearing the proposal); this only frees a lost one.
-                scheduler.schedule(() -> partition.abandonIsrChange(proposal), ACCEPTED_GRACE_MS, TimeUnit.MILLISECONDS);
+        quorum.apply(command).whenComplete((result, failure) -> handleOutcome(partition, proposal, result, failure));
+    }
+
+    private void handleOutcome(Partition partition, IsrChangeProposal proposal, MetadataCommandResult result,
+                               Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (cause != null && !(cause instanceof QuorumUnavailableException)) {
+            log.info("{}: ISR change {} got no answer ({}); it may be committed: kept pending, asked again",
+                    partition.topicPartition(), proposal.newIsr(), cause.toString());
+            scheduler.schedule(() -> resendIfPending(partition, proposal), UNKNOWN_OUTCOME_RETRY_MS,
+                    TimeUnit.MILLISECONDS);
+            return;
+        }
+        ErrorCode code = cause != null ? ErrorCode.NOT_CONTROLLER : ErrorCode.forNumber(result.getErrorCode());
+        String message = cause != null ? cause.getMessage() : result.getErrorMessage();
+        if (code == ErrorCode.NONE) {
+            synchronized (lastRefusal) {
+                lastRefusal.remove(partition);
             }
-        });
+            log.info("{}: ISR changed to {} (partition epoch {})", partition.topicPartition(), proposal.newIsr(),
+                    proposal.partitionEpoch() + 1);
+            return; // the image applies it and clears the proposal
+        }
+        switch (code) {
+            case INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER ->
+                    log.debug("{}: ISR change {} refused ({} {}); the image will bring the newer partition",
+                            partition.topicPartition(), proposal.newIsr(), code, message);
+            default -> {
+                logRefusalOnce(partition, proposal, code + " " + message);
+                partition.abandonIsrChange(proposal);
+            }
+        }
+    }
+
+    private void resendIfPending(Partition partition, IsrChangeProposal proposal) {
+        long epoch = brokerEpoch.getAsLong();
+        if (partition.hasPendingIsrChange(proposal) && epoch >= 0) {
+            send(partition, proposal, epoch);
+        }
+    }
+
+    private void logRefusalOnce(Partition partition, IsrChangeProposal proposal, String refusal) {
+        String text = proposal.newIsr() + ": " + refusal;
+        String previous;
+        synchronized (lastRefusal) {
+            previous = lastRefusal.put(partition, text);
+        }
+        if (!text.equals(previous)) {
+            log.info("{}: ISR change {} (logged once while it repeats)", partition.topicPartition(), text);
+        }
     }
 
     @Override

@@ -171,8 +171,8 @@ public final class BrokerNode implements AutoCloseable {
             toClose.add(lifecycle);
             // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
             awaitStartupStep("unfencing by the active controller", lifecycle.unfenced());
-            IsrChangeSender isrChanges = new IsrChangeSender(config.nodeId(), lifecycle::brokerEpoch, partitions, quorum,
-                    scheduler, ISR_CHECK_INTERVAL_MS);
+            IsrChangeSender isrChanges = new IsrChangeSender(config.nodeId(), lifecycle::brokerEpoch,
+                    () -> partitions.partitions().values(), quorum::submit, scheduler, ISR_CHECK_INTERVAL_MS);
             isrChanges.start();
             toClose.add(isrChanges);
         }

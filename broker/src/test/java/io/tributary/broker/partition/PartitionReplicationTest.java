@@ -217,4 +217,57 @@ class PartitionReplicationTest {
         assertThat(p.log().logEndOffset()).as("unclean election allowed: follow the leader").isZero();
         assertThat(p.highWatermark()).isZero();
     }
+    /**
+     * Issue 9, hole 2: an ISR expansion whose AlterPartition got no answer may be committed; the
+     * leader keeps counting the added member for the high watermark and asks again, instead of
+     * forgetting it (the controller could elect that member while the leader acknowledged writes it
+     * lacks). A refusal (here INELIGIBLE_REPLICA) is abandoned.
+     */
+    @Test
+    void anExpansionWithNoAnswerStaysPendingAndIsAskedAgain() throws Exception {
+        Partition p = partition(registration(ME, 1, 1, List.of(1, 2)));
+        appendAsLeader(p, "a");
+        fsync(p);
+        p.onFollowerFetch(2, 1, 1);
+        p.onFollowerFetch(3, 1, 1); // 3 caught up: the leader proposes ISR {1, 2, 3}
+        List<io.tributary.proto.metadata.v1.MetadataCommand> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            io.tributary.broker.replica.IsrChangeSender sender = new io.tributary.broker.replica.IsrChangeSender(ME,
+                    () -> 7L, () -> List.of(p), command -> {
+                        sent.add(command);
+                        return CompletableFuture.failedFuture(new io.tributary.metadata.QuorumNoAnswerException(
+                                new java.util.concurrent.TimeoutException("no quorum leader")));
+                    }, scheduler, 1_000);
+            sender.tick();
+
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> sent.size() >= 2);
+            assertThat(sent.get(1)).as("the same proposal, asked again").isEqualTo(sent.get(0));
+            synchronized (p) {
+                assertThat(p.isrChangeToPropose()).as("still pending: nothing new is proposed").isEmpty();
+            }
+            AppendInfo second = appendAsLeader(p, "b");
+            fsync(p);
+            p.onFollowerFetch(2, second.lastOffset() + 1, 1);
+            assertThat(p.highWatermark()).as("the possibly added member 3 holds the high watermark back").isEqualTo(1);
+            p.onFollowerFetch(3, second.lastOffset() + 1, 1);
+            assertThat(p.highWatermark()).isEqualTo(second.lastOffset() + 1);
+
+            List<io.tributary.proto.metadata.v1.MetadataCommand> refusedSends = new java.util.concurrent.CopyOnWriteArrayList<>();
+            p.applyRegistration(registration(ME, 1, 2, List.of(1, 2)), 2, false); // a newer partition clears it
+            io.tributary.broker.replica.IsrChangeSender refusing = new io.tributary.broker.replica.IsrChangeSender(ME,
+                    () -> 7L, () -> List.of(p), command -> {
+                        refusedSends.add(command);
+                        return CompletableFuture.completedFuture(io.tributary.proto.metadata.v1.MetadataCommandResult
+                                .newBuilder().setErrorCode(ErrorCode.INELIGIBLE_REPLICA_VALUE).build());
+                    }, scheduler, 1_000);
+            refusing.tick();
+            assertThat(refusedSends).hasSize(1);
+            synchronized (p) {
+                assertThat(p.isrChangeToPropose()).as("a refused expansion is abandoned and proposed anew").isPresent();
+            }
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
 }
