@@ -109,7 +109,37 @@ class ClusterFailoverTest {
             }
         });
 
-        cluster.start(leader);
+        // While it starts, the node answers data requests only once registered and unfenced, and
+        // then with a retriable error: a producer asking it for an id must not abort (issue 9, hole 6).
+        cluster.launch(leader);
+        java.util.Set<ErrorCode> seen = java.util.EnumSet.noneOf(ErrorCode.class);
+        ManagedChannel channel = NettyChannelBuilder.forAddress(cluster.node(leader).host(),
+                cluster.node(leader).clientPort()).usePlaintext().build();
+        try {
+            TributaryGrpc.TributaryBlockingStub stub = TributaryGrpc.newBlockingStub(channel);
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                try {
+                    ErrorCode code = stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .initProducerId(io.tributary.proto.v1.InitProducerIdRequest.getDefaultInstance())
+                            .getErrorCode();
+                    if (code == ErrorCode.NONE) {
+                        try (Admin admin = admin(survivors)) {
+                            assertThat(broker(admin.describeCluster(), leader).getFenced())
+                                    .as("node %d served a producer id while fenced", leader).isFalse();
+                        }
+                    }
+                    seen.add(code);
+                } catch (io.grpc.StatusRuntimeException notListeningYet) {
+                    assertThat(cluster.isAlive(leader)).as("node %d still starting", leader).isTrue();
+                }
+                return seen.contains(ErrorCode.NONE);
+            });
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(seen).as("InitProducerId answers while node %d started", leader)
+                .isSubsetOf(ErrorCode.NONE, ErrorCode.BROKER_NOT_AVAILABLE);
+        cluster.awaitReady(leader);
         try (Admin admin = admin(survivors)) {
             BrokerState back = broker(admin.describeCluster(), leader);
             assertThat(back.getFenced()).as("broker %d unfenced after restart", leader).isFalse();

@@ -36,7 +36,7 @@ public final class Errors {
     public static boolean needsMetadataRefresh(ErrorCode code) {
         return switch (code) {
             case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, NOT_CONTROLLER, FENCED_LEADER_EPOCH,
-                    UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION -> true;
+                    UNKNOWN_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION, BROKER_NOT_AVAILABLE -> true;
             default -> false;
         };
     }

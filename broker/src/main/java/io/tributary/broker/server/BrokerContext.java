@@ -19,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 record BrokerContext(int nodeId, int defaultReplicationFactor, MetadataQuorum quorum, PartitionManager partitions,
                      LogManager logManager, BrokerMetrics metrics, HighWatermarkWaiters waiters,
                      HighWatermarkWaiters replicaWaiters, Executor completionExecutor,
-                     ScheduledExecutorService scheduler) {
+                     ScheduledExecutorService scheduler, ServingGate serving) {
 
     static final String CLIENT_LISTENER = "CLIENT";
     static final int DEFAULT_TIMEOUT_MS = 30_000;

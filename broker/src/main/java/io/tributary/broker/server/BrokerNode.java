@@ -67,6 +67,7 @@ public final class BrokerNode implements AutoCloseable {
     private LogManager logManager;
     private MetadataQuorum quorum;
     private PartitionManager partitions;
+    private final ServingGate serving = new ServingGate();
     private Server grpcServer;
     private MetricsHttpServer metricsServer;
     private int controllerPort;
@@ -147,7 +148,7 @@ public final class BrokerNode implements AutoCloseable {
             partitions.checkpointHighWatermarks();
         });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
-                logManager, metrics, consumerWaiters, replicaWaiters, completion, scheduler);
+                logManager, metrics, consumerWaiters, replicaWaiters, completion, scheduler, serving);
         HealthStatusManager health = new HealthStatusManager();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
@@ -176,6 +177,7 @@ public final class BrokerNode implements AutoCloseable {
             isrChanges.start();
             toClose.add(isrChanges);
         }
+        serving.open();
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
             toClose.add(metricsServer);

@@ -37,6 +37,9 @@ final class ErrorMapping {
         if (cause instanceof TimeoutException || cause instanceof QuorumNoAnswerException) {
             return ErrorCode.REQUEST_TIMED_OUT;
         }
+        if (cause instanceof BrokerNotRegisteredException) {
+            return ErrorCode.BROKER_NOT_AVAILABLE; // retriable: another node, or this one once registered
+        }
         if (cause instanceof QuorumUnavailableException) {
             return ErrorCode.NOT_CONTROLLER; // not sent: definite, and another node may reach the quorum
         }

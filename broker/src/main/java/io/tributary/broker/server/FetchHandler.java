@@ -37,8 +37,9 @@ final class FetchHandler {
 
     void handle(FetchRequest request, StreamObserver<FetchResponse> responseObserver) {
         String invalid = validationError(request);
-        if (invalid != null) {
-            responseObserver.onNext(allPartitionsFailed(request, ErrorCode.INVALID_REQUEST, invalid));
+        if (invalid != null || !context.serving().isOpen()) {
+            responseObserver.onNext(invalid != null ? allPartitionsFailed(request, ErrorCode.INVALID_REQUEST, invalid)
+                    : allPartitionsFailed(request, ErrorCode.BROKER_NOT_AVAILABLE, ServingGate.notYet(context.nodeId())));
             responseObserver.onCompleted();
             return;
         }

@@ -39,6 +39,10 @@ final class ListOffsetsHandler {
     private ListOffsetsPartitionResponse listOffset(TopicPartition tp, long timestamp) {
         ListOffsetsPartitionResponse.Builder response = ListOffsetsPartitionResponse.newBuilder()
                 .setPartition(tp.partition()).setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
+        if (!context.serving().isOpen()) {
+            return response.setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE).setErrorMessage(ServingGate.notYet(context.nodeId()))
+                    .build();
+        }
         Optional<Partition> found = context.partitions().partition(tp);
         if (found.isEmpty()) {
             return response.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)

@@ -49,7 +49,10 @@ final class ProduceHandler {
         for (TopicProduceData topicData : request.getTopicsList()) {
             List<CompletableFuture<PartitionProduceResponse>> topicResults = new ArrayList<>();
             for (PartitionProduceData data : topicData.getPartitionsList()) {
-                CompletableFuture<PartitionProduceResponse> result = validAcks
+                CompletableFuture<PartitionProduceResponse> result = !context.serving().isOpen()
+                        ? CompletableFuture.completedFuture(error(data.getPartition(), ErrorCode.BROKER_NOT_AVAILABLE,
+                                ServingGate.notYet(context.nodeId())))
+                        : validAcks
                         ? producePartition(new TopicPartition(topicData.getTopic(), data.getPartition()), data,
                                 request.getAcks(), timeoutMs)
                         : CompletableFuture.completedFuture(error(data.getPartition(), ErrorCode.INVALID_REQUEST,

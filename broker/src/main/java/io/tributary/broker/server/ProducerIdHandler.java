@@ -30,6 +30,11 @@ final class ProducerIdHandler {
     }
 
     void handle(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
+        if (!context.serving().isOpen()) {
+            respond(observer, InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE)
+                    .setErrorMessage(ServingGate.notYet(context.nodeId())).build());
+            return;
+        }
         if (!request.getTransactionalId().isEmpty()) {
             respond(observer, InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.INVALID_REQUEST)
                     .setErrorMessage("transactions are not supported yet; send an empty transactional_id").build());
@@ -59,8 +64,7 @@ final class ProducerIdHandler {
     private CompletableFuture<Void> requestBlock() {
         long epoch = brokerEpoch.getAsLong();
         if (epoch < 0) {
-            return CompletableFuture.failedFuture(new IllegalStateException(
-                    "node " + context.nodeId() + " is not a registered broker"));
+            return CompletableFuture.failedFuture(new BrokerNotRegisteredException(context.nodeId()));
         }
         MetadataCommand command = MetadataCommand.newBuilder().setAllocateProducerIds(AllocateProducerIdsCommand
                 .newBuilder().setBrokerId(context.nodeId()).setBrokerEpoch(epoch)).build();

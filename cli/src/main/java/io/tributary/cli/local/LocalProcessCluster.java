@@ -129,7 +129,8 @@ public final class LocalProcessCluster implements AutoCloseable {
         awaitReady(id);
     }
 
-    private void launch(int id) throws IOException {
+    /** Starts (or restarts) one node without waiting: {@link #awaitReady} waits. */
+    public void launch(int id) throws IOException {
         Node node = nodes.get(id);
         Process running = processes.get(id);
         if (running != null && running.isAlive()) {
