@@ -390,6 +390,28 @@ public final class Partition {
         }
     }
 
+    /**
+     * The offset to fetch from while this replica still follows at {@code followedEpoch}: its log
+     * end, fsynced first under {@code flush.policy=ack} (the fetch offset tells the leader what this
+     * replica holds on disk). Empty when the role changed meanwhile: a fetcher must not report an
+     * offset for a partition it no longer follows, since after a truncation or an append from
+     * another leader that offset no longer means this leader's data (issue 9, hole 7).
+     */
+    public java.util.OptionalLong followerFetchOffset(int followedEpoch) {
+        synchronized (this) {
+            if (leaderEpoch() != followedEpoch || isLeader()) {
+                return java.util.OptionalLong.empty();
+            }
+            if (log.config().flushPolicy() == io.tributary.broker.log.FlushPolicy.ACK
+                    && log.durableEndOffset() < log.logEndOffset()) {
+                // an append whose fsync was not awaited (a failed wait, a role change between) is synced
+                // first; the replication simulation found the lost acknowledged record this prevents
+                log.flush();
+            }
+            return java.util.OptionalLong.of(log.logEndOffset());
+        }
+    }
+
     /** The leader's high watermark from a fetch response; bounded by the local log end. */
     public void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
         synchronized (this) {

@@ -6,7 +6,6 @@ import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.NonContiguousAppendException;
-import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.partition.Partition;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.EpochEndOffsetResult;
@@ -264,19 +263,19 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         Map<TopicPartition, Long> fetchOffsets = new HashMap<>();
         fetching.forEach((tp, s) -> {
-            PartitionLog log = s.partition().log();
-            if (log.config().flushPolicy() == FlushPolicy.ACK && log.durableEndOffset() < log.logEndOffset()) {
-                // The fetch offset reports what this replica holds on disk; an append whose fsync was
-                // not awaited (a failed wait, a role change between) is synced first. The replication
-                // simulation found the lost-acknowledged-record history this prevents.
-                log.flush();
+            java.util.OptionalLong durableEnd = s.partition().followerFetchOffset(s.leaderEpoch());
+            if (durableEnd.isEmpty()) {
+                return; // the role changed: the partition manager moves or drops it
             }
-            long offset = log.logEndOffset();
+            long offset = durableEnd.getAsLong();
             fetchOffsets.put(tp, offset);
             topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t))
                     .addPartitions(FetchPartition.newBuilder().setPartition(tp.partition()).setFetchOffset(offset)
                             .setPartitionMaxBytes(PARTITION_MAX_BYTES).setCurrentLeaderEpoch(s.leaderEpoch()));
         });
+        if (fetchOffsets.isEmpty()) {
+            return;
+        }
         topics.values().forEach(request::addTopics);
         FetchResponse response;
         try {

@@ -270,4 +270,20 @@ class PartitionReplicationTest {
             scheduler.shutdownNow();
         }
     }
+    /** Issue 9, hole 7: a fetch reports the log end only while the replica still follows at that epoch. */
+    @Test
+    void aFollowerReportsItsFetchOffsetOnlyForTheEpochItFollows() {
+        Partition p = partition(registration(2, 4, 1, List.of(1, 2, 3)));
+        p.appendAsFollower(4, fetched(0, 4, "a", "b"));
+        assertThat(p.followerFetchOffset(4)).hasValue(2);
+        assertThat(p.log().durableEndOffset()).as("synced before it is reported").isEqualTo(2);
+
+        p.applyRegistration(registration(3, 5, 2, List.of(1, 3)), 2, false); // a new leader at epoch 5
+        assertThat(p.followerFetchOffset(4)).as("the old leader's fetcher must not report it").isEmpty();
+        assertThat(p.followerFetchOffset(5)).hasValue(2);
+
+        p.applyRegistration(registration(ME, 6, 3, List.of(1, 3)), 2, false); // this replica leads now
+        assertThat(p.followerFetchOffset(5)).isEmpty();
+        assertThat(p.followerFetchOffset(6)).isEmpty();
+    }
 }
