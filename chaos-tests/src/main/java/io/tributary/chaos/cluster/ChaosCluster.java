@@ -141,8 +141,12 @@ public final class ChaosCluster implements AutoCloseable {
         processes.stop(id);
     }
 
-    /** Starts a stopped or killed node and waits until it says it is ready. */
+    /**
+     * Starts a stopped or killed node and waits until it says it is ready. A process left from a
+     * start that never got ready is killed first.
+     */
     public void restart(int id) throws IOException, InterruptedException {
+        processes.kill9(id);
         processes.start(id);
         synchronized (this) {
             down.remove(id);
@@ -183,7 +187,7 @@ public final class ChaosCluster implements AutoCloseable {
             if (wasDown) {
                 try {
                     restart(id);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     log.warn("node {} could not be started again: {}", id, e.getMessage());
                     failures.add("node " + id + " could not be started again: " + e.getMessage());
                 }
