@@ -178,13 +178,12 @@ public final class ChaosRun {
         return dumps;
     }
 
-    /** Every ERROR line and uncaught exception in the nodes' logs becomes a NODE_LOG event (the checker's "crash"). */
-    private static void appendNodeLogLines(ChaosCluster cluster, History history) throws IOException {
+    /** Every ERROR entry and uncaught exception in the nodes' logs becomes a NODE_LOG event (the checker's "crash"). */
+    private void appendNodeLogLines(ChaosCluster cluster, History history) throws IOException {
+        boolean diskFullInjected = Nemeses.parse(options.nemesis()).stream().anyMatch(n -> n.kind().equals("disk-full"));
         for (int id : cluster.nodeIds()) {
-            for (String line : Files.readAllLines(cluster.node(id).log())) {
-                if (NodeLogScan.isSuspicious(line)) {
-                    history.record("node" + id, Type.NODE_LOG, -1, "", -1, line);
-                }
+            for (String entry : NodeLogScan.suspicious(Files.readAllLines(cluster.node(id).log()), diskFullInjected)) {
+                history.record("node" + id, Type.NODE_LOG, -1, "", -1, entry);
             }
         }
     }

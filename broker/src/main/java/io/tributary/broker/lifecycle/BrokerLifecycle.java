@@ -39,10 +39,13 @@ public final class BrokerLifecycle implements AutoCloseable {
     private final AtomicBoolean inFlight = new AtomicBoolean();
     private volatile boolean wantShutdown;
     private volatile boolean fenced = true;
+    private final BrokerLease lease;
+    private volatile boolean leaseLapseLogged;
     private ScheduledFuture<?> task;
 
     public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum, ScheduledExecutorService scheduler,
-                           long heartbeatIntervalMs) {
+                           long heartbeatIntervalMs, long sessionTimeoutMs) {
+        this.lease = new BrokerLease(TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs));
         this.brokerId = brokerId;
         this.brokerEpoch = brokerEpoch;
         this.quorum = quorum;
@@ -63,6 +66,25 @@ public final class BrokerLifecycle implements AutoCloseable {
         return fenced;
     }
 
+    /**
+     * Whether this broker may act as a leader now: the controller answered, unfenced, a heartbeat
+     * sent less than a session timeout ago (see {@link BrokerLease}). Logs once when it lapses.
+     */
+    public boolean hasLease() {
+        long now = System.nanoTime();
+        boolean valid = lease.isValid(now);
+        if (!valid && !leaseLapseLogged && firstUnfenced.isDone() && !wantShutdown) {
+            leaseLapseLogged = true;
+            log.warn("Broker {} has had no answer from the metadata quorum for {} ms past its session: it stops "
+                    + "acting as leader until the controller answers again", brokerId,
+                    TimeUnit.NANOSECONDS.toMillis(lease.expiredForNanos(now)));
+        } else if (valid && leaseLapseLogged) {
+            leaseLapseLogged = false;
+            log.info("Broker {} heard from the metadata quorum again: it acts as leader again", brokerId);
+        }
+        return valid;
+    }
+
     public long brokerEpoch() {
         return brokerEpoch;
     }
@@ -81,6 +103,7 @@ public final class BrokerLifecycle implements AutoCloseable {
         BrokerHeartbeatRequest request = BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
                 .setBrokerEpoch(brokerEpoch).setMetadataOffset(quorum.image().version())
                 .setWantShutdown(wantShutdown).build();
+        long sentNanos = System.nanoTime();
         CompletableFuture<BrokerHeartbeatResponse> response;
         try {
             response = sendToController(request);
@@ -93,11 +116,11 @@ public final class BrokerLifecycle implements AutoCloseable {
                 log.debug("Heartbeat of broker {} failed: {}", brokerId, error.toString());
                 return;
             }
-            handleResponse(answer);
+            handleResponse(answer, sentNanos);
         });
     }
 
-    private void handleResponse(BrokerHeartbeatResponse answer) {
+    private void handleResponse(BrokerHeartbeatResponse answer, long sentNanos) {
         if (answer.getErrorCode() != ErrorCode.NONE) {
             if (answer.getErrorCode() != ErrorCode.NOT_CONTROLLER) {
                 log.warn("Controller refused the heartbeat of broker {} (epoch {}): {} {}", brokerId, brokerEpoch,
@@ -107,6 +130,7 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
         boolean wasFenced = fenced;
         fenced = answer.getIsFenced();
+        lease.onHeartbeatAnswer(sentNanos, fenced);
         if (wasFenced && !fenced) {
             log.info("Broker {} is unfenced (epoch {})", brokerId, brokerEpoch);
             firstUnfenced.complete(null);

@@ -167,7 +167,8 @@ public final class BrokerNode implements AutoCloseable {
 
         if (config.brokerRole()) {
             long brokerEpoch = registerBroker(grpcServer.getPort());
-            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, scheduler, config.heartbeatIntervalMs());
+            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, scheduler, config.heartbeatIntervalMs(),
+                    config.sessionTimeoutMs());
             lifecycle.start();
             toClose.add(lifecycle);
             // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
@@ -177,7 +178,8 @@ public final class BrokerNode implements AutoCloseable {
             isrChanges.start();
             toClose.add(isrChanges);
         }
-        serving.open();
+        BrokerLifecycle leaseHolder = lifecycle;
+        serving.open(leaseHolder == null ? () -> true : leaseHolder::hasLease);
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
             toClose.add(metricsServer);

@@ -39,7 +39,7 @@ final class FetchHandler {
         String invalid = validationError(request);
         if (invalid != null || !context.serving().isOpen()) {
             responseObserver.onNext(invalid != null ? allPartitionsFailed(request, ErrorCode.INVALID_REQUEST, invalid)
-                    : allPartitionsFailed(request, ErrorCode.BROKER_NOT_AVAILABLE, ServingGate.notYet(context.nodeId())));
+                    : allPartitionsFailed(request, ErrorCode.BROKER_NOT_AVAILABLE, context.serving().refusal(context.nodeId())));
             responseObserver.onCompleted();
             return;
         }

@@ -40,7 +40,7 @@ final class ListOffsetsHandler {
         ListOffsetsPartitionResponse.Builder response = ListOffsetsPartitionResponse.newBuilder()
                 .setPartition(tp.partition()).setOffset(-1).setTimestamp(-1).setLeaderEpoch(-1);
         if (!context.serving().isOpen()) {
-            return response.setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE).setErrorMessage(ServingGate.notYet(context.nodeId()))
+            return response.setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE).setErrorMessage(context.serving().refusal(context.nodeId()))
                     .build();
         }
         Optional<Partition> found = context.partitions().partition(tp);

@@ -51,7 +51,7 @@ final class ProduceHandler {
             for (PartitionProduceData data : topicData.getPartitionsList()) {
                 CompletableFuture<PartitionProduceResponse> result = !context.serving().isOpen()
                         ? CompletableFuture.completedFuture(error(data.getPartition(), ErrorCode.BROKER_NOT_AVAILABLE,
-                                ServingGate.notYet(context.nodeId())))
+                                context.serving().refusal(context.nodeId())))
                         : validAcks
                         ? producePartition(new TopicPartition(topicData.getTopic(), data.getPartition()), data,
                                 request.getAcks(), timeoutMs)

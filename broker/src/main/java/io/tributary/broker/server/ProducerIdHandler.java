@@ -32,7 +32,7 @@ final class ProducerIdHandler {
     void handle(InitProducerIdRequest request, StreamObserver<InitProducerIdResponse> observer) {
         if (!context.serving().isOpen()) {
             respond(observer, InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE)
-                    .setErrorMessage(ServingGate.notYet(context.nodeId())).build());
+                    .setErrorMessage(context.serving().refusal(context.nodeId())).build());
             return;
         }
         if (!request.getTransactionalId().isEmpty()) {

@@ -10,17 +10,26 @@ package io.tributary.broker.server;
  */
 final class ServingGate {
     private volatile boolean open;
+    private volatile java.util.function.BooleanSupplier lease = () -> true;
 
+    /** Open, and (a broker) holding its lease with the controller. */
     boolean isOpen() {
-        return open;
+        return open && lease.getAsBoolean();
     }
 
-    void open() {
+    /**
+     * Opens the gate; from then on requests are served while {@code lease} holds (a broker that has
+     * not heard from the metadata quorum for its session timeout stops acting as leader).
+     */
+    void open(java.util.function.BooleanSupplier lease) {
+        this.lease = lease;
         open = true;
     }
 
     /** The message a refused request carries. */
-    static String notYet(int nodeId) {
-        return "node " + nodeId + " is starting: not yet registered, caught up and unfenced; try another node or retry";
+    String refusal(int nodeId) {
+        return open ? "node " + nodeId + " has lost its lease with the metadata quorum and does not act as leader;"
+                + " refresh metadata" : "node " + nodeId + " is starting: not yet registered, caught up and unfenced;"
+                + " try another node or retry";
     }
 }

@@ -17,10 +17,14 @@ import java.util.stream.Stream;
 /**
  * Reads what a stopped node holds for a partition straight from its segment files (the on-disk
  * format is RecordBatch v2 back to back, see docs/on-disk-format.md), without the broker's code:
- * a second opinion on what the node stored. Stops at the first batch that does not parse or fails
- * its CRC (a torn tail the node would cut at its next start).
+ * a second opinion on what the node stored. A batch that fails its CRC but whose framing holds is
+ * recorded as {@value #CORRUPT} at each of its offsets (the checker then names them), and reading
+ * goes on; a batch whose framing is broken ends the segment (a torn tail).
  */
 public final class ReplicaDumper {
+    /** The value recorded at the offsets of a batch that fails its CRC. */
+    public static final String CORRUPT = "<corrupt batch>";
+
     private ReplicaDumper() {
     }
 
@@ -45,7 +49,11 @@ public final class ReplicaDumper {
         try {
             for (RecordBatch batch : RecordBatches.of(bytes)) {
                 if (!batch.isValid()) {
-                    return;
+                    for (long offset = batch.baseOffset(); offset <= batch.lastOffset() && offset >= 0
+                            && batch.lastOffset() - batch.baseOffset() < 100_000; offset++) {
+                        records.put(offset, CORRUPT);
+                    }
+                    continue;
                 }
                 for (Record record : batch.records()) {
                     records.put(record.offset(), record.value() == null ? "" : new String(record.value(),
