@@ -1,5 +1,6 @@
 package io.tributary.broker.partition;
 
+import io.tributary.broker.log.LogStorageException;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.producer.ProducerStateManager;
 import io.tributary.record.RecordBatch;
@@ -14,6 +15,7 @@ import java.nio.ByteBuffer;
  * with the storage work.
  */
 final class ReplicaRecovery {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicaRecovery.class);
     private static final int READ_BYTES = 8 * 1024 * 1024;
 
     record Result(ProducerStateManager producerState, LeaderEpochCache epochCache, long highWatermark) {
@@ -22,24 +24,58 @@ final class ReplicaRecovery {
     private ReplicaRecovery() {
     }
 
-    /** @param highWatermarkCheckpoint the last high watermark known for this replica (0 when none) */
+    /**
+     * Scans the whole log, checking every batch (framing, dense offsets, CRC): a batch that fails
+     * cuts the log there, since what follows cannot be trusted, and the follower then fetches the
+     * rest from its leader. Start-up recovery validates only what lies past the recovery point, so
+     * this is where a flipped bit, a truncated or rolled-back segment below it is found. Cutting
+     * below the high watermark loses committed records on this replica only; it is logged.
+     *
+     * @param highWatermarkCheckpoint the last high watermark known for this replica (0 when none)
+     */
     static Result recover(PartitionLog log, long highWatermarkCheckpoint) {
         ProducerStateManager producers = new ProducerStateManager();
         LeaderEpochCache epochs = new LeaderEpochCache();
         long offset = log.logStartOffset();
         long end = log.logEndOffset();
+        String damage = null;
+        scan:
         while (offset < end) {
-            ByteBuffer chunk = log.read(offset, READ_BYTES, end);
+            ByteBuffer chunk;
+            try {
+                chunk = log.read(offset, READ_BYTES, end);
+            } catch (LogStorageException unreadable) {
+                damage = unreadable.getMessage();
+                break;
+            }
             if (!chunk.hasRemaining()) {
                 break;
             }
-            for (RecordBatch batch : RecordBatches.of(chunk)) {
-                producers.onAppended(batch);
-                if (batch.partitionLeaderEpoch() >= 0) {
-                    epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            try {
+                for (RecordBatch batch : RecordBatches.of(chunk)) {
+                    if (batch.baseOffset() != offset || !batch.isValid()) {
+                        damage = batch.baseOffset() != offset ? "a batch at offset " + batch.baseOffset()
+                                + " where " + offset + " was due" : "the batch at offset " + offset + " fails its CRC";
+                        break scan;
+                    }
+                    producers.onAppended(batch);
+                    if (batch.partitionLeaderEpoch() >= 0) {
+                        epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                    }
+                    offset = batch.nextOffset();
                 }
-                offset = batch.nextOffset();
+            } catch (RuntimeException malformed) {
+                damage = "malformed batch at offset " + offset + ": " + malformed.getMessage();
+                break;
             }
+        }
+        if (damage != null) {
+            log.truncateTo(offset);
+            epochs.truncateFromEnd(offset);
+            LOG.warn("{}: {}; the log is cut at offset {} (it ended at {}{}) and the rest is fetched from the leader",
+                    log.topicPartition(), damage, offset, end, offset < highWatermarkCheckpoint
+                            ? ", " + (highWatermarkCheckpoint - offset) + " committed records lost on this replica" : "");
+            end = log.logEndOffset();
         }
         return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end));
     }

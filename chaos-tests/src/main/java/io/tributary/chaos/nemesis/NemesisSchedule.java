@@ -50,7 +50,12 @@ public final class NemesisSchedule {
             List<Active> active = new ArrayList<>();
             try {
                 Nemesis first = nemeses.get(random.nextInt(nemeses.size()));
-                active.add(inject(first, cluster, targets, history));
+                try {
+                    active.add(inject(first, cluster, targets, history));
+                } catch (Targets.NoTargetException e) {
+                    log.info("nemesis {} skipped: {}", first.kind(), e.getMessage());
+                    continue; // every node is down (a heal failed): the final heal tries them again
+                }
                 List<Nemesis> otherFamily = nemeses.stream()
                         .filter(n -> n.touchesProcesses() != first.touchesProcesses()).toList();
                 if (!otherFamily.isEmpty() && random.nextInt(4) == 0) {
