@@ -96,6 +96,7 @@ public final class MetadataController {
         Set<String> liveNames = new HashSet<>(image.topicsByName().keySet());
         image.topicsByName().values().forEach(t -> liveIds.add(t.topicId()));
         Map<String, Integer> partitionEpochs = new HashMap<>(); // changes earlier in this batch
+        Set<Integer> unfencedInBatch = new HashSet<>(); // an unfence earlier in the batch makes a broker eligible
         for (MetadataRecord record : records) {
             switch (record.getRecordCase()) {
                 case TOPIC -> {
@@ -130,7 +131,7 @@ public final class MetadataController {
                 }
                 case PARTITION_CHANGE -> {
                     Optional<MetadataCommandResult> stale = checkPartitionChange(image, record.getPartitionChange(),
-                            partitionEpochs);
+                            partitionEpochs, unfencedInBatch);
                     if (stale.isPresent()) {
                         return stale;
                     }
@@ -141,6 +142,9 @@ public final class MetadataController {
                             record.getBrokerRegistrationChange().getBrokerEpoch());
                     if (stale.isPresent()) {
                         return stale;
+                    }
+                    if (record.getBrokerRegistrationChange().hasFenced() && !record.getBrokerRegistrationChange().getFenced()) {
+                        unfencedInBatch.add(record.getBrokerRegistrationChange().getBrokerId());
                     }
                 }
                 case PRODUCER_IDS -> {
@@ -182,12 +186,15 @@ public final class MetadataController {
         if (brokerId < 0 || changes.equals(BrokerControlManager.moveAwayFrom(image, brokerId))) {
             return Optional.empty();
         }
-        return Optional.of(Records.error(ErrorCode.INVALID_REQUEST, "the partitions of broker " + brokerId
+        // INVALID_UPDATE_VERSION (decided on a version no longer current): the sender decides again,
+        // as a broker re-registering at start-up does (an INVALID_REQUEST failed its start)
+        return Optional.of(Records.error(ErrorCode.INVALID_UPDATE_VERSION, "the partitions of broker " + brokerId
                 + " changed since the decision; decide again"));
     }
 
     private static Optional<MetadataCommandResult> checkPartitionChange(MetadataImage image, PartitionChangeRecord r,
-                                                                        Map<String, Integer> partitionEpochs) {
+                                                                        Map<String, Integer> partitionEpochs,
+                                                                        Set<Integer> unfencedInBatch) {
         Optional<TopicImage> topic = image.topicById(r.getTopicId());
         PartitionRegistration p = topic.map(t -> t.partitions().get(r.getPartition())).orElse(null);
         if (p == null) {
@@ -201,6 +208,17 @@ public final class MetadataController {
             return Optional.of(Records.error(ErrorCode.INVALID_UPDATE_VERSION, "partition " + topic.get().name() + "-"
                     + r.getPartition() + " changed concurrently (partition epoch " + current + ", change decided for "
                     + (r.getPartitionEpoch() - 1) + ")"));
+        }
+        if (r.getIsrChanged()) {
+            for (int member : r.getIsrList()) {
+                if (!p.isr().contains(member) && !image.isEligibleLeader(member) && !unfencedInBatch.contains(member)) {
+                    // decided while the broker was eligible, fenced (or shutting down) since: an ISR
+                    // must never gain a member the controller already counts as gone
+                    return Optional.of(Records.error(ErrorCode.INELIGIBLE_REPLICA, "broker " + member
+                            + " cannot join the ISR of " + topic.get().name() + "-" + r.getPartition()
+                            + ": it was fenced, began shutting down or left since the change was decided"));
+                }
+            }
         }
         partitionEpochs.put(key, r.getPartitionEpoch());
         return Optional.empty();

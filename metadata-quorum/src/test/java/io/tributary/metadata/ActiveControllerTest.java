@@ -112,7 +112,7 @@ class ActiveControllerTest {
         ControllerResult oldFence = MetadataController.generate(h.image(), fence(1, epoch(h, 1)), "a");
         h.run(create("t", 4, 1, Map.of())); // some partitions led by broker 1
         MetadataCommandResult r = MetadataController.applyBatch(h.state, oldFence.toBatch(), ++h.offset);
-        assertThat(r.getErrorCode()).isEqualTo(ErrorCode.INVALID_REQUEST.getNumber());
+        assertThat(r.getErrorCode()).isEqualTo(ErrorCode.INVALID_UPDATE_VERSION.getNumber());
         assertThat(h.run(fence(1, epoch(h, 1))).getErrorCode()).isZero();
         assertThat(h.image().leaderships(1)).isZero();
     }

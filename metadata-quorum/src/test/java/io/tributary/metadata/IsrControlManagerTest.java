@@ -110,4 +110,22 @@ class IsrControlManagerTest {
         assertError(MetadataController.applyBatch(h.state, second.toBatch(), ++h.offset), ErrorCode.INVALID_UPDATE_VERSION);
         assertThat(partition().isr()).hasSize(2);
     }
+    /** Issue 9, hole 8: an expansion decided while the follower was eligible, applied after it was fenced. */
+    @Test
+    void anExpansionIsCheckedAgainWhenApplied() {
+        PartitionRegistration p = partition();
+        int follower = p.replicas().stream().filter(r -> r != p.leader()).findFirst().orElseThrow();
+        assertError(h.run(alterFromLeader(p.replicas().stream().filter(r -> r != follower).toList())), ErrorCode.NONE);
+        ControllerResult expansion = MetadataController.generate(h.image(), alterFromLeader(p.replicas()), "expand");
+        assertThat(expansion.toBatch().getRecordsCount()).as("decided while the follower was unfenced").isPositive();
+
+        assertError(h.run(MetadataCommand.newBuilder().setFenceBroker(FenceBrokerCommand.newBuilder()
+                .setBrokerId(follower).setBrokerEpoch(h.image().brokers().get(follower).brokerEpoch())).build()),
+                ErrorCode.NONE);
+        PartitionRegistration beforeApply = partition();
+
+        assertError(MetadataController.applyBatch(h.state, expansion.toBatch(), ++h.offset), ErrorCode.INELIGIBLE_REPLICA);
+        assertThat(partition()).isEqualTo(beforeApply);
+        assertThat(partition().isr()).doesNotContain(follower);
+    }
 }
