@@ -71,6 +71,8 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
     /** Guarded by this. Insertion order keeps fetch requests stable. */
     private final Map<TopicPartition, State> states = new LinkedHashMap<>();
     private volatile boolean running = true;
+    /** The last failed round's error, so that a failure repeated every round is logged once (fetcher thread). */
+    private String lastRoundFailure;
 
     /** What this fetcher does next for one partition. */
     private record State(Partition partition, int leaderEpoch, boolean truncating, long notBeforeNanos) {
@@ -135,12 +137,19 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
                 if (!fetching.isEmpty()) {
                     fetch(fetching);
                 }
+                lastRoundFailure = null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
                 // One bad round must not end replication from this leader; the partitions back off.
-                log.error("Replica fetcher from broker {} failed a round: {}", leaderId, e.toString(), e);
+                // A failure that repeats (a full disk, say) is logged once, not every round.
+                String failure = e.toString();
+                if (!failure.equals(lastRoundFailure)) {
+                    log.error("Replica fetcher from broker {} failed a round (logged once while it repeats): {}",
+                            leaderId, failure, e);
+                    lastRoundFailure = failure;
+                }
                 backOffAll();
             }
         }
