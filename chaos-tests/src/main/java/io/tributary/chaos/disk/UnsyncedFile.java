@@ -55,30 +55,19 @@ final class UnsyncedFile {
             return 0;
         }
         int total = (int) Math.min(length, size - position);
-        int done = 0;
-        while (done < total) {
-            long at = position + done;
-            long pageIndex = at / PAGE;
-            int inPage = (int) (at % PAGE);
-            int n = Math.min(total - done, PAGE - inPage);
+        forEachPageSlice(position, total, (pageIndex, inPage, done, n) -> {
             byte[] page = pages.get(pageIndex);
             if (page != null) {
                 System.arraycopy(page, inPage, into, done, n);
             } else {
-                readDisk(at, into, done, n, disk);
+                readDisk(pageIndex * PAGE + inPage, into, done, n, disk);
             }
-            done += n;
-        }
+        });
         return total;
     }
 
     void write(long position, byte[] from, int length, Disk disk) throws IOException {
-        int done = 0;
-        while (done < length) {
-            long at = position + done;
-            long pageIndex = at / PAGE;
-            int inPage = (int) (at % PAGE);
-            int n = Math.min(length - done, PAGE - inPage);
+        forEachPageSlice(position, length, (pageIndex, inPage, done, n) -> {
             byte[] page = pages.get(pageIndex);
             if (page == null) {
                 page = new byte[PAGE];
@@ -89,9 +78,25 @@ final class UnsyncedFile {
                 pages.put(pageIndex, page);
             }
             System.arraycopy(from, done, page, inPage, n);
+        });
+        size = Math.max(size, position + length);
+    }
+
+    /** One piece of a byte range that lies within a single page. */
+    private interface PageSlice {
+        void accept(long pageIndex, int inPage, int done, int length) throws IOException;
+    }
+
+    /** Walks {@code [position, position + length)} page by page. */
+    private static void forEachPageSlice(long position, int length, PageSlice slice) throws IOException {
+        int done = 0;
+        while (done < length) {
+            long at = position + done;
+            int inPage = (int) (at % PAGE);
+            int n = Math.min(length - done, PAGE - inPage);
+            slice.accept(at / PAGE, inPage, done, n);
             done += n;
         }
-        size = Math.max(size, position + length);
     }
 
     void truncate(long newSize) {
