@@ -25,11 +25,12 @@ final class ReplicaRecovery {
     }
 
     /**
-     * Scans the whole log, checking every batch (framing, dense offsets, CRC): a batch that fails
-     * cuts the log there, since what follows cannot be trusted, and the follower then fetches the
-     * rest from its leader. Start-up recovery validates only what lies past the recovery point, so
-     * this is where a flipped bit, a truncated or rolled-back segment below it is found. Cutting
-     * below the high watermark loses committed records on this replica only; it is logged.
+     * Scans the whole log, checking every batch (framing, dense offsets, CRC). Start-up recovery
+     * validates only what lies past the recovery point, so this is where a flipped bit, a truncated
+     * or rolled-back segment below it is found. Damage above the high watermark checkpoint cuts the
+     * log there (nothing committed is lost; the follower fetches the rest from its leader). Damage
+     * below it is refused with a {@link LogStorageException}: the partition is not hosted here,
+     * since a replica cut below its high watermark could be elected with a shorter log.
      *
      * @param highWatermarkCheckpoint the last high watermark known for this replica (0 when none)
      */
@@ -69,12 +70,20 @@ final class ReplicaRecovery {
                 break;
             }
         }
+        if (damage != null && offset < highWatermarkCheckpoint) {
+            // Cutting here would drop committed records, and a replica with the shorter log could be
+            // elected (it may be the last ISR member): acknowledged writes would be lost. The chaos
+            // harness saw exactly that. Refuse to host the partition on this node instead; an operator
+            // removes the damaged replica's directory once another replica holds the data.
+            throw new LogStorageException(log.topicPartition() + ": " + damage + ", below the high watermark "
+                    + highWatermarkCheckpoint + ": this replica is damaged where records were committed and is not"
+                    + " hosted; delete its directory to refetch it from a replica that holds them");
+        }
         if (damage != null) {
             log.truncateTo(offset);
             epochs.truncateFromEnd(offset);
-            LOG.warn("{}: {}; the log is cut at offset {} (it ended at {}{}) and the rest is fetched from the leader",
-                    log.topicPartition(), damage, offset, end, offset < highWatermarkCheckpoint
-                            ? ", " + (highWatermarkCheckpoint - offset) + " committed records lost on this replica" : "");
+            LOG.warn("{}: {}; the log is cut at offset {} (it ended at {}; nothing committed is lost) and the rest"
+                    + " is fetched from the leader", log.topicPartition(), damage, offset, end);
             end = log.logEndOffset();
         }
         return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end));

@@ -77,10 +77,38 @@ class ReplicaRecoveryTest {
         }
         long[] logEnd = new long[1];
 
-        ReplicaRecovery.Result result = reopenAndRecover(3, logEnd);
+        ReplicaRecovery.Result result = reopenAndRecover(1, logEnd);
 
         assertThat(logEnd[0]).as("cut at the damaged batch; offsets 1 and 2 come again from the leader").isEqualTo(1);
         assertThat(result.highWatermark()).isEqualTo(1);
+    }
+
+    /**
+     * The chaos harness's long run: a replica cut below its high watermark was then elected (it was
+     * the last ISR member) and 33,310 acknowledged records were lost. Damage below the high
+     * watermark must never shorten a log that may lead.
+     */
+    @Test
+    void damageBelowTheHighWatermarkIsRefusedNotCut() throws Exception {
+        long second = writeThreeBatches();
+        try (RandomAccessFile file = new RandomAccessFile(segment().toFile(), "rw")) {
+            long at = second + batch("b").remaining() - 1;
+            file.seek(at);
+            int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x10);
+        }
+        long[] logEnd = new long[1];
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> reopenAndRecover(3, logEnd))
+                .isInstanceOf(io.tributary.broker.log.LogStorageException.class)
+                .hasMessageContaining("below the high watermark 3");
+        LogManager logs = LogManager.open(dir);
+        try {
+            assertThat(logs.getOrCreate(TP, "id", LogConfig.defaults()).logEndOffset()).as("nothing cut").isEqualTo(3);
+        } finally {
+            logs.close();
+        }
     }
 
     @Test
@@ -91,7 +119,7 @@ class ReplicaRecoveryTest {
         }
         long[] logEnd = new long[1];
 
-        reopenAndRecover(3, logEnd);
+        reopenAndRecover(1, logEnd);
 
         assertThat(logEnd[0]).isEqualTo(1);
     }
