@@ -205,11 +205,31 @@ public final class ChaosCluster implements AutoCloseable {
         processes.kill9All();
     }
 
-    /** Starts every node at once and waits until all are ready (none can be ready without a quorum). */
+    /**
+     * Starts every stopped node at once (none can be ready without a quorum), then waits for each;
+     * the nodes that got ready count as up even when another did not, which is then reported.
+     */
     public void restartAll() throws IOException, InterruptedException {
-        processes.startAll();
-        synchronized (this) {
-            down.clear();
+        List<Integer> stopped = new ArrayList<>();
+        for (int id : nodeIds()) {
+            if (!processes.isAlive(id)) {
+                processes.launch(id);
+                stopped.add(id);
+            }
+        }
+        List<String> failures = new ArrayList<>();
+        for (int id : stopped) {
+            try {
+                processes.awaitReady(id);
+                synchronized (this) {
+                    down.remove(id);
+                }
+            } catch (IOException e) {
+                failures.add("node " + id + ": " + e.getMessage());
+            }
+        }
+        if (!failures.isEmpty()) {
+            throw new IOException("not every node started again: " + String.join("; ", failures));
         }
     }
 
