@@ -80,7 +80,21 @@ public final class NemesisSchedule {
 
     private Active inject(Nemesis nemesis, ChaosCluster cluster, Targets targets, History history) throws Exception {
         long startedNanos = history.now(); // a fault can take long to apply (a rolling restart): it began here
-        Nemesis.Fault fault = nemesis.inject(cluster, targets, random);
+        Nemesis.Fault fault;
+        try {
+            fault = nemesis.inject(cluster, targets, random);
+        } catch (Targets.NoTargetException | InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // a fault that restarts nodes can fail half-way (a node that cannot start again): recorded
+            // as a crash; the final heal brings back what it left down
+            log.warn("nemesis {} failed while it was applied: {}", nemesis.kind(), e.toString());
+            history.append(new HistoryEvent(startedNanos, HistoryEvent.NEMESIS, Type.NEMESIS_START, -1, nemesis.kind(),
+                    -1, "failed while applied"));
+            history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, nemesis.kind(), -1, "failed while applied");
+            history.record(HistoryEvent.NEMESIS, Type.NODE_LOG, -1, "", -1, "applying " + nemesis.kind() + " failed: " + e);
+            throw new Targets.NoTargetException("applying " + nemesis.kind() + " failed");
+        }
         log.info("nemesis {}: {}", nemesis.kind(), fault.description());
         history.append(new HistoryEvent(startedNanos, HistoryEvent.NEMESIS, Type.NEMESIS_START, -1, nemesis.kind(), -1,
                 fault.description()));
