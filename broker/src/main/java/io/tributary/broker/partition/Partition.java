@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -319,14 +320,14 @@ public final class Partition {
         return leaderState == null ? Optional.empty() : leaderState.isrChangeToPropose(clockMs.getAsLong());
     }
 
-    /** The controller refused (or lost) the proposal: the next check may propose again. */
     /** Whether {@code proposal} is still this leader's pending ISR change. */
     public synchronized boolean hasPendingIsrChange(IsrChangeProposal proposal) {
         return leaderState != null && leaderState.pendingIsrChange().filter(proposal::equals).isPresent();
     }
 
+    /** The controller refused the proposal: the next check may propose again. */
     public synchronized void abandonIsrChange(IsrChangeProposal proposal) {
-        if (leaderState != null && leaderState.pendingIsrChange().filter(proposal::equals).isPresent()) {
+        if (hasPendingIsrChange(proposal)) {
             leaderState.abandonPendingIsrChange();
         }
     }
@@ -348,7 +349,7 @@ public final class Partition {
      */
     public Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
         synchronized (this) {
-            if (leaderEpoch() != followedEpoch || isLeader()) {
+            if (!followsAt(followedEpoch)) {
                 return Optional.empty();
             }
             long hw = uncleanElectionAllowed ? 0 : Math.min(highWatermark, log.logEndOffset());
@@ -376,7 +377,7 @@ public final class Partition {
      */
     public Optional<AppendInfo> appendAsFollower(int followedEpoch, ByteBuffer records) {
         synchronized (this) {
-            if (leaderEpoch() != followedEpoch || isLeader()) {
+            if (!followsAt(followedEpoch)) {
                 return Optional.empty();
             }
             List<RecordBatch> batches = new ArrayList<>();
@@ -397,25 +398,30 @@ public final class Partition {
      * offset for a partition it no longer follows, since after a truncation or an append from
      * another leader that offset no longer means this leader's data (issue 9, hole 7).
      */
-    public java.util.OptionalLong followerFetchOffset(int followedEpoch) {
+    public OptionalLong followerFetchOffset(int followedEpoch) {
         synchronized (this) {
-            if (leaderEpoch() != followedEpoch || isLeader()) {
-                return java.util.OptionalLong.empty();
+            if (!followsAt(followedEpoch)) {
+                return OptionalLong.empty();
             }
-            if (log.config().flushPolicy() == io.tributary.broker.log.FlushPolicy.ACK
+            if (log.config().flushPolicy() == FlushPolicy.ACK
                     && log.durableEndOffset() < log.logEndOffset()) {
                 // an append whose fsync was not awaited (a failed wait, a role change between) is synced
                 // first; the replication simulation found the lost acknowledged record this prevents
                 log.flush();
             }
-            return java.util.OptionalLong.of(log.logEndOffset());
+            return OptionalLong.of(log.logEndOffset());
         }
+    }
+
+    /** Whether this replica follows at {@code followedEpoch} (caller holds the monitor): a role change ends it. */
+    private boolean followsAt(int followedEpoch) {
+        return leaderEpoch() == followedEpoch && !isLeader();
     }
 
     /** The leader's high watermark from a fetch response; bounded by the local log end. */
     public void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
         synchronized (this) {
-            if (leaderEpoch() != followedEpoch || isLeader()) {
+            if (!followsAt(followedEpoch)) {
                 return;
             }
             long hw = Math.min(leaderHighWatermark, log.logEndOffset());

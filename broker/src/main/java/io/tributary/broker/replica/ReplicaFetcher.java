@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -272,7 +273,7 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         Map<TopicPartition, Long> fetchOffsets = new HashMap<>();
         fetching.forEach((tp, s) -> {
-            java.util.OptionalLong durableEnd = s.partition().followerFetchOffset(s.leaderEpoch());
+            OptionalLong durableEnd = s.partition().followerFetchOffset(s.leaderEpoch());
             if (durableEnd.isEmpty()) {
                 return; // the role changed: the partition manager moves or drops it
             }

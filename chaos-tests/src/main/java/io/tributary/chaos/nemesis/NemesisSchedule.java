@@ -51,7 +51,7 @@ public final class NemesisSchedule {
             try {
                 Nemesis first = nemeses.get(random.nextInt(nemeses.size()));
                 try {
-                    active.add(inject(first, cluster, targets, history));
+                    inject(first, cluster, targets, history).ifPresent(active::add);
                 } catch (Targets.NoTargetException e) {
                     log.info("nemesis {} skipped: {}", first.kind(), e.getMessage());
                     continue; // every node is down (a heal failed): the final heal tries them again
@@ -61,7 +61,7 @@ public final class NemesisSchedule {
                 if (!otherFamily.isEmpty() && random.nextInt(4) == 0) {
                     Nemesis second = otherFamily.get(random.nextInt(otherFamily.size()));
                     try {
-                        active.add(inject(second, cluster, targets, history));
+                        inject(second, cluster, targets, history).ifPresent(active::add);
                     } catch (Targets.NoTargetException e) {
                         log.info("nemesis {} skipped: {}", second.kind(), e.getMessage());
                     }
@@ -78,7 +78,9 @@ public final class NemesisSchedule {
     private record Active(Nemesis nemesis, Nemesis.Fault fault) {
     }
 
-    private Active inject(Nemesis nemesis, ChaosCluster cluster, Targets targets, History history) throws Exception {
+    /** Applies a fault; empty when applying it failed half-way (recorded as a crash; the final heal revives). */
+    private java.util.Optional<Active> inject(Nemesis nemesis, ChaosCluster cluster, Targets targets, History history)
+            throws Exception {
         long startedNanos = history.now(); // a fault can take long to apply (a rolling restart): it began here
         Nemesis.Fault fault;
         try {
@@ -93,12 +95,12 @@ public final class NemesisSchedule {
                     -1, "failed while applied"));
             history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, nemesis.kind(), -1, "failed while applied");
             history.record(HistoryEvent.NEMESIS, Type.NODE_LOG, -1, "", -1, "applying " + nemesis.kind() + " failed: " + e);
-            throw new Targets.NoTargetException("applying " + nemesis.kind() + " failed");
+            return java.util.Optional.empty();
         }
         log.info("nemesis {}: {}", nemesis.kind(), fault.description());
         history.append(new HistoryEvent(startedNanos, HistoryEvent.NEMESIS, Type.NEMESIS_START, -1, nemesis.kind(), -1,
                 fault.description()));
-        return new Active(nemesis, fault);
+        return java.util.Optional.of(new Active(nemesis, fault));
     }
 
     /**
