@@ -15,7 +15,9 @@ class NodeLogScanTest {
             "Caused by: org.rocksdb.RocksDBException: While appending to file: No space left on device",
             "19:13:22.000 ERROR [main] i.t.b.p.PartitionManager - Cannot host chaos-0: no whole batch at byte 4779",
             "\tat io.tributary.broker.partition.ReplicaRecovery.recover(ReplicaRecovery.java:32)",
-            "Exception in thread \"main\" java.lang.NoClassDefFoundError: x");
+            "Exception in thread \"main\" java.lang.NoClassDefFoundError: x",
+            "21:07:06.754 ERROR [grpc-default-executor-1] o.a.r.s.RaftServer$Division - n2@group-0B: Failed appendEntries* n3->n2",
+            "org.apache.ratis.protocol.exceptions.ServerNotReadyException: n2 is not in [STARTING, RUNNING]");
 
     @Test
     void errorsAndUncaughtExceptionsCountAndWarningsDoNot() {
