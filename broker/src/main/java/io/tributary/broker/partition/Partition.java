@@ -14,12 +14,13 @@ import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.FollowerFetchResult;
 import io.tributary.replication.FollowerTruncation;
 import io.tributary.replication.IsrChangeProposal;
+import io.tributary.replication.LeaderAndIsr;
 import io.tributary.replication.LeaderEpochCache;
-import io.tributary.replication.PartitionLeaderState;
+import io.tributary.replication.Replica;
+import io.tributary.replication.ReplicaLog;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -27,17 +28,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
 /**
- * A partition replica hosted on this node: its log, its role (leader, follower, or neither when
- * the partition has no leader) and the replication state that goes with the role. The rules live
- * in the replication module's pure classes ({@link PartitionLeaderState}, {@link LeaderEpochCache},
- * {@link FollowerTruncation}); this class applies them to the real log under the partition's monitor.
- *
- * <p>The high watermark is what consumers may read. As leader it is the minimum, over the ISR, of
- * each member's durable log end (the leader's own counts only fsynced records under {@code ack});
- * as follower it is the leader's high watermark as last fetched, bounded by the local log end.
+ * A partition replica hosted on this node: the driver of the replication module's pure
+ * {@link Replica} over the real log. The replica decides (role, high watermark, acks, ISR
+ * proposals, truncation, fetch offsets); this class holds the partition's monitor around each
+ * decision, keeps the producer state in step with the log, parks acks=all produces until the replica
+ * decides them, and tells listeners (fetch long polls, followers) after the monitor is released.
+ * The replication simulation runs the same {@link Replica}, so a rule fixed there is fixed here.
  *
  * <p>Callers hold this partition's monitor while they validate, append and record a produce
- * ({@link #appendAsLeader}). Listeners are told after the monitor is released.
+ * ({@link #appendAsLeader}).
  */
 public final class Partition {
     /** Told when this replica's high watermark or log end moved; called without the monitor held. */
@@ -47,34 +46,12 @@ public final class Partition {
         void logEndAdvanced(TopicPartition tp);
     }
 
-    /** What a metadata change did to this replica's role. */
-    public enum RoleChange {
-        NONE,
-        BECAME_LEADER,
-        /** Follows a (new) leader or leader epoch: truncate, then fetch from it. */
-        BECAME_FOLLOWER,
-        /** The partition has no leader now: lead nothing, fetch from nobody. */
-        NO_LEADER,
-        /** Still leader; the controller committed a new ISR. */
-        ISR_CHANGED
-    }
-
-    private final int localId;
     private final PartitionLog log;
     private final Listener listener;
     private final LongSupplier clockMs;
-    private final LeaderEpochCache epochCache;
+    private final Replica replica;
     private ProducerStateManager producerState;
-
-    /** The registration this replica acts on: its leader and leader epoch are the role; null before the first. */
-    private volatile PartitionRegistration registration;
-    private int minInsyncReplicas;
-    /** unclean.leader.election.enable: a follower then truncates to an unclean leader's log, even below its HW. */
-    private boolean uncleanElectionAllowed;
-    private final long replicaLagTimeMaxMs;
-    private PartitionLeaderState leaderState;
     private final ArrayDeque<AckWaiter> ackWaiters = new ArrayDeque<>();
-    private volatile long highWatermark;
     /** The high watermark last written by {@link #checkpointHighWatermark} (checkpoint thread only). */
     private volatile long checkpointedHighWatermark = -1;
 
@@ -83,14 +60,41 @@ public final class Partition {
 
     Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, long replicaLagTimeMaxMs,
               LongSupplier clockMs, Listener listener) {
-        this.localId = localId;
         this.log = log;
         this.producerState = recovered.producerState();
-        this.epochCache = recovered.epochCache();
-        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
         this.clockMs = clockMs;
         this.listener = listener;
-        this.highWatermark = Math.min(recovered.highWatermark(), log.logEndOffset());
+        this.replica = new Replica(localId, new SegmentReplicaLog(), recovered.epochCache(), recovered.highWatermark(),
+                replicaLagTimeMaxMs);
+    }
+
+    /** The segment log as the replica sees it; a truncation rebuilds the producer state from what is left. */
+    private final class SegmentReplicaLog implements ReplicaLog {
+        @Override
+        public long logEndOffset() {
+            return log.logEndOffset();
+        }
+
+        @Override
+        public long durableEndOffset() {
+            return log.durableEndOffset();
+        }
+
+        @Override
+        public boolean acknowledgesOnlyDurableRecords() {
+            return log.config().flushPolicy() == FlushPolicy.ACK;
+        }
+
+        @Override
+        public void flush() {
+            log.flush();
+        }
+
+        @Override
+        public void truncateTo(long offset) {
+            log.truncateTo(offset);
+            producerState = ReplicaRecovery.recover(log, 0).producerState();
+        }
     }
 
     public TopicPartition topicPartition() {
@@ -107,97 +111,51 @@ public final class Partition {
     }
 
     public int leaderId() {
-        PartitionRegistration r = registration;
-        return r == null ? PartitionRegistration.NO_LEADER : r.leader();
+        return replica.leaderId();
     }
 
     public int leaderEpoch() {
-        PartitionRegistration r = registration;
-        return r == null ? -1 : r.leaderEpoch();
+        return replica.leaderEpoch();
     }
 
     public boolean isLeader() {
-        return leaderId() == localId;
+        return replica.isLeader();
     }
 
     public long highWatermark() {
-        return highWatermark;
-    }
-
-    /** The log end a leader counts for itself: durable under {@code ack}, everything under {@code interval}. */
-    private long localCountedEnd() {
-        return log.config().flushPolicy() == FlushPolicy.ACK ? log.durableEndOffset() : log.logEndOffset();
+        return replica.highWatermark();
     }
 
     // ---------------------------------------------------------------- role changes (metadata)
 
     /**
-     * Follows the metadata: becomes leader when named leader at a new leader epoch, follower of
-     * the named leader, applies a committed ISR as leader. Pending acks=all produces fail when
-     * leadership is lost: they may or may not survive, so they are indefinite.
+     * Follows the metadata (see {@link Replica#applyLeaderAndIsr}). Pending acks=all produces fail
+     * when leadership is lost: they may or may not survive, so they are indefinite.
      */
-    public RoleChange applyRegistration(PartitionRegistration next, int minIsr, boolean uncleanAllowed) {
+    public Replica.RoleChange applyRegistration(PartitionRegistration next, int minIsr, boolean uncleanAllowed) {
         List<AckWaiter> failed = new ArrayList<>();
-        boolean hwAdvanced = false;
-        RoleChange change;
+        Replica.Transition transition;
         synchronized (this) {
-            PartitionRegistration previous = registration;
-            minInsyncReplicas = minIsr;
-            uncleanElectionAllowed = uncleanAllowed;
-            boolean epochChanged = previous == null || next.leaderEpoch() != previous.leaderEpoch()
-                    || next.leader() != previous.leader();
-            if (next.leader() == localId && epochChanged) {
-                becomeLeader(next);
-                hwAdvanced = leaderState.onAppend(localCountedEnd()) | publishHighWatermark();
-                change = RoleChange.BECAME_LEADER;
-            } else if (next.leader() == localId) {
-                leaderState.setMinInsyncReplicas(minIsr);
-                hwAdvanced = leaderState.applyIsr(new HashSet<>(next.isr()), next.partitionEpoch())
-                        && publishHighWatermark();
-                change = next.partitionEpoch() != previous.partitionEpoch() ? RoleChange.ISR_CHANGED : RoleChange.NONE;
-            } else if (epochChanged) {
-                leaderState = null;
+            transition = replica.applyLeaderAndIsr(clockMs.getAsLong(), new LeaderAndIsr(next.leader(), next.leaderEpoch(),
+                    next.partitionEpoch(), next.replicas(), next.isr()), minIsr, uncleanAllowed);
+            if (transition.lostLeadership()) {
                 failed.addAll(ackWaiters);
                 ackWaiters.clear();
-                change = next.leader() == PartitionRegistration.NO_LEADER ? RoleChange.NO_LEADER
-                        : RoleChange.BECAME_FOLLOWER;
-            } else {
-                change = RoleChange.NONE;
             }
-            registration = next; // published once the role's state matches it
         }
-        completeAcks(failed, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-        if (hwAdvanced) {
+        failed.forEach(w -> w.future().complete(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND));
+        if (transition.highWatermarkAdvanced()) {
             listener.highWatermarkAdvanced(topicPartition());
         }
         recheckAcks(); // a shrunk ISR may fail waiting produces, a grown one acknowledge them
-        return change;
-    }
-
-    private void becomeLeader(PartitionRegistration next) {
-        long now = clockMs.getAsLong();
-        long counted = localCountedEnd();
-        epochCache.assign(next.leaderEpoch(), log.logEndOffset());
-        leaderState = new PartitionLeaderState(localId, new HashSet<>(next.replicas()), new HashSet<>(next.isr()),
-                next.leaderEpoch(), next.partitionEpoch(), minInsyncReplicas, replicaLagTimeMaxMs, counted,
-                Math.min(highWatermark, counted), now);
-    }
-
-    /** Copies the leader state's high watermark out; true when it moved. Call under the monitor. */
-    private boolean publishHighWatermark() {
-        long hw = leaderState.highWatermark();
-        if (hw != highWatermark) {
-            highWatermark = hw;
-            return true;
-        }
-        return false;
+        return transition.change();
     }
 
     // ---------------------------------------------------------------- leader: produce
 
     /** acks=all before appending: NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas. Under the monitor. */
     public ErrorCode checkEnoughReplicasForAppend() {
-        return leaderState == null ? ErrorCode.NOT_LEADER_OR_FOLLOWER : leaderState.checkEnoughReplicasForAppend();
+        return replica.checkEnoughReplicasForAppend();
     }
 
     /**
@@ -205,14 +163,12 @@ public final class Partition {
      * the producer state. Call under the monitor, after the idempotence check.
      */
     public AppendInfo appendAsLeader(ByteBuffer batches, List<RecordBatch> parsed) {
-        if (leaderState == null) {
-            throw new NotLeaderException(topicPartition(), localId, leaderId());
+        if (!replica.isLeader()) {
+            throw new NotLeaderException(topicPartition(), replica.localId(), leaderId());
         }
         AppendInfo info = log.append(batches, leaderEpoch());
         parsed.forEach(producerState::onAppended); // base offsets are assigned now
-        if (log.config().flushPolicy() == FlushPolicy.INTERVAL && leaderState.onAppend(log.logEndOffset())) {
-            publishHighWatermark(); // listeners hear of it in afterLeaderAppend
-        }
+        replica.onLeaderAppend(); // listeners hear of a moved high watermark in afterLeaderAppend
         return info;
     }
 
@@ -229,8 +185,7 @@ public final class Partition {
     public void onLocalDurable() {
         boolean advanced;
         synchronized (this) {
-            advanced = leaderState != null && leaderState.onAppend(Math.max(leaderState.logEndOffset(),
-                    localCountedEnd())) && publishHighWatermark();
+            advanced = replica.onLocalDurable();
         }
         if (advanced) {
             listener.highWatermarkAdvanced(topicPartition());
@@ -244,20 +199,15 @@ public final class Partition {
      * below it, or when leadership moved away first.
      */
     public CompletableFuture<ErrorCode> awaitReplication(long requiredOffset) {
-        ErrorCode outcome;
         synchronized (this) {
-            if (leaderState == null) {
-                return CompletableFuture.completedFuture(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-            }
-            AckDecision decision = leaderState.canAcknowledge(requiredOffset);
+            AckDecision decision = replica.canAcknowledge(requiredOffset);
             if (decision.kind() == AckDecision.Kind.WAIT) {
                 CompletableFuture<ErrorCode> future = new CompletableFuture<>();
                 ackWaiters.add(new AckWaiter(requiredOffset, future));
                 return future;
             }
-            outcome = decision.error(); // NONE when acknowledged
+            return CompletableFuture.completedFuture(decision.error()); // NONE when acknowledged
         }
-        return CompletableFuture.completedFuture(outcome);
     }
 
     private void recheckAcks() {
@@ -265,8 +215,8 @@ public final class Partition {
         List<ErrorCode> outcomes = new ArrayList<>();
         synchronized (this) {
             // Waiters are in offset order: the first that must wait stops the scan.
-            while (leaderState != null && !ackWaiters.isEmpty()) {
-                AckDecision decision = leaderState.canAcknowledge(ackWaiters.peekFirst().requiredOffset());
+            while (!ackWaiters.isEmpty()) {
+                AckDecision decision = replica.canAcknowledge(ackWaiters.peekFirst().requiredOffset());
                 if (decision.kind() == AckDecision.Kind.WAIT) {
                     break;
                 }
@@ -279,10 +229,6 @@ public final class Partition {
         }
     }
 
-    private static void completeAcks(List<AckWaiter> waiters, ErrorCode code) {
-        waiters.forEach(w -> w.future().complete(code));
-    }
-
     // ---------------------------------------------------------------- leader: followers
 
     /**
@@ -292,16 +238,7 @@ public final class Partition {
     public FollowerFetchResult onFollowerFetch(int replicaId, long fetchOffset, int followerLeaderEpoch) {
         FollowerFetchResult result;
         synchronized (this) {
-            if (leaderState == null) {
-                return new FollowerFetchResult(ErrorCode.NOT_LEADER_OR_FOLLOWER, false, highWatermark);
-            }
-            if (fetchOffset > log.logEndOffset()) {
-                return new FollowerFetchResult(ErrorCode.OFFSET_OUT_OF_RANGE, false, highWatermark);
-            }
-            result = leaderState.onFollowerFetch(clockMs.getAsLong(), replicaId, fetchOffset, followerLeaderEpoch);
-            if (result.highWatermarkAdvanced()) {
-                publishHighWatermark();
-            }
+            result = replica.handleFollowerFetch(clockMs.getAsLong(), replicaId, fetchOffset, followerLeaderEpoch);
         }
         if (result.highWatermarkAdvanced()) {
             listener.highWatermarkAdvanced(topicPartition());
@@ -312,128 +249,74 @@ public final class Partition {
 
     /** OffsetsForLeaderEpoch on this replica's log. */
     public synchronized EpochEndOffset endOffsetForEpoch(int requestedEpoch) {
-        return epochCache.endOffsetFor(requestedEpoch, log.logEndOffset());
+        return replica.endOffsetForEpoch(requestedEpoch);
     }
 
     /** The ISR change this leader wants now, if any and none is in flight. */
     public synchronized Optional<IsrChangeProposal> isrChangeToPropose() {
-        return leaderState == null ? Optional.empty() : leaderState.isrChangeToPropose(clockMs.getAsLong());
+        return replica.isrChangeToPropose(clockMs.getAsLong());
     }
 
     /** Whether {@code proposal} is still this leader's pending ISR change. */
     public synchronized boolean hasPendingIsrChange(IsrChangeProposal proposal) {
-        return leaderState != null && leaderState.pendingIsrChange().filter(proposal::equals).isPresent();
+        return replica.hasPendingIsrChange(proposal);
     }
 
     /** The controller refused the proposal: the next check may propose again. */
     public synchronized void abandonIsrChange(IsrChangeProposal proposal) {
-        if (hasPendingIsrChange(proposal)) {
-            leaderState.abandonPendingIsrChange();
-        }
+        replica.abandonIsrChange(proposal);
     }
 
     // ---------------------------------------------------------------- follower
 
     /** The epoch a follower asks the leader about before fetching. */
     public synchronized int latestLocalEpoch() {
-        return FollowerTruncation.epochToQuery(epochCache);
+        return replica.epochToQuery();
+    }
+
+    /** See {@link Replica#truncateAfterDivergence}; empty when this replica no longer follows at {@code followedEpoch}. */
+    public synchronized Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
+        return replica.truncateAfterDivergence(followedEpoch, answer);
     }
 
     /**
-     * Applies the leader's OffsetsForLeaderEpoch answer: truncates where the logs diverge, never
-     * below the high watermark ({@link io.tributary.replication.TruncationBelowHighWatermarkException})
-     * unless the topic allows unclean leader election: then the log follows an unclean leader that
-     * lacks acknowledged records (the loss the topic accepted), and the high watermark comes down too.
+     * Appends batches fetched from {@code fetchOffset} at {@code followedEpoch}, keeping their offsets
+     * and epochs, and records them in the epoch cache and the producer state so this replica can lead
+     * next.
      *
-     * @return the decision, or empty when this replica no longer follows at {@code followedEpoch}
+     * @return what the replica made of the data: appended, or dropped because the role changed or
+     *     the log end moved since the fetch was sent
      */
-    public Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
+    public Replica.FetchedDataCheck appendAsFollower(int followedEpoch, long fetchOffset, ByteBuffer records) {
         synchronized (this) {
-            if (!followsAt(followedEpoch)) {
-                return Optional.empty();
-            }
-            long hw = uncleanElectionAllowed ? 0 : Math.min(highWatermark, log.logEndOffset());
-            FollowerTruncation.Decision decision = FollowerTruncation.decide(epochCache, log.logEndOffset(), hw, answer);
-            truncateTo(decision.truncateToOffset());
-            highWatermark = Math.min(highWatermark, log.logEndOffset());
-            return Optional.of(decision);
-        }
-    }
-
-    private void truncateTo(long offset) {
-        if (offset >= log.logEndOffset()) {
-            return;
-        }
-        log.truncateTo(offset);
-        epochCache.truncateFromEnd(log.logEndOffset());
-        producerState = ReplicaRecovery.recover(log, 0).producerState();
-    }
-
-    /**
-     * Appends batches fetched from the leader at {@code followedEpoch}, keeping their offsets and
-     * epochs; updates the epoch cache and the producer state so this replica can lead next.
-     *
-     * @return the append, or empty when the role changed meanwhile (nothing appended)
-     */
-    public Optional<AppendInfo> appendAsFollower(int followedEpoch, ByteBuffer records) {
-        synchronized (this) {
-            if (!followsAt(followedEpoch)) {
-                return Optional.empty();
+            Replica.FetchedDataCheck check = replica.checkFetchedData(followedEpoch, fetchOffset);
+            if (check != Replica.FetchedDataCheck.APPEND) {
+                return check;
             }
             List<RecordBatch> batches = new ArrayList<>();
             RecordBatches.of(records.duplicate()).forEach(batches::add);
-            AppendInfo info = log.appendAsFollower(records);
+            log.appendAsFollower(records);
             for (RecordBatch batch : batches) {
-                epochCache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                replica.onFetchedBatch(batch.partitionLeaderEpoch(), batch.baseOffset());
                 producerState.onAppended(batch);
             }
-            return Optional.of(info);
+            return check;
         }
     }
 
-    /**
-     * The offset to fetch from while this replica still follows at {@code followedEpoch}: its log
-     * end, fsynced first under {@code flush.policy=ack} (the fetch offset tells the leader what this
-     * replica holds on disk). Empty when the role changed meanwhile: a fetcher must not report an
-     * offset for a partition it no longer follows, since after a truncation or an append from
-     * another leader that offset no longer means this leader's data (issue 9, hole 7).
-     */
-    public OptionalLong followerFetchOffset(int followedEpoch) {
-        synchronized (this) {
-            if (!followsAt(followedEpoch)) {
-                return OptionalLong.empty();
-            }
-            if (log.config().flushPolicy() == FlushPolicy.ACK
-                    && log.durableEndOffset() < log.logEndOffset()) {
-                // an append whose fsync was not awaited (a failed wait, a role change between) is synced
-                // first; the replication simulation found the lost acknowledged record this prevents
-                log.flush();
-            }
-            return OptionalLong.of(log.logEndOffset());
-        }
-    }
-
-    /** Whether this replica follows at {@code followedEpoch} (caller holds the monitor): a role change ends it. */
-    private boolean followsAt(int followedEpoch) {
-        return leaderEpoch() == followedEpoch && !isLeader();
+    /** See {@link Replica#followerFetchOffset}. */
+    public synchronized OptionalLong followerFetchOffset(int followedEpoch) {
+        return replica.followerFetchOffset(followedEpoch);
     }
 
     /** The leader's high watermark from a fetch response; bounded by the local log end. */
-    public void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
-        synchronized (this) {
-            if (!followsAt(followedEpoch)) {
-                return;
-            }
-            long hw = Math.min(leaderHighWatermark, log.logEndOffset());
-            if (hw > highWatermark) {
-                highWatermark = hw;
-            }
-        }
+    public synchronized void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
+        replica.updateFollowerHighWatermark(followedEpoch, leaderHighWatermark);
     }
 
     /** Writes the high watermark to the index when it moved since the last checkpoint. */
     public void checkpointHighWatermark() {
-        long hw = highWatermark;
+        long hw = replica.highWatermark();
         if (hw != checkpointedHighWatermark) {
             checkpointedHighWatermark = log.checkpointHighWatermark(hw);
         }
@@ -441,22 +324,21 @@ public final class Partition {
 
     /** Leader only: the ISR is smaller than the replica set. */
     public synchronized boolean isUnderReplicated() {
-        return leaderState != null && leaderState.isr().size() < leaderState.replicas().size();
+        return replica.isUnderReplicated();
     }
 
     /** Leader only: the ISR is below min.insync.replicas, so acks=all produces are refused. */
     public synchronized boolean isUnderMinIsr() {
-        return leaderState != null && leaderState.isr().size() < leaderState.minInsyncReplicas();
+        return replica.isUnderMinIsr();
     }
 
     /** For tests and describe: the leader's view of the ISR, or the metadata's when following. */
     public synchronized List<Integer> isr() {
-        PartitionRegistration r = registration;
-        return leaderState != null ? List.copyOf(leaderState.isr()) : r == null ? List.of() : r.isr();
+        return replica.isr();
     }
 
     /** The epoch cache entries, for tests. */
     public synchronized List<LeaderEpochCache.EpochEntry> epochEntries() {
-        return epochCache.entries();
+        return replica.epochEntries();
     }
 }

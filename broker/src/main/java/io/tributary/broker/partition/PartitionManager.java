@@ -1,5 +1,6 @@
 package io.tributary.broker.partition;
 
+import io.tributary.replication.Replica;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
@@ -40,7 +41,7 @@ public final class PartitionManager {
 
     /** Told, on the metadata thread, when a replica's role changed or it was removed. */
     public interface RoleListener {
-        void onRoleChange(Partition partition, Partition.RoleChange change);
+        void onRoleChange(Partition partition, Replica.RoleChange change);
 
         void onRemoved(Partition partition);
     }
@@ -137,8 +138,8 @@ public final class PartitionManager {
             partition.log().updateConfig(config);
         }
         boolean unclean = Boolean.parseBoolean(topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
-        Partition.RoleChange change = partition.applyRegistration(registration, minIsr, unclean);
-        if (change != Partition.RoleChange.NONE) {
+        Replica.RoleChange change = partition.applyRegistration(registration, minIsr, unclean);
+        if (change != Replica.RoleChange.NONE) {
             roleListener.onRoleChange(partition, change);
         }
     }

@@ -7,6 +7,7 @@ import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.replication.IsrChangeProposal;
+import io.tributary.replication.IsrProposalFate;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,20 +28,9 @@ import org.slf4j.LoggerFactory;
  * replica.lag.time.max.ms or caught up. The committed change reaches the partition through the
  * metadata image, which clears the proposal.
  *
- * <p>A proposal stays pending (its expansion counts for the high watermark, KIP-497/841) until its
- * outcome is known:
- * <pre>
- * answer                                         outcome              what happens
- * NONE                                           committed            wait for the image to apply it
- * INVALID_UPDATE_VERSION, FENCED/UNKNOWN_LEADER_  not committed, the   wait for the image: it brings the
- *   EPOCH, NOT_LEADER_OR_FOLLOWER                partition moved on   newer partition (or role) that clears it
- * INELIGIBLE_REPLICA, INVALID_REQUEST, other     refused              abandon: the next tick decides again
- *   codes; QuorumUnavailableException (not sent)
- * no answer (timeout, lost connection)           unknown: it may be   keep it pending and ask again: a leader
- *                                                committed            that forgot a committed expansion would
- *                                                                     count the HW on the smaller ISR while the
- *                                                                     controller may elect the added member
- * </pre>
+ * <p>What happens to a proposal after the controller's answer, or when none came, is
+ * {@link IsrProposalFate}'s rule (the replication simulation runs the same rule); without an answer
+ * the proposal is kept pending and sent again after {@link #UNKNOWN_OUTCOME_RETRY_MS}.
  */
 public final class IsrChangeSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IsrChangeSender.class);
@@ -111,6 +101,7 @@ public final class IsrChangeSender implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             return;
         }
+        // QuorumUnavailableException: not sent, so a refusal like any other
         ErrorCode code = cause != null ? ErrorCode.NOT_CONTROLLER : ErrorCode.forNumber(result.getErrorCode());
         String message = cause != null ? cause.getMessage() : result.getErrorMessage();
         if (code == ErrorCode.NONE) {
@@ -121,11 +112,10 @@ public final class IsrChangeSender implements AutoCloseable {
                     proposal.partitionEpoch() + 1);
             return; // the image applies it and clears the proposal
         }
-        switch (code) {
-            case INVALID_UPDATE_VERSION, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER ->
-                    log.debug("{}: ISR change {} refused ({} {}); the image will bring the newer partition",
-                            partition.topicPartition(), proposal.newIsr(), code, message);
-            default -> {
+        switch (IsrProposalFate.afterAnswer(code)) {
+            case AWAIT_METADATA -> log.debug("{}: ISR change {} refused ({} {}); the image will bring the newer partition",
+                    partition.topicPartition(), proposal.newIsr(), code, message);
+            case ABANDON, RESEND -> {
                 logRefusalOnce(partition, proposal, code + " " + message);
                 partition.abandonIsrChange(proposal);
             }

@@ -2,7 +2,6 @@ package io.tributary.broker.replica;
 
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
-import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.NonContiguousAppendException;
@@ -24,6 +23,7 @@ import io.tributary.proto.v1.OffsetsForLeaderEpochResponse;
 import io.tributary.proto.v1.ReplicaState;
 import io.tributary.proto.v1.TributaryGrpc;
 import io.tributary.replication.EpochEndOffset;
+import io.tributary.replication.FetchErrorAction;
 import io.tributary.replication.FollowerTruncation;
 import io.tributary.replication.TruncationBelowHighWatermarkException;
 import java.nio.ByteBuffer;
@@ -323,38 +323,43 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
 
     private void handlePartition(TopicPartition tp, State state, long fetchOffset, FetchPartitionResponse p,
                                  List<Appended> appended) {
-        switch (p.getErrorCode()) {
-            case NONE -> {
-                if (p.getRecords().isEmpty()) {
-                    appended.add(new Appended(state, p.getHighWatermark(), null));
-                    return;
-                }
-                Partition partition = state.partition();
-                try {
-                    ByteBuffer records = ByteBuffer.wrap(p.getRecords().toByteArray());
-                    Optional<AppendInfo> info = partition.appendAsFollower(state.leaderEpoch(), records);
-                    if (info.isEmpty()) {
-                        return; // the role changed meanwhile
-                    }
-                    CompletableFuture<Void> durable = partition.log().config().flushPolicy() == FlushPolicy.ACK
-                            ? logManager.awaitDurable(partition.log(), info.get().lastOffset() + 1) : null;
-                    appended.add(new Appended(state, p.getHighWatermark(), durable));
-                } catch (NonContiguousAppendException e) {
-                    log.warn("{}: {}; asking the leader where to continue", tp, e.getMessage());
+        if (p.getErrorCode() != ErrorCode.NONE) {
+            switch (FetchErrorAction.after(p.getErrorCode())) {
+                case TRUNCATE -> {
+                    log.warn("{}: leader {} says fetch offset {} is out of range ({}); checking for divergence", tp,
+                            leaderId, fetchOffset, p.getErrorMessage());
                     update(tp, state, state.truncate());
                 }
+                case BACK_OFF -> {
+                    // FENCED/UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION: the
+                    // metadata is moving; the partition manager moves us when it has.
+                    log.debug("{}: fetch from {} answered {} {}", tp, leaderId, p.getErrorCode(), p.getErrorMessage());
+                    update(tp, state, state.backOff(System.nanoTime()));
+                }
             }
-            case OFFSET_OUT_OF_RANGE -> {
-                log.warn("{}: leader {} says fetch offset {} is out of range ({}); checking for divergence", tp,
-                        leaderId, fetchOffset, p.getErrorMessage());
-                update(tp, state, state.truncate());
+            return;
+        }
+        if (p.getRecords().isEmpty()) {
+            appended.add(new Appended(state, p.getHighWatermark(), null));
+            return;
+        }
+        Partition partition = state.partition();
+        try {
+            ByteBuffer records = ByteBuffer.wrap(p.getRecords().toByteArray());
+            switch (partition.appendAsFollower(state.leaderEpoch(), fetchOffset, records)) {
+                case APPEND -> {
+                    CompletableFuture<Void> durable = partition.log().config().flushPolicy() == FlushPolicy.ACK
+                            ? logManager.awaitDurable(partition.log(), partition.log().logEndOffset()) : null;
+                    appended.add(new Appended(state, p.getHighWatermark(), durable));
+                }
+                case ROLE_CHANGED -> {
+                    // the partition manager re-adds or removes the partition
+                }
+                case LOG_MOVED -> update(tp, state, state.truncate());
             }
-            default -> {
-                // FENCED/UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION: the
-                // metadata is moving; the partition manager moves us when it has.
-                log.debug("{}: fetch from {} answered {} {}", tp, leaderId, p.getErrorCode(), p.getErrorMessage());
-                update(tp, state, state.backOff(System.nanoTime()));
-            }
+        } catch (NonContiguousAppendException e) {
+            log.warn("{}: {}; asking the leader where to continue", tp, e.getMessage());
+            update(tp, state, state.truncate());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tributary.broker.replica;
 
+import io.tributary.replication.Replica;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
@@ -31,7 +32,7 @@ public final class ReplicaFetcherManager implements PartitionManager.RoleListene
     }
 
     @Override
-    public synchronized void onRoleChange(Partition partition, Partition.RoleChange change) {
+    public synchronized void onRoleChange(Partition partition, Replica.RoleChange change) {
         if (closed) {
             return;
         }

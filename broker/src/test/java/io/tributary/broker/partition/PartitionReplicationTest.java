@@ -1,5 +1,6 @@
 package io.tributary.broker.partition;
 
+import io.tributary.replication.Replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -170,7 +171,7 @@ class PartitionReplicationTest {
         CompletableFuture<ErrorCode> pending = p.awaitReplication(second.lastOffset() + 1);
         assertThat(pending).isNotDone();
         assertThat(p.applyRegistration(registration(2, 2, 4, List.of(1, 2)), 2, false))
-                .isEqualTo(Partition.RoleChange.BECAME_FOLLOWER);
+                .isEqualTo(Replica.RoleChange.BECAME_FOLLOWER);
         assertThat(pending).as("the outcome is unknown once leadership moved")
                 .isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         assertThatThrownBy(() -> appendAsLeader(p, "c")).isInstanceOf(NotLeaderException.class);
@@ -179,25 +180,28 @@ class PartitionReplicationTest {
     @Test
     void aFollowerKeepsTheLeadersOffsetsAndEpochsAndRefusesGaps() {
         Partition p = partition(registration(2, 4, 4, List.of(1, 2, 3)));
-        assertThat(p.appendAsFollower(4, fetched(0, 2, "a", "b"))).isPresent();
-        assertThat(p.appendAsFollower(4, fetched(2, 4, "c"))).isPresent();
+        assertThat(p.appendAsFollower(4, 0, fetched(0, 2, "a", "b"))).isEqualTo(Replica.FetchedDataCheck.APPEND);
+        assertThat(p.appendAsFollower(4, 2, fetched(2, 4, "c"))).isEqualTo(Replica.FetchedDataCheck.APPEND);
         assertThat(p.log().logEndOffset()).isEqualTo(3);
         assertThat(p.epochEntries()).containsExactly(new EpochEntry(2, 0), new EpochEntry(4, 2));
-        assertThatThrownBy(() -> p.appendAsFollower(4, fetched(7, 4, "gap")))
+        assertThatThrownBy(() -> p.appendAsFollower(4, 3, fetched(7, 4, "gap")))
                 .isInstanceOf(NonContiguousAppendException.class);
-        assertThat(p.appendAsFollower(3, fetched(3, 4, "d"))).as("fetched for an older epoch").isEmpty();
+        assertThat(p.appendAsFollower(4, 2, fetched(3, 4, "d"))).as("fetched before the log end moved")
+                .isEqualTo(Replica.FetchedDataCheck.LOG_MOVED);
+        assertThat(p.appendAsFollower(3, 3, fetched(3, 4, "d"))).as("fetched for an older epoch")
+                .isEqualTo(Replica.FetchedDataCheck.ROLE_CHANGED);
         assertThat(p.log().logEndOffset()).isEqualTo(3);
         assertThat(p.applyRegistration(registration(PartitionRegistration.NO_LEADER, 5, 5, List.of(1, 3)), 2, false))
-                .as("the leader was fenced with no one to follow").isEqualTo(Partition.RoleChange.NO_LEADER);
-        assertThat(p.appendAsFollower(4, fetched(3, 4, "d"))).isEmpty();
+                .as("the leader was fenced with no one to follow").isEqualTo(Replica.RoleChange.NO_LEADER);
+        assertThat(p.appendAsFollower(4, 3, fetched(3, 4, "d"))).isEqualTo(Replica.FetchedDataCheck.ROLE_CHANGED);
     }
 
     @Test
     void aFollowerTruncatesWhatDivergedButNeverBelowItsHighWatermark() {
         Partition p = partition(registration(2, 5, 5, List.of(1, 2, 3)));
-        p.appendAsFollower(5, fetched(0, 1, "a", "b"));
-        p.appendAsFollower(5, fetched(2, 3, "c"));
-        p.appendAsFollower(5, fetched(3, 3, "d")); // written in epoch 3 by a leader that lost it
+        p.appendAsFollower(5, 0, fetched(0, 1, "a", "b"));
+        p.appendAsFollower(5, 2, fetched(2, 3, "c"));
+        p.appendAsFollower(5, 3, fetched(3, 3, "d")); // written in epoch 3 by a leader that lost it
         p.updateFollowerHighWatermark(5, 2);
 
         // The new leader says epoch 3 ended at offset 3 on its log: offset 3 diverged.
@@ -274,7 +278,7 @@ class PartitionReplicationTest {
     @Test
     void aFollowerReportsItsFetchOffsetOnlyForTheEpochItFollows() {
         Partition p = partition(registration(2, 4, 1, List.of(1, 2, 3)));
-        p.appendAsFollower(4, fetched(0, 4, "a", "b"));
+        p.appendAsFollower(4, 0, fetched(0, 4, "a", "b"));
         assertThat(p.followerFetchOffset(4)).hasValue(2);
         assertThat(p.log().durableEndOffset()).as("synced before it is reported").isEqualTo(2);
 

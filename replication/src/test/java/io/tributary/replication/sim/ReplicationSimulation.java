@@ -7,13 +7,17 @@ import java.util.Random;
 
 /**
  * A seeded, single-threaded simulation of a cluster of 3 to 5 nodes hosting several partitions
- * ({@link SimPartition}), each replicated on 3 to all of the nodes with its own min.insync.replicas:
- * acks=all producers, a lossy network (drop, duplicate, delay and therefore reorder), node crashes
- * and restarts that hit every partition on the node at once, whole-cluster power loss (every write
- * not yet fsynced is lost), leader changes by a tiny fake controller, and every partition's
- * invariants checked after every event. A fault phase is followed by a healed liveness phase that
- * must converge. Everything random comes from one {@link Random} built from the seed, so a seed
- * reproduces exactly.
+ * ({@link SimPartition}), each replicated on 3 to all of the nodes with its own min.insync.replicas.
+ * Every replica is the production {@link io.tributary.replication.Replica}, driven the way the
+ * broker drives it: acks=all producers, follower truncation and fetches over a lossy network
+ * (drop, duplicate, delay and therefore reorder), ISR proposals whose requests or answers are lost
+ * and resent, and a controller ({@link SimController}) that fences crashed brokers after a session
+ * delay, moves a restarted broker's leadership away when it registers, and publishes every change
+ * late. Node crashes are power losses that hit every partition on the node at once: unsynced
+ * writes are lost or half kept with a torn last batch, and the unsynced high-watermark checkpoint
+ * may roll back ({@link SimReplica}). Every partition's invariants are checked after every event.
+ * A fault phase is followed by a healed liveness phase that must converge. Everything random comes
+ * from one {@link Random} built from the seed, so a seed reproduces exactly.
  */
 final class ReplicationSimulation {
     static final long FAULT_PHASE_MS = 3_000;

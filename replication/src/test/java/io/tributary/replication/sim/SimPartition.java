@@ -3,29 +3,40 @@ package io.tributary.replication.sim;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.replication.AckDecision;
 import io.tributary.replication.EpochEndOffset;
+import io.tributary.replication.FetchErrorAction;
 import io.tributary.replication.FollowerFetchResult;
 import io.tributary.replication.FollowerTruncation;
 import io.tributary.replication.IsrChangeProposal;
-import io.tributary.replication.PartitionLeaderState;
+import io.tributary.replication.IsrProposalFate;
+import io.tributary.replication.Replica;
+import io.tributary.replication.TruncationBelowHighWatermarkException;
 
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * One partition of a {@link ReplicationSimulation}: its replicas (one per simulated node), acks=all
- * producers, follower fetches and epoch queries over the lossy network, a tiny fake controller for
- * its leader and ISR, and the checker of its invariants. Node crashes, restarts and power loss come
- * from the simulation and hit every partition's replica on that node at once.
+ * One partition of a {@link ReplicationSimulation}, driving the production {@link Replica} of each
+ * node the way the broker's {@code Partition}, {@code ReplicaFetcher} and {@code IsrChangeSender}
+ * do, over a lossy simulated network: acks=all producers, follower epoch queries and fetches,
+ * ISR proposals whose answers may be lost (then resent), and a small controller that fences a
+ * crashed broker after a session delay (taking it out of the ISR and electing from the live ISR),
+ * unfences it when it restarts, and publishes every registration to every node late. The checker
+ * of the partition's invariants runs after every event.
  */
 final class SimPartition {
     static final long LAG_MS = 300;
-    static final long FAULT_PHASE_MS = ReplicationSimulation.FAULT_PHASE_MS;
+    static final long ISR_TICK_MS = LAG_MS / 3;
+    static final long ISR_RESEND_MS = 100;
+    static final long CHECKPOINT_INTERVAL_MS = 100;
+    static final long FETCH_BACKOFF_MS = 10;
     static final long LIVENESS_PHASE_MS = ReplicationSimulation.LIVENESS_PHASE_MS;
+    static final long FAULT_PHASE_MS = ReplicationSimulation.FAULT_PHASE_MS;
 
     private final ReplicationSimulation world;
     private final int partition;
@@ -38,12 +49,7 @@ final class SimPartition {
     private final double dropRate;
     private final double duplicateRate;
     private final int maxDelayMs;
-
-    // fake controller
-    private int leaderId = -1;
-    private int leaderEpoch;
-    private int partitionEpoch;
-    private Set<Integer> isr = new TreeSet<>();
+    private final SimController controller;
 
     // history for the checker
     private final Map<Long, String> acked = new HashMap<>();
@@ -62,25 +68,28 @@ final class SimPartition {
         this.dropRate = random.nextDouble() * 0.2;
         this.duplicateRate = random.nextDouble() * 0.1;
         this.maxDelayMs = 1 + random.nextInt(30);
+        List<Integer> ids = new ArrayList<>();
         for (int i = 1; i <= replicaCount; i++) {
-            replicas.add(new SimReplica(i));
-            isr.add(i);
+            replicas.add(new SimReplica(i, LAG_MS));
+            ids.add(i);
         }
+        this.controller = new SimController(ids, random, this::log, this::publish);
     }
 
     /** Brings every replica up and elects the first leader; producing starts. */
     void start() {
         for (SimReplica r : replicas) {
-            r.restart();
+            startReplica(r);
+            r.registered = true;
         }
-        electLeader();
+        controller.electLeader(id -> replica(id).isUp());
         schedule(1, this::produceTick);
     }
 
     /** The fault phase ended: restart what is down (the nodes restart every partition). */
     void heal() {
         for (SimReplica r : replicas) {
-            if (r.role == SimReplica.Role.OFFLINE) {
+            if (!r.isUp()) {
                 restart(r);
             }
         }
@@ -88,19 +97,19 @@ final class SimPartition {
 
     /** The controller's own leadership moves, now and then during the fault phase. */
     void maybeMoveLeadership() {
-        if (random.nextDouble() < 0.002 && leaderId != -1) {
-            moveLeadership();
+        if (random.nextDouble() < 0.002) {
+            controller.electLeader(id -> replica(id).isUp());
         }
     }
 
     void crashNode(int nodeId) {
-        if (nodeId <= replicaCount && replica(nodeId).role != SimReplica.Role.OFFLINE) {
+        if (nodeId <= replicaCount && replica(nodeId).isUp()) {
             crash(replica(nodeId));
         }
     }
 
     void restartNode(int nodeId) {
-        if (nodeId <= replicaCount && replica(nodeId).role == SimReplica.Role.OFFLINE) {
+        if (nodeId <= replicaCount && !replica(nodeId).isUp()) {
             restart(replica(nodeId));
         }
     }
@@ -129,154 +138,154 @@ final class SimPartition {
         return produced;
     }
 
-
-
-
-    // ---- faults and the fake controller ----
-
+    // ---- node lifecycle and the controller's view of it ----
 
     private void crash(SimReplica r) {
         log("crash " + r.id + " durable=" + r.durable + " leo=" + r.logEndOffset());
-        r.crash();
-        if (r.id == leaderId) {
-            electLeader();
-        }
+        r.crash(random);
+        int incarnation = r.incarnation;
+        // the controller fences the broker when its session expires
+        schedule(20 + random.nextInt(130), () -> {
+            if (r.incarnation == incarnation && !r.isUp()) {
+                controller.fence(r.id, id -> true);
+            }
+        });
     }
 
     private void restart(SimReplica r) {
-        r.restart();
-        log("restart " + r.id + " leo=" + r.logEndOffset() + " hw=" + r.hw);
-        if (leaderId == -1) {
-            electLeader();
-        } else {
-            notify(r, leaderEpoch, leaderId, 0);
-        }
-    }
-
-    /** Clean election: only from the live ISR; the ISR itself is kept (the new leader shrinks it). */
-    private void electLeader() {
-        List<Integer> candidates = new ArrayList<>();
-        for (int id : isr) {
-            if (replica(id).role != SimReplica.Role.OFFLINE && id != leaderId) {
-                candidates.add(id);
-            }
-        }
-        if (candidates.isEmpty()) {
-            if (leaderId != -1 && replica(leaderId).role == SimReplica.Role.OFFLINE) {
-                leaderId = -1;
-            }
-            log("no live ISR member to elect, isr=" + isr);
-            return;
-        }
-        changeLeader(candidates.get(random.nextInt(candidates.size())));
-    }
-
-    private void moveLeadership() {
-        electLeader();
-    }
-
-    private void changeLeader(int newLeader) {
-        leaderId = newLeader;
-        leaderEpoch++;
-        partitionEpoch++;
-        log("controller: leader " + newLeader + " epoch " + leaderEpoch + " isr " + isr);
-        for (SimReplica r : replicas) {
-            if (r.role != SimReplica.Role.OFFLINE) {
-                notify(r, leaderEpoch, leaderId, r.id == newLeader ? 0 : random.nextInt(20));
-            }
-        }
-    }
-
-    /** LeaderAndIsr: delivered reliably but possibly late (a zombie leader may linger). */
-    private void notify(SimReplica r, int epoch, int leader, long delayMs) {
+        startReplica(r);
+        log("restart " + r.id + " leo=" + r.logEndOffset() + " hw=" + r.highWatermark());
         int incarnation = r.incarnation;
-        int pEpoch = partitionEpoch;
-        Set<Integer> isrNow = Set.copyOf(isr);
-        schedule(delayMs, () -> {
-            if (r.incarnation != incarnation || r.role == SimReplica.Role.OFFLINE || epoch <= r.knownEpoch) {
+        // it registers (the controller moves the old incarnation's leadership and ISR membership away
+        // and fences it), follows the metadata, and is unfenced once caught up
+        schedule(1 + random.nextInt(10), () -> {
+            if (r.incarnation != incarnation || !r.isUp()) {
                 return;
             }
-            r.knownEpoch = epoch;
-            r.leaderId = leader;
-            failPendingAcks(r);
-            r.leaderState = null;
-            if (leader == r.id) {
-                becomeLeader(r, isrNow, pEpoch);
-            } else {
-                becomeFollower(r);
-            }
+            controller.fence(r.id, id -> true);
+            r.registered = true;
+            deliverMetadata(r, incarnation);
+            schedule(1 + random.nextInt(20), () -> {
+                if (r.incarnation == incarnation && r.isUp()) {
+                    controller.unfence(r.id, id -> true);
+                }
+            });
         });
     }
 
-    private void handleAlterPartition(IsrChangeProposal p) {
-        if (p.leaderId() != leaderId || p.leaderEpoch() != leaderEpoch || p.partitionEpoch() != partitionEpoch) {
-            SimReplica r = replica(p.leaderId());
-            schedule(1 + random.nextInt(maxDelayMs), () -> {
-                if (r.leaderState != null && r.knownEpoch == p.leaderEpoch()) {
-                    r.leaderState.abandonPendingIsrChange();
-                }
-            });
+    private void startReplica(SimReplica r) {
+        r.restart();
+        int incarnation = r.incarnation;
+        schedule(CHECKPOINT_INTERVAL_MS, () -> checkpointTick(r, incarnation));
+    }
+
+    private void checkpointTick(SimReplica r, int incarnation) {
+        if (r.incarnation != incarnation || !r.isUp()) {
             return;
         }
-        isr = new TreeSet<>(p.newIsr());
-        partitionEpoch++;
-        int newPartitionEpoch = partitionEpoch;
-        log("controller: isr " + isr + " partitionEpoch " + partitionEpoch);
-        SimReplica r = replica(p.leaderId());
-        int incarnation = r.incarnation;
-        schedule(1 + random.nextInt(maxDelayMs), () -> {
-            if (r.incarnation == incarnation && r.leaderState != null && r.knownEpoch == p.leaderEpoch()) {
-                r.leaderState.applyIsr(p.newIsr(), newPartitionEpoch);
+        r.checkpointHighWatermark(random);
+        schedule(CHECKPOINT_INTERVAL_MS, () -> checkpointTick(r, incarnation));
+    }
+
+    /** A new registration: every live node hears of it late (the new leader possibly last). */
+    private void publish() {
+        for (SimReplica r : replicas) {
+            if (r.isUp()) {
+                int incarnation = r.incarnation;
+                schedule(random.nextInt(20), () -> deliverMetadata(r, incarnation));
+            }
+        }
+    }
+
+    /** The node's metadata image caught up: its replica acts on the partition's current registration. */
+    private void deliverMetadata(SimReplica r, int incarnation) {
+        if (r.incarnation != incarnation || !r.isUp() || !r.registered) {
+            return; // a restarted broker acts on metadata once it has registered
+        }
+        Replica.Transition t = r.replica.applyLeaderAndIsr(world.nowMs, controller.registration(), minIsr, false);
+        if (t.lostLeadership()) {
+            r.pendingAcks.clear(); // the producer sees an indefinite error
+        }
+        switch (t.change()) {
+            case BECAME_LEADER -> {
+                r.role = SimReplica.Role.LEADER;
+                log("leader " + r.id + " epoch " + r.replica.leaderEpoch() + " leo " + r.logEndOffset()
+                        + " hw " + r.highWatermark());
+                int epoch = r.replica.leaderEpoch();
+                schedule(ISR_TICK_MS, () -> isrTick(r, epoch, incarnation));
                 afterLeaderProgress(r);
             }
-        });
+            case BECAME_FOLLOWER -> {
+                r.role = SimReplica.Role.TRUNCATING;
+                sendEpochQuery(r);
+            }
+            case NO_LEADER -> r.role = SimReplica.Role.NONE;
+            case ISR_CHANGED -> afterLeaderProgress(r);
+            case NONE -> {
+            }
+        }
     }
 
     // ---- leader side ----
 
-    private void becomeLeader(SimReplica r, Set<Integer> isrNow, int pEpoch) {
-        r.flush(); // persist before changing role (STYLE 6)
-        r.role = SimReplica.Role.LEADER;
-        r.cache.assign(r.knownEpoch, r.logEndOffset());
-        Set<Integer> all = new TreeSet<>();
-        replicas.forEach(replica -> all.add(replica.id));
-        r.leaderState = new PartitionLeaderState(r.id, all, isrNow, r.knownEpoch, pEpoch, minIsr, LAG_MS,
-                r.logEndOffset(), r.hw, world.nowMs);
-        log("leader " + r.id + " epoch " + r.knownEpoch + " leo " + r.logEndOffset() + " hw " + r.hw);
-        int epoch = r.knownEpoch;
-        int incarnation = r.incarnation;
-        schedule(LAG_MS / 3, () -> isrTick(r, epoch, incarnation));
-    }
-
     private void isrTick(SimReplica r, int epoch, int incarnation) {
-        if (r.incarnation != incarnation || r.leaderState == null || r.knownEpoch != epoch) {
+        if (r.incarnation != incarnation || !r.isUp() || !r.replica.isLeader() || r.replica.leaderEpoch() != epoch) {
             return;
         }
-        r.leaderState.isrChangeToPropose(world.nowMs).ifPresent(p -> {
+        r.replica.isrChangeToPropose(world.nowMs).ifPresent(p -> {
             log("leader " + r.id + " proposes isr " + p.newIsr());
-            schedule(1 + random.nextInt(maxDelayMs), () -> handleAlterPartition(p));
+            sendAlterPartition(r, p, incarnation);
         });
-        schedule(LAG_MS / 3, () -> isrTick(r, epoch, incarnation));
+        schedule(ISR_TICK_MS, () -> isrTick(r, epoch, incarnation));
+    }
+
+    /** AlterPartition to the controller; the request or its answer may be lost (then resent, as IsrChangeSender does). */
+    private void sendAlterPartition(SimReplica r, IsrChangeProposal p, int incarnation) {
+        boolean requestLost = world.faults && random.nextDouble() < dropRate;
+        boolean answerLost = world.faults && random.nextDouble() < dropRate;
+        schedule(1 + random.nextInt(maxDelayMs), () -> {
+            ErrorCode answer = requestLost ? null : controller.alterPartition(p);
+            schedule(1 + random.nextInt(maxDelayMs), () -> {
+                if (r.incarnation != incarnation || !r.isUp()) {
+                    return;
+                }
+                IsrProposalFate fate = answer == null || answerLost ? IsrProposalFate.withoutAnswer()
+                        : IsrProposalFate.afterAnswer(answer);
+                switch (fate) {
+                    case ABANDON -> r.replica.abandonIsrChange(p);
+                    case RESEND -> schedule(ISR_RESEND_MS, () -> {
+                        if (r.incarnation == incarnation && r.isUp() && r.replica.hasPendingIsrChange(p)) {
+                            sendAlterPartition(r, p, incarnation);
+                        }
+                    });
+                    case AWAIT_METADATA -> {
+                    }
+                }
+            });
+        });
     }
 
     private void produceTick() {
         if (world.faults || world.nowMs < FAULT_PHASE_MS + LIVENESS_PHASE_MS / 2) {
+            int leaderId = controller.leaderId();
             SimReplica r = leaderId == -1 ? null : replica(leaderId);
-            if (r != null && r.leaderState != null) {
+            if (r != null && r.isUp() && r.replica.isLeader()
+                    && r.replica.checkEnoughReplicasForAppend() == ErrorCode.NONE) {
                 int n = 1 + random.nextInt(3);
-                if (r.leaderState.checkEnoughReplicasForAppend() == ErrorCode.NONE) {
-                    for (int i = 0; i < n; i++) {
-                        String value = "p" + partition + "-v" + (produced++);
-                        r.append(r.knownEpoch, value);
-                        r.pendingAcks.add(new long[] {r.logEndOffset() - 1});
-                    }
-                    scheduleLeaderFlush(r);
+                List<String> values = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    values.add("p" + partition + "-v" + (produced++));
                 }
+                r.appendBatch(r.replica.leaderEpoch(), values);
+                r.replica.onLeaderAppend();
+                r.pendingAcks.add(r.logEndOffset() - 1);
+                scheduleLeaderFlush(r);
             }
             schedule(1 + random.nextInt(10), this::produceTick);
         }
     }
 
+    /** The flusher's group commit: one fsync for the appends since the last, then the leader counts them. */
     private void scheduleLeaderFlush(SimReplica r) {
         if (r.flushScheduled) {
             return;
@@ -289,100 +298,97 @@ final class SimPartition {
             }
             r.flushScheduled = false;
             r.flush();
-            if (r.leaderState != null) {
-                r.leaderState.onAppend(r.durable);
+            if (r.replica.onLocalDurable() || r.replica.isLeader()) {
                 afterLeaderProgress(r);
             }
         });
     }
 
     private void afterLeaderProgress(SimReplica r) {
-        PartitionLeaderState s = r.leaderState;
-        String key = r.id + "@" + s.leaderEpoch();
-        Long previous = leaderHwByEpoch.get(key);
-        if (previous != null && s.highWatermark() < previous) {
-            fail("leader " + key + " HW went back from " + previous + " to " + s.highWatermark());
+        if (!r.replica.isLeader()) {
+            return;
         }
-        leaderHwByEpoch.put(key, s.highWatermark());
-        r.hw = Math.max(r.hw, s.highWatermark());
-        r.pendingAcks.removeIf(p -> {
-            AckDecision d = s.canAcknowledge(p[0] + 1);
+        String key = r.id + "@" + r.replica.leaderEpoch() + "#" + r.incarnation;
+        long hw = r.replica.highWatermark();
+        Long previous = leaderHwByEpoch.get(key);
+        if (previous != null && hw < previous) {
+            fail("leader " + key + " HW went back from " + previous + " to " + hw);
+        }
+        leaderHwByEpoch.put(key, hw);
+        r.pendingAcks.removeIf(last -> {
+            AckDecision d = r.replica.canAcknowledge(last + 1);
             if (d.kind() == AckDecision.Kind.ACKNOWLEDGE) {
-                acked.put(p[0], r.log.get((int) p[0]).value());
-                newlyAcked.put(p[0], r.log.get((int) p[0]).value());
+                for (long o = last; o >= 0 && (o == last || !r.log.get((int) o).lastInBatch()); o--) {
+                    acked.put(o, r.log.get((int) o).value());
+                    newlyAcked.put(o, r.log.get((int) o).value());
+                }
             }
             return d.kind() != AckDecision.Kind.WAIT;
         });
     }
 
-    private void failPendingAcks(SimReplica r) {
-        r.pendingAcks.clear(); // the producer sees an indefinite error
-    }
-
     private void handleFetch(SimReplica leader, int from, long requestId, int epoch, long fetchOffset) {
-        if (leader.leaderState == null) {
-            respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.NOT_LEADER_OR_FOLLOWER, List.of(), 0);
-            return;
-        }
-        if (fetchOffset > leader.logEndOffset()) { // the driver's range check (the pure state knows only durable data)
-            respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.OFFSET_OUT_OF_RANGE, List.of(), 0);
-            return;
-        }
-        FollowerFetchResult result = leader.leaderState.onFollowerFetch(world.nowMs, from, fetchOffset, epoch);
+        FollowerFetchResult result = leader.replica.handleFollowerFetch(world.nowMs, from, fetchOffset, epoch);
         if (result.error() != ErrorCode.NONE) {
-            respond(leader, from, requestId, epoch, fetchOffset, result.error(), List.of(), 0);
+            respond(from, requestId, epoch, fetchOffset, result.error(), List.of(), 0);
             return;
         }
         afterLeaderProgress(leader);
-        int end = (int) Math.min(leader.logEndOffset(), fetchOffset + 1 + random.nextInt(5));
+        // whole batches, as a fetch returns them
+        int batches = 1 + random.nextInt(3);
+        int end = (int) fetchOffset;
+        while (end < leader.logEndOffset() && batches > 0) {
+            if (leader.log.get(end++).lastInBatch()) {
+                batches--;
+            }
+        }
         List<SimReplica.Entry> entries = List.copyOf(leader.log.subList((int) fetchOffset, end));
-        respond(leader, from, requestId, epoch, fetchOffset, ErrorCode.NONE, entries, leader.leaderState.highWatermark());
+        respond(from, requestId, epoch, fetchOffset, ErrorCode.NONE, entries, result.highWatermark());
     }
 
-    private void respond(SimReplica leader, int to, long requestId, int epoch, long fetchOffset, ErrorCode error,
+    private void respond(int to, long requestId, int epoch, long fetchOffset, ErrorCode error,
                          List<SimReplica.Entry> entries, long hw) {
-        send(replica(to), () -> handleFetchResponse(replica(to), requestId, epoch, fetchOffset, error, entries, hw));
+        SimReplica r = replica(to);
+        send(r, () -> handleFetchResponse(r, requestId, epoch, fetchOffset, error, entries, hw));
     }
 
-    // ---- follower side ----
-
-    private void becomeFollower(SimReplica r) {
-        r.role = SimReplica.Role.TRUNCATING;
-        sendEpochQuery(r);
-    }
+    // ---- follower side (what ReplicaFetcher does) ----
 
     private void sendEpochQuery(SimReplica r) {
         long requestId = ++nextRequestId;
         r.outstandingRequest = requestId;
-        r.queriedEpoch = FollowerTruncation.epochToQuery(r.cache);
-        int queried = r.queriedEpoch;
-        int epoch = r.knownEpoch;
-        SimReplica leader = replica(r.leaderId);
+        int queried = r.replica.epochToQuery();
+        int epoch = r.replica.leaderEpoch();
+        SimReplica leader = replica(r.replica.leaderId());
         send(leader, () -> {
-            if (leader.leaderState == null || leader.knownEpoch != epoch) {
-                return; // dropped: the follower retries on timeout
+            if (!leader.replica.isLeader() || leader.replica.leaderEpoch() != epoch) {
+                return; // FENCED/UNKNOWN_LEADER_EPOCH: the follower asks again after its timeout
             }
-            EpochEndOffset answer = leader.cache.endOffsetFor(queried, leader.logEndOffset());
-            send(r, () -> handleEpochResponse(r, requestId, answer));
+            EpochEndOffset answer = leader.replica.endOffsetForEpoch(queried);
+            send(r, () -> handleEpochResponse(r, requestId, epoch, answer));
         });
         armTimeout(r, requestId);
     }
 
-    private void handleEpochResponse(SimReplica r, long requestId, EpochEndOffset answer) {
+    private void handleEpochResponse(SimReplica r, long requestId, int epoch, EpochEndOffset answer) {
         if (r.role != SimReplica.Role.TRUNCATING || r.outstandingRequest != requestId) {
             return;
         }
+        long before = r.logEndOffset();
         FollowerTruncation.Decision d;
         try {
-            d = FollowerTruncation.decide(r.cache, r.logEndOffset(), r.hw, answer);
-        } catch (IllegalStateException e) {
+            var decided = r.replica.truncateAfterDivergence(epoch, answer);
+            if (decided.isEmpty()) {
+                return; // the role changed meanwhile
+            }
+            d = decided.get();
+        } catch (TruncationBelowHighWatermarkException e) {
             fail("replica " + r.id + ": " + e.getMessage());
             return;
         }
-        if (d.truncateToOffset() < r.logEndOffset()) {
-            log("replica " + r.id + " truncates " + r.logEndOffset() + " -> " + d.truncateToOffset() + " answer " + answer);
+        if (r.logEndOffset() < before) {
+            log("replica " + r.id + " truncates " + before + " -> " + r.logEndOffset() + " answer " + answer);
         }
-        r.truncateTo(d.truncateToOffset());
         if (d.completed()) {
             r.role = SimReplica.Role.FETCHING;
             sendFetch(r);
@@ -392,17 +398,15 @@ final class SimPartition {
     }
 
     private void sendFetch(SimReplica r) {
-        // The fetch offset tells the leader what this follower holds durably: fsync anything appended
-        // but not yet synced first (a fetch after a role change or a retry may follow an append whose
-        // own fsync was skipped).
-        if (r.durable < r.logEndOffset()) {
-            r.flush();
+        int epoch = r.replica.leaderEpoch();
+        OptionalLong offset = r.replica.followerFetchOffset(epoch); // fsyncs first: it reports what is on disk
+        if (offset.isEmpty()) {
+            return;
         }
         long requestId = ++nextRequestId;
         r.outstandingRequest = requestId;
-        int epoch = r.knownEpoch;
-        long fetchOffset = r.logEndOffset();
-        SimReplica leader = replica(r.leaderId);
+        long fetchOffset = offset.getAsLong();
+        SimReplica leader = replica(r.replica.leaderId());
         int from = r.id;
         send(leader, () -> handleFetch(leader, from, requestId, epoch, fetchOffset));
         armTimeout(r, requestId);
@@ -410,7 +414,7 @@ final class SimPartition {
 
     private void armTimeout(SimReplica r, long requestId) {
         schedule(50 + random.nextInt(50), () -> {
-            if (r.outstandingRequest != requestId) {
+            if (r.outstandingRequest != requestId || !r.isUp()) {
                 return;
             }
             if (r.role == SimReplica.Role.TRUNCATING) {
@@ -423,32 +427,63 @@ final class SimPartition {
 
     private void handleFetchResponse(SimReplica r, long requestId, int epoch, long fetchOffset, ErrorCode error,
                                      List<SimReplica.Entry> entries, long leaderHw) {
-        if (r.role != SimReplica.Role.FETCHING || r.outstandingRequest != requestId || r.knownEpoch != epoch) {
+        if (r.role != SimReplica.Role.FETCHING || r.outstandingRequest != requestId) {
             return;
         }
         r.outstandingRequest = -1;
-        if (error != ErrorCode.NONE || fetchOffset != r.logEndOffset()) {
-            int incarnation = r.incarnation;
-            schedule(10, () -> {
-                if (r.incarnation == incarnation && r.role == SimReplica.Role.FETCHING && r.outstandingRequest == -1) {
-                    sendFetch(r);
-                }
-            });
+        if (error != ErrorCode.NONE) {
+            if (FetchErrorAction.after(error) == FetchErrorAction.TRUNCATE) {
+                r.role = SimReplica.Role.TRUNCATING;
+                sendEpochQuery(r);
+            } else {
+                backOffFetch(r);
+            }
             return;
         }
-        for (SimReplica.Entry e : entries) {
-            r.append(e.epoch(), e.value());
-        }
-        int incarnation = r.incarnation;
-        // the follower fsyncs before it reports the new end offset with its next fetch
-        schedule(entries.isEmpty() ? 10 : 1 + random.nextInt(3), () -> {
-            if (r.incarnation != incarnation || r.role != SimReplica.Role.FETCHING || r.knownEpoch != epoch) {
+        switch (r.replica.checkFetchedData(epoch, fetchOffset)) {
+            case ROLE_CHANGED -> {
                 return;
             }
-            r.flush();
-            r.hw = Math.max(r.hw, Math.min(leaderHw, r.durable));
-            r.flush();
+            case LOG_MOVED -> {
+                r.role = SimReplica.Role.TRUNCATING;
+                sendEpochQuery(r);
+                return;
+            }
+            case APPEND -> appendFetched(r, entries);
+        }
+        int incarnation = r.incarnation;
+        // the follower awaits the flusher's fsync, then takes the leader's HW and fetches again
+        schedule(entries.isEmpty() ? FETCH_BACKOFF_MS : 1 + random.nextInt(3), () -> {
+            if (r.incarnation != incarnation || r.role != SimReplica.Role.FETCHING) {
+                return;
+            }
+            if (random.nextDouble() < 0.9) {
+                r.flush(); // else the wait failed: followerFetchOffset fsyncs before reporting
+            }
+            r.replica.updateFollowerHighWatermark(epoch, leaderHw);
             sendFetch(r);
+        });
+    }
+
+    private void appendFetched(SimReplica r, List<SimReplica.Entry> entries) {
+        List<String> batch = new ArrayList<>();
+        for (SimReplica.Entry e : entries) {
+            batch.add(e.value());
+            if (e.lastInBatch()) {
+                long base = r.logEndOffset();
+                r.appendBatch(e.epoch(), batch);
+                r.replica.onFetchedBatch(e.epoch(), base);
+                batch.clear();
+            }
+        }
+    }
+
+    private void backOffFetch(SimReplica r) {
+        int incarnation = r.incarnation;
+        schedule(FETCH_BACKOFF_MS, () -> {
+            if (r.incarnation == incarnation && r.role == SimReplica.Role.FETCHING && r.outstandingRequest == -1) {
+                sendFetch(r);
+            }
         });
     }
 
@@ -459,9 +494,10 @@ final class SimPartition {
             return;
         }
         int copies = world.faults && random.nextDouble() < duplicateRate ? 2 : 1;
+        int incarnation = to.incarnation;
         for (int i = 0; i < copies; i++) {
             schedule(1 + random.nextInt(world.faults ? maxDelayMs : 3), () -> {
-                if (to.role != SimReplica.Role.OFFLINE) {
+                if (to.isUp() && to.incarnation == incarnation) {
                     deliver.run();
                 }
             });
@@ -472,10 +508,10 @@ final class SimPartition {
 
     void checkInvariants() {
         for (SimReplica r : replicas) {
-            if (r.hwCheckpoint > r.durable) {
-                fail("replica " + r.id + " checkpointed HW " + r.hwCheckpoint + " beyond durable " + r.durable);
+            if (r.hwCheckpoint() > r.durable) {
+                fail("replica " + r.id + " checkpointed HW " + r.hwCheckpoint() + " beyond durable " + r.durable);
             }
-            long hw = r.role == SimReplica.Role.OFFLINE ? r.hwCheckpoint : r.hw;
+            long hw = r.isUp() ? r.highWatermark() : Math.min(r.hwCheckpoint(), r.logEndOffset());
             if (hw > r.logEndOffset()) {
                 fail("replica " + r.id + " HW " + hw + " beyond log end " + r.logEndOffset());
             }
@@ -488,6 +524,7 @@ final class SimPartition {
             }
             r.verifiedUpTo = Math.max(r.verifiedUpTo, hw);
         }
+        Set<Integer> isr = controller.isr();
         boolean full = !isr.equals(checkedIsr);
         for (SimReplica r : replicas) {
             full |= r.shrank;
@@ -513,11 +550,12 @@ final class SimPartition {
     }
 
     void checkConverged() {
+        int leaderId = controller.leaderId();
         if (leaderId == -1) {
             fail("no leader after healing");
         }
         SimReplica leader = replica(leaderId);
-        if (leader.leaderState == null) {
+        if (!leader.replica.isLeader()) {
             fail("leader " + leaderId + " not leading after healing");
         }
         for (SimReplica r : replicas) {
@@ -525,12 +563,11 @@ final class SimPartition {
                 fail("replica " + r.id + " did not converge: leo " + r.logEndOffset() + " vs leader " + leader.logEndOffset());
             }
         }
-        if (leader.leaderState.highWatermark() != leader.logEndOffset()) {
-            fail("leader HW " + leader.leaderState.highWatermark() + " did not reach leo " + leader.logEndOffset());
+        if (leader.highWatermark() != leader.logEndOffset()) {
+            fail("leader HW " + leader.highWatermark() + " did not reach leo " + leader.logEndOffset());
         }
-        if (isr.size() != replicaCount) {
-            fail("ISR did not expand back: " + isr);
+        if (controller.isr().size() != replicaCount) {
+            fail("ISR did not expand back: " + controller.isr());
         }
     }
-
 }

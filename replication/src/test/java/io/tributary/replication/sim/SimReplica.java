@@ -1,92 +1,169 @@
 package io.tributary.replication.sim;
 
 import io.tributary.replication.LeaderEpochCache;
-import io.tributary.replication.PartitionLeaderState;
+import io.tributary.replication.Replica;
+import io.tributary.replication.ReplicaLog;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 
 /**
- * One simulated replica of one partition: a log whose first {@code durable} entries survive power
- * loss, an epoch cache rebuilt from the log on restart, a checkpointed high watermark.
+ * One simulated replica of one partition: the storage under the production {@link Replica} and
+ * the driver's per-replica state (what its fetcher is doing, the produces waiting for acks=all).
+ *
+ * <p>Storage is faked the way a disk fails (STYLE 11): appends sit in the page cache until
+ * {@link #flush}; on power loss a random prefix of the unsynced tail may have reached the disk
+ * anyway, and the last batch that reached it may be torn, which recovery cuts back to the last
+ * whole batch. The high watermark checkpoint is written as the broker writes it (once in a while,
+ * capped at the durable end, unsynced into RocksDB): power loss may roll it back to any value
+ * written since the last write-back. The epoch cache is rebuilt from the log on restart.
  */
-final class SimReplica {
-    record Entry(long offset, int epoch, String value) {
+final class SimReplica implements ReplicaLog {
+    /** One record; {@code lastInBatch} marks where a batch (one append) ends. */
+    record Entry(long offset, int epoch, String value, boolean lastInBatch) {
     }
 
+    /** What this replica's driver is doing. */
     enum Role { OFFLINE, NONE, LEADER, TRUNCATING, FETCHING }
 
     final int id;
+    private final long replicaLagMs;
     final List<Entry> log = new ArrayList<>();
     int durable;
-    long hwCheckpoint;
+    /** The checkpoint that survives power loss, and the unsynced writes after it, oldest first. */
+    private long hwCheckpointOnDisk;
+    private final List<Long> hwCheckpointWrites = new ArrayList<>();
 
     // volatile (lost on crash)
     Role role = Role.OFFLINE;
-    long hw;
-    int knownEpoch = -1;
-    int leaderId = -1;
-    LeaderEpochCache cache = new LeaderEpochCache();
-    PartitionLeaderState leaderState;
+    Replica replica;
+    /** This incarnation registered with the controller (it acts on metadata from then on). */
+    boolean registered;
     long outstandingRequest = -1;
-    int queriedEpoch = -1;
     boolean flushScheduled;
-    final List<long[]> pendingAcks = new ArrayList<>(); // {offset}
+    final List<Long> pendingAcks = new ArrayList<>(); // last offsets of produces waiting for acks=all
     int incarnation;
     /** Offsets below this were already compared with the committed history (checker bookkeeping). */
     long verifiedUpTo;
     /** The log shrank since the last full acknowledged-records check. */
     boolean shrank;
 
-    SimReplica(int id) {
+    SimReplica(int id, long replicaLagMs) {
         this.id = id;
+        this.replicaLagMs = replicaLagMs;
     }
 
-    long logEndOffset() {
+    // ---------------------------------------------------------------- ReplicaLog
+
+    @Override
+    public long logEndOffset() {
         return log.size();
     }
 
-    void append(int epoch, String value) {
-        log.add(new Entry(log.size(), epoch, value));
-        cache.assign(epoch, log.size() - 1);
+    @Override
+    public long durableEndOffset() {
+        return durable;
     }
 
-    void flush() {
+    @Override
+    public boolean acknowledgesOnlyDurableRecords() {
+        return true;
+    }
+
+    @Override
+    public void flush() {
         durable = log.size();
-        hwCheckpoint = Math.min(hw, durable);
     }
 
-    void truncateTo(long offset) {
+    @Override
+    public void truncateTo(long offset) {
         if (offset < log.size()) {
             log.subList((int) offset, log.size()).clear();
         }
-        durable = Math.min(durable, log.size());
-        cache.truncateFromEnd(offset);
+        durable = Math.min(durable, log.size()); // the cut is fsynced
         verifiedUpTo = Math.min(verifiedUpTo, log.size());
         shrank = true;
+        if (hwCheckpoint() > log.size()) { // as PartitionLog does: only an unclean truncation goes below it
+            hwCheckpointWrites.add((long) log.size());
+        }
     }
 
-    /** Power loss: the unflushed suffix and all in-memory state are gone. */
-    void crash() {
-        log.subList(durable, log.size()).clear();
+    // ---------------------------------------------------------------- driver side
+
+    /** Appends one batch of records at {@code epoch} (a leader's produce, or one fetched batch). */
+    void appendBatch(int epoch, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            log.add(new Entry(log.size(), epoch, values.get(i), i == values.size() - 1));
+        }
+    }
+
+    /** The broker's periodic checkpoint: the replica's HW capped at the durable end, written unsynced. */
+    void checkpointHighWatermark(Random random) {
+        long value = Math.min(replica.highWatermark(), durable);
+        if (value != hwCheckpoint()) {
+            hwCheckpointWrites.add(value);
+        }
+        if (random.nextDouble() < 0.2) { // the OS wrote the dirty pages back
+            writeBackCheckpoint();
+        }
+    }
+
+    private void writeBackCheckpoint() {
+        if (!hwCheckpointWrites.isEmpty()) {
+            hwCheckpointOnDisk = hwCheckpointWrites.get(hwCheckpointWrites.size() - 1);
+            hwCheckpointWrites.clear();
+        }
+    }
+
+    /** The checkpoint as the running broker last wrote it. */
+    long hwCheckpoint() {
+        return hwCheckpointWrites.isEmpty() ? hwCheckpointOnDisk : hwCheckpointWrites.get(hwCheckpointWrites.size() - 1);
+    }
+
+    /**
+     * Power loss: a random prefix of the unsynced tail reached the disk, torn in its last batch
+     * (recovery cuts it back to a whole batch); a random prefix of the unsynced checkpoint writes
+     * survives; all in-memory state is gone.
+     */
+    void crash(Random random) {
+        int survived = durable + random.nextInt(log.size() - durable + 1);
+        while (survived > durable && !log.get(survived - 1).lastInBatch()) {
+            survived--; // a torn batch fails its CRC and is cut
+        }
+        log.subList(survived, log.size()).clear();
+        durable = log.size();
+        int keptWrites = random.nextInt(hwCheckpointWrites.size() + 1);
+        if (keptWrites > 0) {
+            hwCheckpointOnDisk = hwCheckpointWrites.get(keptWrites - 1);
+        }
+        hwCheckpointWrites.clear();
         verifiedUpTo = Math.min(verifiedUpTo, log.size());
         shrank = true;
         role = Role.OFFLINE;
-        leaderState = null;
+        replica = null;
+        registered = false;
         pendingAcks.clear();
         outstandingRequest = -1;
         flushScheduled = false;
-        knownEpoch = -1;
-        leaderId = -1;
         incarnation++;
     }
 
+    /** Recovery as the broker's: the epoch cache from the log, the HW from the checkpoint (capped at the log end). */
     void restart() {
-        hw = hwCheckpoint;
-        cache = new LeaderEpochCache();
+        LeaderEpochCache cache = new LeaderEpochCache();
         for (Entry e : log) {
             cache.assign(e.epoch(), e.offset());
         }
+        replica = new Replica(id, this, cache, hwCheckpointOnDisk, replicaLagMs);
         role = Role.NONE;
+    }
+
+    boolean isUp() {
+        return role != Role.OFFLINE;
+    }
+
+    long highWatermark() {
+        return replica.highWatermark();
     }
 }

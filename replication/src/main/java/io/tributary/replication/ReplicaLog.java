@@ -1,0 +1,27 @@
+package io.tributary.replication;
+
+/**
+ * The partition log as a {@link Replica} sees it: offsets, fsync and truncation. The broker backs it
+ * with its segment files; the replication simulation with an in-memory log that loses its unsynced
+ * tail on power loss. Appends are the driver's (it owns the record format): it tells the replica
+ * afterwards.
+ */
+public interface ReplicaLog {
+    /** The next offset to assign. */
+    long logEndOffset();
+
+    /** Every offset below it is fsynced. */
+    long durableEndOffset();
+
+    /**
+     * Whether acks count only fsynced records ({@code flush.policy=ack}): then a leader counts its
+     * durable end for the high watermark, and a follower fsyncs before it reports a fetch offset.
+     */
+    boolean acknowledgesOnlyDurableRecords();
+
+    /** Fsyncs everything appended. */
+    void flush();
+
+    /** Removes every record at and above {@code offset} (durably); a no-op at or above the log end. */
+    void truncateTo(long offset);
+}

@@ -1,0 +1,129 @@
+package io.tributary.replication;
+
+import io.tributary.proto.v1.ErrorCode;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pure replica's transitions, over an in-memory log with no records (offsets only). */
+class ReplicaTest {
+    private static final int ME = 2;
+
+    /** Offsets only: what a replica needs of a log. */
+    private static final class OffsetsLog implements ReplicaLog {
+        long end;
+        long durable;
+        int flushes;
+
+        @Override
+        public long logEndOffset() {
+            return end;
+        }
+
+        @Override
+        public long durableEndOffset() {
+            return durable;
+        }
+
+        @Override
+        public boolean acknowledgesOnlyDurableRecords() {
+            return true;
+        }
+
+        @Override
+        public void flush() {
+            durable = end;
+            flushes++;
+        }
+
+        @Override
+        public void truncateTo(long offset) {
+            end = Math.min(end, offset);
+            durable = Math.min(durable, end);
+        }
+
+        void appendFetched(Replica replica, int epoch, int records) {
+            replica.onFetchedBatch(epoch, end);
+            end += records;
+        }
+    }
+
+    private static LeaderAndIsr registration(int leader, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
+        return new LeaderAndIsr(leader, leaderEpoch, partitionEpoch, List.of(1, 2, 3), isr);
+    }
+
+    /**
+     * Found by the replication simulation once it drove this class: a replica that led an epoch
+     * without appending kept that epoch's entry (starting at its log end) after the truncation that
+     * cut nothing, asked the leader about it again, got the same answer, and never fetched.
+     */
+    @Test
+    void anEpochLedWithoutRecordsIsForgottenSoTruncationCompletes() {
+        OffsetsLog log = new OffsetsLog();
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        replica.applyLeaderAndIsr(0, registration(1, 2, 1, List.of(1, 2, 3)), 2, false);
+        log.appendFetched(replica, 2, 668);
+        log.flush();
+        replica.applyLeaderAndIsr(0, registration(ME, 6, 2, List.of(1, 2)), 2, false); // led epoch 6, wrote nothing
+        replica.applyLeaderAndIsr(0, registration(1, 7, 3, List.of(1, 2)), 2, false);
+        assertThat(replica.epochToQuery()).isEqualTo(6);
+
+        // the new leader kept 4 records of epoch 5 that this replica never saw
+        var first = replica.truncateAfterDivergence(7, new EpochEndOffset(5, 672)).orElseThrow();
+        assertThat(first.completed()).isFalse();
+        assertThat(replica.epochToQuery()).as("epoch 6 had no records here").isEqualTo(2);
+        var second = replica.truncateAfterDivergence(7, new EpochEndOffset(2, 668)).orElseThrow();
+        assertThat(second).isEqualTo(new FollowerTruncation.Decision(668, true));
+        assertThat(replica.followerFetchOffset(7)).hasValue(668);
+    }
+
+    @Test
+    void aFollowerFsyncsBeforeItReportsAndOnlyForTheEpochItFollows() {
+        OffsetsLog log = new OffsetsLog();
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        replica.applyLeaderAndIsr(0, registration(1, 4, 1, List.of(1, 2, 3)), 2, false);
+        assertThat(replica.checkFetchedData(4, 0)).isEqualTo(Replica.FetchedDataCheck.APPEND);
+        log.appendFetched(replica, 4, 3);
+        assertThat(replica.checkFetchedData(4, 0)).as("the log end moved since that fetch")
+                .isEqualTo(Replica.FetchedDataCheck.LOG_MOVED);
+        assertThat(replica.followerFetchOffset(4)).hasValue(3);
+        assertThat(log.durable).as("reported only once on disk").isEqualTo(3);
+
+        replica.updateFollowerHighWatermark(4, 10);
+        assertThat(replica.highWatermark()).as("bounded by the local log end").isEqualTo(3);
+        replica.applyLeaderAndIsr(0, registration(3, 5, 2, List.of(2, 3)), 2, false);
+        assertThat(replica.followerFetchOffset(4)).isEmpty();
+        assertThat(replica.checkFetchedData(4, 3)).isEqualTo(Replica.FetchedDataCheck.ROLE_CHANGED);
+    }
+
+    @Test
+    void aLateOlderRegistrationNeverUndoesANewerIsr() {
+        OffsetsLog log = new OffsetsLog();
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        assertThat(replica.applyLeaderAndIsr(0, registration(ME, 3, 5, List.of(1, 2, 3)), 2, false).change())
+                .isEqualTo(Replica.RoleChange.BECAME_LEADER);
+        assertThat(replica.applyLeaderAndIsr(0, registration(ME, 3, 6, List.of(2)), 2, false).change())
+                .isEqualTo(Replica.RoleChange.ISR_CHANGED);
+        assertThat(replica.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
+        assertThat(replica.applyLeaderAndIsr(0, registration(ME, 3, 5, List.of(1, 2, 3)), 2, false).change())
+                .isEqualTo(Replica.RoleChange.NONE);
+        assertThat(replica.isr()).containsExactly(2);
+    }
+
+    @Test
+    void losingLeadershipLeavesWaitingAcksUnknown() {
+        OffsetsLog log = new OffsetsLog();
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        replica.applyLeaderAndIsr(0, registration(ME, 1, 1, List.of(1, 2)), 2, false);
+        log.end = 5;
+        assertThat(replica.onLeaderAppend()).as("under the ack policy only durable records count").isFalse();
+        log.flush();
+        replica.onLocalDurable();
+        assertThat(replica.canAcknowledge(5).kind()).isEqualTo(AckDecision.Kind.WAIT);
+        Replica.Transition t = replica.applyLeaderAndIsr(0, registration(1, 2, 2, List.of(1, 2)), 2, false);
+        assertThat(t.lostLeadership()).isTrue();
+        assertThat(replica.canAcknowledge(5)).isEqualTo(AckDecision.fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND));
+    }
+}
