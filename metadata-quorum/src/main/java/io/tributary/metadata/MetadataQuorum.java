@@ -1,7 +1,6 @@
 package io.tributary.metadata;
 
 import io.tributary.proto.metadata.v1.ControlledShutdownCommand;
-import io.tributary.proto.metadata.v1.ElectLeaderlessCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.v1.BrokerHeartbeatRequest;
@@ -95,6 +94,7 @@ public final class MetadataQuorum implements AutoCloseable {
     private final MetadataStateMachine stateMachine;
     private final RaftServer.Division division;
     private final BrokerHeartbeatManager leases; // guarded by itself
+    private final ControllerTick controllerTick; // controller thread only; reads leases under their lock
     private long activeTerm = -1; // the term leases were activated for; guarded by leases
     private final Map<String, CompletableFuture<MetadataCommandResult>> brokerCommandsInFlight =
             new ConcurrentHashMap<>();
@@ -109,6 +109,7 @@ public final class MetadataQuorum implements AutoCloseable {
         stateMachine.setControllerQueryHandler(this::answerControllerQuery);
         this.division = server.getDivision(GROUP_ID);
         this.leases = new BrokerHeartbeatManager(config.brokerSessionTimeoutMs());
+        this.controllerTick = new ControllerTick(leases);
         this.controllerThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "metadata-controller-" + config.nodeId());
             t.setDaemon(true);
@@ -314,14 +315,10 @@ public final class MetadataQuorum implements AutoCloseable {
     // ---- the active controller ----
 
     /**
-     * One controller tick: when active, fence the brokers whose lease expired, one at a time (each
-     * decided on the image the previous one made, so they never conflict with each other), then
-     * elect leaders where a partition is leaderless although a replica could lead. Blocks this
-     * (dedicated) thread on the quorum; never throws.
+     * One controller tick ({@link ControllerTick} decides): when active, fence the brokers whose
+     * lease expired, one at a time, then elect leaders where a partition is leaderless although a
+     * replica could lead. Blocks this (dedicated) thread on the quorum; never throws.
      */
-    /** Image version at which the last leaderless scan found nothing to elect (controller thread only). */
-    private long leaderlessScanClean = -1;
-
     void tick() {
         try {
             if (!isLeader()) {
@@ -330,43 +327,36 @@ public final class MetadataQuorum implements AutoCloseable {
                 }
                 return;
             }
-            for (int i = 0; i <= image().brokers().size() && isLeader(); i++) {
-                List<MetadataCommand> fences;
+            controllerTick.begin();
+            while (isLeader()) {
+                Optional<MetadataCommand> next;
                 synchronized (leases) {
-                    fences = leases.fenceCommands(image(), activeAt(config.clockMs().getAsLong()));
-                    leases.retainRegistered(image());
+                    next = controllerTick.nextCommand(image(), activeAt(config.clockMs().getAsLong()));
                 }
-                if (fences.isEmpty()) {
-                    break;
+                if (next.isEmpty()) {
+                    return;
                 }
-                var fence = fences.get(0).getFenceBroker();
-                LOG.info("node {}: broker {} (epoch {}) sent no heartbeat for {} ms; fencing it", nodeId(),
-                        fence.getBrokerId(), fence.getBrokerEpoch(), config.brokerSessionTimeoutMs());
-                MetadataCommandResult result = submit(fences.get(0)).get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                logTickCommand(next.get());
+                MetadataCommandResult result = submit(next.get()).get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
                 if (result.getErrorCode() != 0) {
-                    LOG.info("node {}: fencing broker {} answered {}: {}", nodeId(), fence.getBrokerId(),
+                    LOG.info("node {}: {} answered {}: {}", nodeId(), next.get().getCommandCase(),
                             ErrorCode.forNumber(result.getErrorCode()), result.getErrorMessage());
                 }
-            }
-            MetadataImage current = image();
-            // A scan that found nothing stays true until the image changes: skip it at idle.
-            if (current.version() == leaderlessScanClean) {
-                return;
-            }
-            if (!isLeader()) {
-                return;
-            }
-            if (TopicControlManager.generateElectLeaderless(current).records().isEmpty()) {
-                leaderlessScanClean = current.version();
-            } else {
-                LOG.info("node {}: electing leaders for leaderless partitions", nodeId());
-                submit(MetadataCommand.newBuilder().setElectLeaderless(ElectLeaderlessCommand.getDefaultInstance())
-                        .build()).get(COMMAND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             LOG.warn("node {}: controller tick failed; retrying on the next one: {}", nodeId(), e.toString());
+        }
+    }
+
+    private void logTickCommand(MetadataCommand command) {
+        if (command.hasFenceBroker()) {
+            LOG.info("node {}: broker {} (epoch {}) sent no heartbeat for {} ms; fencing it", nodeId(),
+                    command.getFenceBroker().getBrokerId(), command.getFenceBroker().getBrokerEpoch(),
+                    config.brokerSessionTimeoutMs());
+        } else {
+            LOG.info("node {}: electing leaders for leaderless partitions", nodeId());
         }
     }
 

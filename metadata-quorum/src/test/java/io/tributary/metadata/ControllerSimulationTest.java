@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.proto.metadata.v1.BrokerEndpoint;
 import io.tributary.proto.metadata.v1.CreateTopicCommand;
-import io.tributary.proto.metadata.v1.ElectLeaderlessCommand;
 import io.tributary.proto.metadata.v1.ElectPreferredLeadersCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataRecordBatch;
@@ -67,6 +66,7 @@ class ControllerSimulationTest {
         final Random random;
         final ClusterMetadata state = new ClusterMetadata("sim");
         final BrokerHeartbeatManager leases = new BrokerHeartbeatManager(SESSION_MS);
+        final ControllerTick controllerTick = new ControllerTick(leases);
         final Deque<MetadataRecordBatch> log = new ArrayDeque<>(); // decided, not yet applied
         final Map<Integer, Proc> procs = new HashMap<>();
         final Map<String, Integer> leaderOfEpoch = new HashMap<>(); // topic/partition/leaderEpoch -> leader
@@ -211,19 +211,13 @@ class ControllerSimulationTest {
         void tick() {
             note("tick at " + nowMs);
             applyAll(); // the commands in flight reach the log first
-            // As MetadataQuorum.tick: one fence at a time, each decided on the image the previous made;
-            // a fence that loses a race with another command is decided again.
-            for (int round = 0; round < 2 * brokers; round++) {
-                List<MetadataCommand> fences = leases.fenceCommands(state.image(), nowMs);
-                if (fences.isEmpty()) {
-                    break;
-                }
-                propose(fences.get(0));
+            // The production tick: each command decided on the image the previous one made.
+            controllerTick.begin();
+            for (var next = controllerTick.nextCommand(state.image(), nowMs); next.isPresent();
+                 next = controllerTick.nextCommand(state.image(), nowMs)) {
+                propose(next.get());
                 applyAll();
             }
-            propose(MetadataCommand.newBuilder().setElectLeaderless(ElectLeaderlessCommand.getDefaultInstance())
-                    .build());
-            applyAll();
             checkLiveness();
         }
 

@@ -18,7 +18,7 @@ class PurityAndSnapshotFileTest {
             "TopicControlManager.java", "BrokerControlManager.java", "ReplicaPlacer.java", "Records.java",
             "ControllerResult.java", "MetadataImage.java", "TopicImage.java", "config/TopicConfigs.java",
             "PartitionChangeBuilder.java", "BrokerHeartbeatManager.java", "ProducerIdControlManager.java",
-            "BrokerRegistration.java", "PartitionRegistration.java");
+            "BrokerRegistration.java", "PartitionRegistration.java", "ControllerTick.java");
     private static final List<String> FORBIDDEN = List.of("System.currentTimeMillis", "System.nanoTime",
             "UUID.randomUUID", "new Random(", "ThreadLocalRandom", "Thread.sleep", "Instant.now", "org.apache.ratis");
 
