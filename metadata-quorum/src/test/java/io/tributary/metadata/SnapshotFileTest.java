@@ -7,31 +7,12 @@ import io.tributary.proto.metadata.v1.MetadataSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PurityAndSnapshotFileTest {
-    private static final Path MAIN = Path.of("src/main/java/io/tributary/metadata");
-    private static final List<String> PURE = List.of("ClusterMetadata.java", "MetadataController.java",
-            "TopicControlManager.java", "BrokerControlManager.java", "ReplicaPlacer.java", "Records.java",
-            "ControllerResult.java", "MetadataImage.java", "TopicImage.java", "config/TopicConfigs.java",
-            "PartitionChangeBuilder.java", "BrokerHeartbeatManager.java", "ProducerIdControlManager.java",
-            "BrokerRegistration.java", "PartitionRegistration.java", "ControllerTick.java");
-    private static final List<String> FORBIDDEN = List.of("System.currentTimeMillis", "System.nanoTime",
-            "UUID.randomUUID", "new Random(", "ThreadLocalRandom", "Thread.sleep", "Instant.now", "org.apache.ratis");
-
-    @Test
-    void pureClassesReadNoClockNoRandomnessAndNoRatis() throws IOException {
-        for (String file : PURE) {
-            String source = Files.readString(MAIN.resolve(file));
-            for (String call : FORBIDDEN) {
-                assertThat(source).as(file + " must not use " + call).doesNotContain(call);
-            }
-        }
-    }
-
+/** The purity of the controller's rules is checked on bytecode by the broker module's PureRulesArchitectureTest. */
+class SnapshotFileTest {
     @Test
     void snapshotFileRoundTripsAndDetectsCorruption(@TempDir Path dir) throws IOException {
         MetadataControllerTest.Harness h = MetadataControllerTest.withBrokers(2);
