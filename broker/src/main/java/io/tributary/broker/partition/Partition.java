@@ -4,6 +4,7 @@ import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.producer.ProducerStateManager;
+import io.tributary.broker.producer.RequestValidation;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
@@ -35,8 +36,8 @@ import java.util.function.LongSupplier;
  * decides them, and tells listeners (fetch long polls, followers) after the monitor is released.
  * The replication simulation runs the same {@link Replica}, so a rule fixed there is fixed here.
  *
- * <p>Callers hold this partition's monitor while they validate, append and record a produce
- * ({@link #appendAsLeader}).
+ * <p>A produce is one step under the monitor ({@link #appendRecordsAsLeader}); listeners are told
+ * after it is released.
  */
 public final class Partition {
     /** Told when this replica's high watermark or log end moved; called without the monitor held. */
@@ -105,11 +106,6 @@ public final class Partition {
         return log;
     }
 
-    /** Idempotent producers' sequences; read and change it only under this partition's monitor. */
-    public ProducerStateManager producerState() {
-        return producerState;
-    }
-
     public int leaderId() {
         return replica.leaderId();
     }
@@ -153,32 +149,55 @@ public final class Partition {
 
     // ---------------------------------------------------------------- leader: produce
 
-    /** acks=all before appending: NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas. Under the monitor. */
-    public ErrorCode checkEnoughReplicasForAppend() {
+    /** acks=all before appending: NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas. */
+    public synchronized ErrorCode checkEnoughReplicasForAppend() {
         return replica.checkEnoughReplicasForAppend();
     }
 
     /**
-     * Appends a validated produce as leader at the current leader epoch and records its batches in
-     * the producer state. Call under the monitor, after the idempotence check.
+     * The produce step, as one step under this partition's monitor: leadership, the ISR size when
+     * {@code requireMinIsr} (acks=all), the idempotence decision over every batch of the request,
+     * the append at the current leader epoch (offsets assigned in place in {@code batches}) and the
+     * producer state. Followers parked at the old log end are woken after the monitor is released.
+     *
+     * @param parsed the batches of {@code batches}, parsed once by the caller
      */
-    public AppendInfo appendAsLeader(ByteBuffer batches, List<RecordBatch> parsed) {
-        if (!replica.isLeader()) {
-            throw new NotLeaderException(topicPartition(), replica.localId(), leaderId());
+    public LeaderAppend appendRecordsAsLeader(ByteBuffer batches, List<RecordBatch> parsed, boolean requireMinIsr) {
+        LeaderAppend result;
+        synchronized (this) {
+            result = appendUnderMonitor(batches, parsed, requireMinIsr);
         }
-        AppendInfo info = log.append(batches, leaderEpoch());
-        parsed.forEach(producerState::onAppended); // base offsets are assigned now
-        replica.onLeaderAppend(); // listeners hear of a moved high watermark in afterLeaderAppend
-        return info;
+        if (result instanceof LeaderAppend.Appended) {
+            listener.logEndAdvanced(topicPartition());
+            if (log.config().flushPolicy() == FlushPolicy.INTERVAL) {
+                listener.highWatermarkAdvanced(topicPartition());
+            }
+            recheckAcks();
+        }
+        return result;
     }
 
-    /** Wakes followers parked at the old log end; call after {@link #appendAsLeader} without the monitor. */
-    public void afterLeaderAppend() {
-        listener.logEndAdvanced(topicPartition());
-        if (log.config().flushPolicy() == FlushPolicy.INTERVAL) {
-            listener.highWatermarkAdvanced(topicPartition());
+    private LeaderAppend appendUnderMonitor(ByteBuffer batches, List<RecordBatch> parsed, boolean requireMinIsr) {
+        if (!replica.isLeader()) {
+            return new LeaderAppend.Refused(ErrorCode.NOT_LEADER_OR_FOLLOWER, "node " + replica.localId()
+                    + " does not lead " + topicPartition());
         }
-        recheckAcks();
+        if (requireMinIsr && replica.checkEnoughReplicasForAppend() != ErrorCode.NONE) {
+            return new LeaderAppend.Refused(ErrorCode.NOT_ENOUGH_REPLICAS, "the ISR of " + topicPartition() + " is "
+                    + replica.isr() + ", fewer than min.insync.replicas; nothing was appended");
+        }
+        RequestValidation decision = RequestValidation.of(producerState, parsed);
+        if (decision instanceof RequestValidation.Reject reject) {
+            return new LeaderAppend.Refused(reject.code(), "produce to " + topicPartition() + " rejected: "
+                    + reject.message());
+        }
+        if (decision instanceof RequestValidation.Duplicate duplicate) {
+            return new LeaderAppend.Duplicate(duplicate.firstOffset(), duplicate.lastOffset());
+        }
+        AppendInfo info = log.append(batches, replica.leaderEpoch());
+        parsed.forEach(producerState::onAppended); // base offsets are assigned now
+        replica.onLeaderAppend(); // listeners hear of a moved high watermark after the monitor
+        return new LeaderAppend.Appended(info);
     }
 
     /** The leader's log became durable further (the flusher's fsync): its own end counts now. */

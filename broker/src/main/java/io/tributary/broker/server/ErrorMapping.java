@@ -43,9 +43,6 @@ final class ErrorMapping {
         if (cause instanceof QuorumUnavailableException) {
             return ErrorCode.NOT_CONTROLLER; // not sent: definite, and another node may reach the quorum
         }
-        if (cause instanceof io.tributary.broker.partition.NotLeaderException) {
-            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-        }
         return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
 

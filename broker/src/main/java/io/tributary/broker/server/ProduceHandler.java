@@ -5,7 +5,7 @@ import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.partition.Partition;
-import io.tributary.broker.producer.RequestValidation;
+import io.tributary.broker.partition.LeaderAppend;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.PartitionProduceData;
@@ -92,38 +92,24 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorCode.INVALID_REQUEST,
                     "produce to " + tp + " carries no record batches"));
         }
-        AppendInfo info;
+        LeaderAppend result;
         try {
             // The one copy on this path: the log rewrites base offsets into this buffer.
             ByteBuffer batches = ByteBuffer.wrap(data.getRecords().toByteArray());
-            List<RecordBatch> parsed = new ArrayList<>();
-            RecordBatches.of(batches).forEach(parsed::add);
-            rejectCompressed(parsed);
-            synchronized (partition) { // leadership, ISR size, idempotence check, append and state update are one step
-                if (!partition.isLeader()) {
-                    return CompletableFuture.completedFuture(notLeader(tp, partition));
-                }
-                if (acks == -1 && partition.checkEnoughReplicasForAppend() != ErrorCode.NONE) {
-                    return CompletableFuture.completedFuture(error(tp.partition(), ErrorCode.NOT_ENOUGH_REPLICAS,
-                            "the ISR of " + tp + " is " + partition.isr() + ", fewer than min.insync.replicas; "
-                                    + "nothing was appended"));
-                }
-                RequestValidation decision = RequestValidation.of(partition.producerState(), parsed);
-                if (decision instanceof RequestValidation.Reject reject) {
-                    return CompletableFuture.completedFuture(error(tp.partition(), reject.code(),
-                            "produce to " + tp + " rejected: " + reject.message()));
-                }
-                if (decision instanceof RequestValidation.Duplicate duplicate) {
-                    return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), acks, timeoutMs,
-                            () -> countedOnceDurable(partition, duplicate.lastOffset()));
-                }
-                info = partition.appendAsLeader(batches, parsed);
-            }
+            result = partition.appendRecordsAsLeader(batches, parseUncompressed(batches), acks == -1);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorMapping.codeFor(e),
                     "produce to " + tp + " rejected: " + ErrorMapping.messageFor(e)));
         }
-        partition.afterLeaderAppend();
+        if (result instanceof LeaderAppend.Refused refused) {
+            return CompletableFuture.completedFuture(refused.code() == ErrorCode.NOT_LEADER_OR_FOLLOWER
+                    ? notLeader(tp, partition) : error(tp.partition(), refused.code(), refused.message()));
+        }
+        if (result instanceof LeaderAppend.Duplicate duplicate) {
+            return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), acks, timeoutMs,
+                    () -> countedOnceDurable(partition, duplicate.lastOffset()));
+        }
+        AppendInfo info = ((LeaderAppend.Appended) result).info();
         context.metrics().recordBytesIn(info.sizeInBytes(), info.lastOffset() - info.firstOffset() + 1);
         // Started now, whatever acks asks: the leader's own fsync counts towards the high watermark
         // even after this produce timed out.
@@ -182,14 +168,17 @@ final class ProduceHandler {
                 .build();
     }
 
-    /** Codecs come with the storage issue; until then a compressed batch is refused before it is stored. */
-    private static void rejectCompressed(List<RecordBatch> batches) {
-        for (RecordBatch batch : batches) {
+    /** Parses the request's batches; codecs come with the storage issue, so a compressed batch is refused here. */
+    private static List<RecordBatch> parseUncompressed(ByteBuffer batches) {
+        List<RecordBatch> parsed = new ArrayList<>();
+        for (RecordBatch batch : RecordBatches.of(batches)) {
             if (batch.compressionType() != CompressionType.NONE) {
                 throw new UnsupportedRecordFormatException("compression " + batch.compressionType()
                         + " is not supported yet; send uncompressed batches");
             }
+            parsed.add(batch);
         }
+        return parsed;
     }
 
     private PartitionProduceResponse missingPartition(TopicPartition tp) {

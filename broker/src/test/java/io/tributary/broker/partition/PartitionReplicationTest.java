@@ -89,12 +89,11 @@ class PartitionReplicationTest {
         ByteBuffer buffer = batch(values);
         List<RecordBatch> parsed = new ArrayList<>();
         RecordBatches.of(buffer).forEach(parsed::add);
-        AppendInfo info;
-        synchronized (p) {
-            info = p.appendAsLeader(buffer, parsed);
+        LeaderAppend result = p.appendRecordsAsLeader(buffer, parsed, false);
+        if (result instanceof LeaderAppend.Refused refused) {
+            throw new AssertionError("refused: " + refused);
         }
-        p.afterLeaderAppend();
-        return info;
+        return ((LeaderAppend.Appended) result).info();
     }
 
     private static void fsync(Partition p) {
@@ -157,14 +156,10 @@ class PartitionReplicationTest {
         assertThat(p.isUnderMinIsr()).isTrue();
         assertThat(p.highWatermark()).isEqualTo(1);
         assertThat(waiting).isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-        synchronized (p) {
-            assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
-        }
+        assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NOT_ENOUGH_REPLICAS);
 
         p.applyRegistration(registration(ME, 1, 2, List.of(1)), 1, false); // min.insync.replicas lowered to 1
-        synchronized (p) {
-            assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NONE);
-        }
+        assertThat(p.checkEnoughReplicasForAppend()).isEqualTo(ErrorCode.NONE);
         p.applyRegistration(registration(ME, 1, 3, List.of(1, 2)), 2, false);
         AppendInfo second = appendAsLeader(p, "b");
         fsync(p);
@@ -174,7 +169,9 @@ class PartitionReplicationTest {
                 .isEqualTo(Replica.RoleChange.BECAME_FOLLOWER);
         assertThat(pending).as("the outcome is unknown once leadership moved")
                 .isCompletedWithValue(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-        assertThatThrownBy(() -> appendAsLeader(p, "c")).isInstanceOf(NotLeaderException.class);
+        assertThat(p.appendRecordsAsLeader(batch("c"), List.of(), false)).as("nothing appended by a follower")
+                .isInstanceOf(LeaderAppend.Refused.class)
+                .extracting(r -> ((LeaderAppend.Refused) r).code()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     }
 
     @Test
