@@ -8,6 +8,8 @@ import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.ProducerBatch;
 import io.tributary.client.internal.RecordAccumulator;
 import io.tributary.client.internal.RecordAccumulator.AppendResult;
+import io.tributary.client.internal.GrpcProducerTransport;
+import io.tributary.client.internal.ProduceDispatcher;
 import io.tributary.client.internal.Sender;
 import io.tributary.proto.v1.PartitionMetadata;
 import io.tributary.record.RecordBatch;
@@ -60,12 +62,13 @@ public final class Producer implements AutoCloseable {
                         senderRef[0].wakeup();
                     }
                 });
-        this.accumulator = new RecordAccumulator(config.batchSize(), config.maxBlockMs(), pool, () -> {
+        this.accumulator = new RecordAccumulator(config.batchSize(), config.maxBlockMs(), pool, System::currentTimeMillis, () -> {
             if (senderRef[0] != null) {
                 senderRef[0].wakeup();
             }
         });
-        this.sender = new Sender(config, accumulator, metadata, channels);
+        this.sender = new Sender(System::currentTimeMillis, completions -> new ProduceDispatcher(config, accumulator,
+                metadata, new GrpcProducerTransport(channels), System::currentTimeMillis, completions));
         senderRef[0] = sender;
         this.senderThread = sender.start("tributary-producer-" + IDS.incrementAndGet() + "-sender");
     }

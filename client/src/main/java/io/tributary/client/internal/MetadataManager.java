@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * version than the one held is ignored (a lagging node must not send the client back to a replaced
  * leader).
  */
-public final class MetadataManager {
+public final class MetadataManager implements ProducerMetadata {
     private static final Logger log = LoggerFactory.getLogger(MetadataManager.class);
 
     private final ChannelPool channels;
@@ -51,6 +51,7 @@ public final class MetadataManager {
         this.onUpdate = onUpdate;
     }
 
+    @Override
     public Cluster cluster() {
         return cluster;
     }
@@ -65,6 +66,7 @@ public final class MetadataManager {
     }
 
     /** Asks for a refresh unless one is in flight or one started less than retryBackoffMs ago. */
+    @Override
     public void requestRefresh() {
         synchronized (this) {
             if (inFlight != null || System.currentTimeMillis() - lastAttemptMs < retryBackoffMs) {

@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
  *
  * <p>Without idempotence one produce request per partition is in flight, so retries never reorder
  * records. With it up to maxInFlightRequestsPerConnection (at most 5) are, never reaching more than
- * {@link Sender#MAX_UNACKNOWLEDGED_BATCHES} batches past the oldest unanswered one (the broker's
+ * {@link ProduceDispatcher#MAX_UNACKNOWLEDGED_BATCHES} batches past the oldest unanswered one (the broker's
  * window for recognising retries), and a retried batch goes out again alone: the broker appends a
  * batch only in sequence, so when one fails the later ones fail too, and the broker may take
  * concurrent requests in either order. OUT_OF_ORDER_SEQUENCE for a request sent behind an

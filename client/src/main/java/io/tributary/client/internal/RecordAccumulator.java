@@ -3,6 +3,7 @@ package io.tributary.client.internal;
 import io.tributary.client.RecordMetadata;
 import io.tributary.record.Header;
 import io.tributary.record.RecordBatch;
+import java.util.function.LongSupplier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -30,13 +31,16 @@ public final class RecordAccumulator {
     private final int batchSize;
     private final long maxBlockMs;
     private final BufferPool pool;
+    private final LongSupplier clockMs;
     private final Runnable wakeSender;
     private final ConcurrentHashMap<String, PartitionQueue[]> topics = new ConcurrentHashMap<>();
     private final IncompleteBatches incomplete = new IncompleteBatches();
     private final AtomicInteger flushesInProgress = new AtomicInteger();
 
-    public RecordAccumulator(int batchSize, long maxBlockMs, BufferPool pool, Runnable wakeSender) {
+    /** @param clockMs stamps batches at creation (linger and delivery timeouts count from it) */
+    public RecordAccumulator(int batchSize, long maxBlockMs, BufferPool pool, LongSupplier clockMs, Runnable wakeSender) {
         this.batchSize = batchSize;
+        this.clockMs = clockMs;
         this.maxBlockMs = maxBlockMs;
         this.pool = pool;
         this.wakeSender = wakeSender;
@@ -98,7 +102,7 @@ public final class RecordAccumulator {
             if (last != null) {
                 last.markFull();
             }
-            ProducerBatch batch = new ProducerBatch(queue, System.currentTimeMillis(), reserve, batchSize);
+            ProducerBatch batch = new ProducerBatch(queue, clockMs.getAsLong(), reserve, batchSize);
             if (!batch.tryAppend(timestamp, key, value, headers, estimatedSize, future)) {
                 throw new IllegalStateException("a new batch refused its first record");
             }
