@@ -1,7 +1,9 @@
 package io.tributary.broker.log;
 
+import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.proto.TopicNames;
 import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ErrorCode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,8 @@ public final class LogManager implements AutoCloseable {
     private boolean closing; // guarded by flusherLock
     private final Thread flusher;
     private volatile boolean closed;
+    /** The node's one registry of parked requests; the logs park their fsync waiters in it. */
+    private final DelayedOperations delayed;
 
     private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
                        Consumer<PartitionLog> beforeFlushHook) {
@@ -75,6 +79,7 @@ public final class LogManager implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.dirLock = dirLock;
         this.beforeFlushHook = beforeFlushHook;
+        this.delayed = new DelayedOperations();
         this.flusher = new Thread(this::runFlusher, "log-flusher-" + logDir.getFileName());
         this.flusher.setDaemon(true);
     }
@@ -164,7 +169,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException(dir + " has index key " + metadata.indexKey() + " which another partition uses");
             }
             PartitionLog partitionLog = PartitionLog.open(tp, metadata.topicId(), dir, metadata.indexKey(), index,
-                    LogConfig.defaults(), fsyncs, this::wakeFlusher);
+                    LogConfig.defaults(), fsyncs, this::wakeFlusher, delayed);
             logs.put(tp, partitionLog);
         }
         index.retainOnly(keys);
@@ -236,7 +241,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException("cannot create " + dir, e);
             }
             index.deletePartition(key);
-            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, this::wakeFlusher);
+            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, this::wakeFlusher, delayed);
             logs.put(tp, created);
             wakeFlusher();
             return created;
@@ -274,6 +279,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException("cannot rename " + dir + " for deletion", e);
             }
             index.deletePartition(removed.partitionKey());
+            delayed.forget(tp);
             deleteRecursively(doomed);
         }
     }
@@ -287,10 +293,14 @@ public final class LogManager implements AutoCloseable {
         if (endOffset <= log.durableEndOffset()) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> future = new CompletableFuture<>();
-        if (!log.addWaiter(endOffset, future)) {
+        Optional<CompletableFuture<ErrorCode>> parked = log.awaitDurable(endOffset);
+        if (parked.isEmpty()) {
             return CompletableFuture.failedFuture(new LogStorageException(log.topicPartition() + " is closed or offline"));
         }
+        CompletableFuture<Void> future = parked.get().thenCompose(code -> code == ErrorCode.NONE
+                ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.failedFuture(new LogStorageException(log.topicPartition() + ": offsets below "
+                        + endOffset + " did not become durable: " + log.lastWaiterFailure())));
         flusherLock.lock();
         try {
             if (closing) {
@@ -303,6 +313,11 @@ public final class LogManager implements AutoCloseable {
             flusherLock.unlock();
         }
         return future;
+    }
+
+    /** The node's registry of requests parked until an offset is reached (see {@link DelayedOperations}). */
+    public DelayedOperations delayedOperations() {
+        return delayed;
     }
 
     /** Number of fsyncs of segment files since open (for tests and metrics). */
@@ -420,6 +435,7 @@ public final class LogManager implements AutoCloseable {
             }
             logs.clear();
             index.close();
+            delayed.close();
             releaseLock();
         }
         if (failure != null) {
@@ -436,6 +452,7 @@ public final class LogManager implements AutoCloseable {
             }
         }
         index.close();
+        delayed.close();
         releaseLock();
     }
 

@@ -1,8 +1,10 @@
 package io.tributary.broker.log;
 
+import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.log.LogIndex.Location;
 import io.tributary.broker.log.LogIndex.TimestampEntry;
 import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.CompressionType;
 import io.tributary.record.CorruptRecordException;
 import io.tributary.record.Record;
@@ -13,11 +15,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
-import java.util.PriorityQueue;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -54,8 +55,12 @@ public final class PartitionLog {
     private final NavigableMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     /** Rolled segments not yet fsynced; guarded by appendLock. */
     private final List<Segment> rolledUnflushed = new ArrayList<>();
-    /** Guarded by itself. */
-    private final PriorityQueue<Waiter> waiters = new PriorityQueue<>(Comparator.comparingLong(Waiter::endOffset));
+    /** Appends waiting for an fsync park here ({@link DelayedOperations.Watch#DURABLE}). */
+    private final DelayedOperations delayed;
+    /** Guards registering a durable waiter against closing or going offline meanwhile. */
+    private final Object waiterLock = new Object();
+    /** Why the last waiters were failed (a truncation, an fsync failure, a close), for their exception. */
+    private volatile String lastWaiterFailure = "";
 
     private volatile LogConfig config;
     private volatile Segment active;
@@ -68,12 +73,11 @@ public final class PartitionLog {
     private volatile boolean closed;
     private volatile String offlineReason;
 
-    private record Waiter(long endOffset, CompletableFuture<Void> future) {
-    }
-
     private PartitionLog(TopicPartition topicPartition, String topicId, Path dir, long partitionKey, LogIndex index,
-                         LogConfig config, LongAdder fsyncs, Runnable configListener, LogRecovery.State state) {
+                         LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed,
+                         LogRecovery.State state) {
         this.topicPartition = topicPartition;
+        this.delayed = delayed;
         this.topicId = topicId;
         this.dir = dir;
         this.partitionKey = partitionKey;
@@ -91,9 +95,9 @@ public final class PartitionLog {
 
     /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
     static PartitionLog open(TopicPartition tp, String topicId, Path dir, long partitionKey, LogIndex index,
-                             LogConfig config, LongAdder fsyncs, Runnable configListener) {
+                             LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed) {
         LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, tp.toString());
-        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, state);
+        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, delayed, state);
     }
 
     public TopicPartition topicPartition() {
@@ -541,54 +545,33 @@ public final class PartitionLog {
 
     // ---- for LogManager's flusher ----
 
-    /** Registers a waiter; false (and nothing registered) when the log is closed or offline. */
-    boolean addWaiter(long endOffset, CompletableFuture<Void> future) {
-        synchronized (waiters) {
+    /**
+     * Parks until every offset below {@code endOffset} is fsynced: NONE then, STORAGE_ERROR when the
+     * log is truncated below it, fails, or closes first ({@link #lastWaiterFailure} says which).
+     * Empty when the log is closed or offline (nothing registered).
+     */
+    Optional<CompletableFuture<ErrorCode>> awaitDurable(long endOffset) {
+        synchronized (waiterLock) {
             if (closed || offlineReason != null) {
-                return false;
+                return Optional.empty();
             }
-            waiters.add(new Waiter(endOffset, future));
+            return Optional.of(delayed.await(topicPartition, DelayedOperations.Watch.DURABLE, endOffset,
+                    DelayedOperations.NO_TIMEOUT, () -> durableEndOffset));
         }
-        return true;
     }
 
-    boolean hasWaiters() {
-        synchronized (waiters) {
-            return !waiters.isEmpty();
-        }
+    String lastWaiterFailure() {
+        return lastWaiterFailure;
     }
 
     /** Completes the waiters now covered by {@link #durableEndOffset()}. */
     void completeDurableWaiters() {
-        List<CompletableFuture<Void>> done = new ArrayList<>();
-        long durable = durableEndOffset;
-        synchronized (waiters) {
-            while (!waiters.isEmpty() && waiters.peek().endOffset() <= durable) {
-                done.add(waiters.poll().future());
-            }
-        }
-        for (CompletableFuture<Void> future : done) {
-            try {
-                future.complete(null);
-            } catch (RuntimeException e) {
-                // a dependent stage failed synchronously (e.g. its executor is shut down); the others still complete
-                LOG.warn("callback on durable {} failed: {}", topicPartition, e.toString());
-            }
-        }
+        delayed.complete(topicPartition, DelayedOperations.Watch.DURABLE, durableEndOffset, ErrorCode.NONE).run();
     }
 
     void failWaitersAbove(long offset, Throwable error) {
-        List<CompletableFuture<Void>> failed = new ArrayList<>();
-        synchronized (waiters) {
-            waiters.removeIf(w -> {
-                if (w.endOffset() > offset) {
-                    failed.add(w.future());
-                    return true;
-                }
-                return false;
-            });
-        }
-        failed.forEach(f -> f.completeExceptionally(error));
+        lastWaiterFailure = error.getMessage();
+        delayed.completeAbove(topicPartition, DelayedOperations.Watch.DURABLE, offset, ErrorCode.STORAGE_ERROR).run();
     }
 
     /**
@@ -616,7 +599,7 @@ public final class PartitionLog {
             if (closed) {
                 return;
             }
-            synchronized (waiters) {
+            synchronized (waiterLock) {
                 closed = true;
             }
             IOException first = null;

@@ -1,5 +1,6 @@
 package io.tributary.broker.partition;
 
+import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
@@ -20,7 +21,6 @@ import io.tributary.replication.LeaderEpochCache;
 import io.tributary.replication.Replica;
 import io.tributary.replication.ReplicaLog;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,9 +42,9 @@ import java.util.function.LongSupplier;
 public final class Partition {
     /** Told when this replica's high watermark or log end moved; called without the monitor held. */
     public interface Listener {
-        void highWatermarkAdvanced(TopicPartition tp);
+        void highWatermarkAdvanced(TopicPartition tp, long highWatermark);
 
-        void logEndAdvanced(TopicPartition tp);
+        void logEndAdvanced(TopicPartition tp, long logEndOffset);
     }
 
     private final PartitionLog log;
@@ -52,16 +52,15 @@ public final class Partition {
     private final LongSupplier clockMs;
     private final Replica replica;
     private ProducerStateManager producerState;
-    private final ArrayDeque<AckWaiter> ackWaiters = new ArrayDeque<>();
+    /** acks=all produces park here ({@link DelayedOperations.Watch#ACKS_ALL}), decided under this monitor. */
+    private final DelayedOperations delayed;
     /** The high watermark last written by {@link #checkpointHighWatermark} (checkpoint thread only). */
     private volatile long checkpointedHighWatermark = -1;
 
-    private record AckWaiter(long requiredOffset, CompletableFuture<ErrorCode> future) {
-    }
-
     Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, long replicaLagTimeMaxMs,
-              LongSupplier clockMs, Listener listener) {
+              LongSupplier clockMs, Listener listener, DelayedOperations delayed) {
         this.log = log;
+        this.delayed = delayed;
         this.producerState = recovered.producerState();
         this.clockMs = clockMs;
         this.listener = listener;
@@ -70,6 +69,8 @@ public final class Partition {
     }
 
     /** The segment log as the replica sees it; a truncation rebuilds the producer state from what is left. */
+    private static final Runnable NOTHING = () -> { };
+
     private final class SegmentReplicaLog implements ReplicaLog {
         @Override
         public long logEndOffset() {
@@ -129,21 +130,18 @@ public final class Partition {
      * when leadership is lost: they may or may not survive, so they are indefinite.
      */
     public Replica.RoleChange applyRegistration(PartitionRegistration next, int minIsr, boolean uncleanAllowed) {
-        List<AckWaiter> failed = new ArrayList<>();
         Replica.Transition transition;
+        Runnable decided;
         synchronized (this) {
             transition = replica.applyLeaderAndIsr(clockMs.getAsLong(), new LeaderAndIsr(next.leader(), next.leaderEpoch(),
                     next.partitionEpoch(), next.replicas(), next.isr()), minIsr, uncleanAllowed);
-            if (transition.lostLeadership()) {
-                failed.addAll(ackWaiters);
-                ackWaiters.clear();
-            }
+            // lost leadership fails every waiting produce; a shrunk ISR fails, a grown one acknowledges some
+            decided = takeDecidedAcks();
         }
-        failed.forEach(w -> w.future().complete(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND));
+        decided.run();
         if (transition.highWatermarkAdvanced()) {
-            listener.highWatermarkAdvanced(topicPartition());
+            listener.highWatermarkAdvanced(topicPartition(), replica.highWatermark());
         }
-        recheckAcks(); // a shrunk ISR may fail waiting produces, a grown one acknowledge them
         return transition.change();
     }
 
@@ -168,11 +166,11 @@ public final class Partition {
             result = appendUnderMonitor(batches, parsed, requireMinIsr);
         }
         if (result instanceof LeaderAppend.Appended) {
-            listener.logEndAdvanced(topicPartition());
+            listener.logEndAdvanced(topicPartition(), log.logEndOffset());
             if (log.config().flushPolicy() == FlushPolicy.INTERVAL) {
-                listener.highWatermarkAdvanced(topicPartition());
+                listener.highWatermarkAdvanced(topicPartition(), replica.highWatermark());
+                recheckAcks();
             }
-            recheckAcks();
         }
         return result;
     }
@@ -203,49 +201,57 @@ public final class Partition {
     /** The leader's log became durable further (the flusher's fsync): its own end counts now. */
     public void onLocalDurable() {
         boolean advanced;
+        Runnable decided = NOTHING;
         synchronized (this) {
             advanced = replica.onLocalDurable();
+            if (advanced) {
+                decided = takeDecidedAcks();
+            }
         }
         if (advanced) {
-            listener.highWatermarkAdvanced(topicPartition());
-            recheckAcks();
+            decided.run();
+            listener.highWatermarkAdvanced(topicPartition(), replica.highWatermark());
         }
     }
 
     /**
      * acks=all: completes with NONE once the high watermark reaches {@code requiredOffset} with the
      * ISR at min.insync.replicas or more; with NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank
-     * below it, or when leadership moved away first.
+     * below it, or when leadership moved away first; with REQUEST_TIMED_OUT after {@code timeoutMs}.
      */
-    public CompletableFuture<ErrorCode> awaitReplication(long requiredOffset) {
+    public CompletableFuture<ErrorCode> awaitReplication(long requiredOffset, long timeoutMs) {
         synchronized (this) {
             AckDecision decision = replica.canAcknowledge(requiredOffset);
-            if (decision.kind() == AckDecision.Kind.WAIT) {
-                CompletableFuture<ErrorCode> future = new CompletableFuture<>();
-                ackWaiters.add(new AckWaiter(requiredOffset, future));
-                return future;
+            if (decision.kind() != AckDecision.Kind.WAIT) {
+                return CompletableFuture.completedFuture(decision.error()); // NONE when acknowledged
             }
-            return CompletableFuture.completedFuture(decision.error()); // NONE when acknowledged
+            // decided by takeDecidedAcks under this monitor, never by the registry's own check
+            return delayed.await(topicPartition(), DelayedOperations.Watch.ACKS_ALL, requiredOffset, timeoutMs,
+                    () -> Long.MIN_VALUE);
         }
     }
 
     private void recheckAcks() {
-        List<AckWaiter> decided = new ArrayList<>();
-        List<ErrorCode> outcomes = new ArrayList<>();
+        Runnable decided;
         synchronized (this) {
-            // Waiters are in offset order: the first that must wait stops the scan.
-            while (!ackWaiters.isEmpty()) {
-                AckDecision decision = replica.canAcknowledge(ackWaiters.peekFirst().requiredOffset());
-                if (decision.kind() == AckDecision.Kind.WAIT) {
-                    break;
-                }
-                decided.add(ackWaiters.pollFirst());
-                outcomes.add(decision.error());
-            }
+            decided = takeDecidedAcks();
         }
-        for (int i = 0; i < decided.size(); i++) { // outside the monitor: completion runs the produce's answer
-            decided.get(i).future().complete(outcomes.get(i));
+        decided.run();
+    }
+
+    /**
+     * Takes the acks=all waiters the replica can decide now (call under the monitor; run the result
+     * after releasing it): all of them once leadership is gone; those at or below the high watermark
+     * otherwise, acknowledged, or failed when the ISR is below min.insync.replicas.
+     */
+    private Runnable takeDecidedAcks() {
+        if (!replica.isLeader()) {
+            return delayed.completeAbove(topicPartition(), DelayedOperations.Watch.ACKS_ALL, Long.MIN_VALUE,
+                    ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         }
+        long hw = replica.highWatermark();
+        AckDecision decision = replica.canAcknowledge(hw);
+        return delayed.complete(topicPartition(), DelayedOperations.Watch.ACKS_ALL, hw, decision.error());
     }
 
     // ---------------------------------------------------------------- leader: followers
@@ -256,12 +262,16 @@ public final class Partition {
      */
     public FollowerFetchResult onFollowerFetch(int replicaId, long fetchOffset, int followerLeaderEpoch) {
         FollowerFetchResult result;
+        Runnable decided = NOTHING;
         synchronized (this) {
             result = replica.handleFollowerFetch(clockMs.getAsLong(), replicaId, fetchOffset, followerLeaderEpoch);
+            if (result.highWatermarkAdvanced()) {
+                decided = takeDecidedAcks();
+            }
         }
         if (result.highWatermarkAdvanced()) {
-            listener.highWatermarkAdvanced(topicPartition());
-            recheckAcks();
+            decided.run();
+            listener.highWatermarkAdvanced(topicPartition(), result.highWatermark());
         }
         return result;
     }

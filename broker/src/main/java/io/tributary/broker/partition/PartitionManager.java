@@ -131,7 +131,7 @@ public final class PartitionManager {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
             partition = new Partition(nodeId, partitionLog,
                     ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint()), replicaLagTimeMaxMs,
-                    clockMs, partitionListener);
+                    clockMs, partitionListener, logManager.delayedOperations());
             partitions.put(tp, partition);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
         } else if (!partition.log().config().equals(config)) {

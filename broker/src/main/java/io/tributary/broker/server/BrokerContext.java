@@ -12,13 +12,11 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * What the request handlers share: this node's parts and the threads that finish requests.
- * {@code waiters} hold consumer fetches parked until a high watermark moves, {@code replicaWaiters}
- * follower fetches parked until a leader's log end moves.
+ * What the request handlers share: this node's parts and the threads that finish requests. Parked
+ * requests wait in the log manager's {@code DelayedOperations}.
  */
 record BrokerContext(int nodeId, int defaultReplicationFactor, MetadataQuorum quorum, PartitionManager partitions,
-                     LogManager logManager, BrokerMetrics metrics, HighWatermarkWaiters waiters,
-                     HighWatermarkWaiters replicaWaiters, Executor completionExecutor,
+                     LogManager logManager, BrokerMetrics metrics, Executor completionExecutor,
                      ScheduledExecutorService scheduler, ServingGate serving) {
 
     static final String CLIENT_LISTENER = "CLIENT";

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.lifecycle.BrokerLifecycle;
 import io.tributary.broker.log.LogManager;
@@ -118,17 +119,18 @@ public final class BrokerNode implements AutoCloseable {
                 SNAPSHOT_THRESHOLD_ENTRIES, config.sessionTimeoutMs(), QuorumConfig.MONOTONIC_CLOCK_MS));
         toClose.add(quorum);
 
-        HighWatermarkWaiters consumerWaiters = new HighWatermarkWaiters();
-        HighWatermarkWaiters replicaWaiters = new HighWatermarkWaiters();
+        DelayedOperations delayed = logManager.delayedOperations();
+        // parked fetches re-read on the completion executor, not on the thread that moved the offset
         Partition.Listener wakeFetches = new Partition.Listener() {
             @Override
-            public void highWatermarkAdvanced(TopicPartition tp) {
-                completion.execute(() -> consumerWaiters.advanced(tp));
+            public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {
+                completion.execute(delayed.complete(tp, DelayedOperations.Watch.HIGH_WATERMARK, highWatermark,
+                        ErrorCode.NONE));
             }
 
             @Override
-            public void logEndAdvanced(TopicPartition tp) {
-                completion.execute(() -> replicaWaiters.advanced(tp));
+            public void logEndAdvanced(TopicPartition tp, long logEndOffset) {
+                completion.execute(delayed.complete(tp, DelayedOperations.Watch.LOG_END, logEndOffset, ErrorCode.NONE));
             }
         };
         BrokerChannels channels = new BrokerChannels(BrokerContext.CLIENT_LISTENER, quorum::image);
@@ -148,7 +150,7 @@ public final class BrokerNode implements AutoCloseable {
             partitions.checkpointHighWatermarks();
         });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
-                logManager, metrics, consumerWaiters, replicaWaiters, completion, scheduler, serving);
+                logManager, metrics, completion, scheduler, serving);
         HealthStatusManager health = new HealthStatusManager();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)

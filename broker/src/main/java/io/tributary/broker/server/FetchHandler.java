@@ -3,6 +3,7 @@ package io.tributary.broker.server;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.partition.Partition;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
@@ -17,14 +18,13 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Fetch as a long poll: answer at once when {@code min_bytes} are readable, else park until a
- * partition's readable end moves or {@code max_wait_ms} passes. An idle fetch costs a map entry and
- * a timer, no thread. Consumers read below the high watermark; a follower (replica_id >= 0) reads
+ * partition's readable end moves or {@code max_wait_ms} passes. An idle fetch costs a registry entry
+ * and a timer per partition, no thread. Consumers read below the high watermark; a follower (replica_id >= 0) reads
  * up to the leader's log end, and its fetch offset first reports its progress to the partition's
  * leader state (which may advance the high watermark and acknowledge acks=all produces).
  */
@@ -91,16 +91,20 @@ final class FetchHandler {
         return response.build();
     }
 
-    /** One parked fetch. Completes exactly once: on data, on error, or at its deadline. */
-    private final class PendingFetch implements Runnable {
+    /**
+     * One parked fetch. Completes exactly once: on data, on error, or at its deadline. While parked
+     * it waits in the node's {@link DelayedOperations} on every partition it reads, for the readable
+     * end (high watermark for a consumer, log end for a follower) to pass what it last read; the
+     * first to move (or its deadline) wakes it, and it parks again while it still lacks min_bytes.
+     */
+    private final class PendingFetch {
         private final FetchRequest request;
         private final StreamObserver<FetchResponse> observer;
         private final List<TopicPartition> partitions = new ArrayList<>();
         private final AtomicBoolean done = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
         private final boolean replica;
-        private final HighWatermarkWaiters parkedOn;
-        private ScheduledFuture<?> timeout;
+        private final DelayedOperations.Watch watch;
         /** Readable end of each partition as last read, in request order (-1 when unreadable). */
         private long[] observedEnds;
         /** For a replica fetch: the progress reports were made (once, on arrival). */
@@ -110,7 +114,7 @@ final class FetchHandler {
             this.request = request;
             this.observer = observer;
             this.replica = request.hasReplica();
-            this.parkedOn = replica ? context.replicaWaiters() : context.waiters();
+            this.watch = replica ? DelayedOperations.Watch.LOG_END : DelayedOperations.Watch.HIGH_WATERMARK;
             for (FetchTopic topic : request.getTopicsList()) {
                 for (FetchPartition partition : topic.getPartitionsList()) {
                     partitions.add(new TopicPartition(topic.getTopic(), partition.getPartition()));
@@ -118,20 +122,9 @@ final class FetchHandler {
             }
         }
 
-        /** The call was cancelled by the client: stop waiting without answering. */
-        synchronized void cancel() {
-            if (done.compareAndSet(false, true)) {
-                if (timeout != null) {
-                    timeout.cancel(false);
-                }
-                parkedOn.remove(partitions, this);
-            }
-        }
-
-        /** A high watermark moved on one of our partitions. */
-        @Override
-        public void run() {
-            tryComplete(false);
+        /** The call was cancelled by the client: stop without answering (its waiters expire unanswered). */
+        void cancel() {
+            done.set(true);
         }
 
         synchronized void tryComplete(boolean deadlinePassed) {
@@ -148,10 +141,6 @@ final class FetchHandler {
             if (!done.compareAndSet(false, true)) {
                 return;
             }
-            if (timeout != null) {
-                timeout.cancel(false);
-            }
-            parkedOn.remove(partitions, this);
             observer.onNext(result.response);
             observer.onCompleted();
             context.metrics().recordBytesOut(result.bytes);
@@ -159,28 +148,19 @@ final class FetchHandler {
         }
 
         private void park() {
-            parkedOn.register(partitions, this);
-            if (timeout == null) {
-                long remainingMs = request.getMaxWaitMs()
-                        - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-                timeout = context.scheduler().schedule(() -> tryComplete(true), Math.max(0, remainingMs),
-                        TimeUnit.MILLISECONDS);
-            }
-            // A readable end may have moved between our read and the registration: look again.
-            if (readableEndMovedSinceRead()) {
-                context.completionExecutor().execute(this);
+            long remainingMs = Math.max(0, request.getMaxWaitMs()
+                    - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+            DelayedOperations delayed = context.logManager().delayedOperations();
+            for (int i = 0; i < partitions.size(); i++) {
+                TopicPartition tp = partitions.get(i);
+                // the registry reads the end again after registering: a move since our read is not missed
+                delayed.await(tp, watch, observedEnds[i] + 1, remainingMs, () -> readableEnd(tp))
+                        .thenAccept(code -> tryComplete(code == ErrorCode.REQUEST_TIMED_OUT));
             }
         }
 
-        private boolean readableEndMovedSinceRead() {
-            for (int i = 0; i < partitions.size(); i++) {
-                Optional<Partition> partition = context.partitions().partition(partitions.get(i));
-                long now = partition.map(this::readableEnd).orElse(-1L);
-                if (now != observedEnds[i]) {
-                    return true;
-                }
-            }
-            return false;
+        private long readableEnd(TopicPartition tp) {
+            return context.partitions().partition(tp).map(this::readableEnd).orElse(Long.MAX_VALUE);
         }
 
         private ReadResult read() {

@@ -134,15 +134,16 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(success);
         }
         CompletableFuture<ErrorCode> outcome = acks == 1
-                ? localDurable.get().thenApply(ok -> ErrorCode.NONE)
-                : partition.awaitReplication(lastOffset + 1);
-        return outcome.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).handle((code, failure) -> {
+                ? localDurable.get().thenApply(ok -> ErrorCode.NONE).copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+                : partition.awaitReplication(lastOffset + 1, timeoutMs);
+        return outcome.handle((code, failure) -> {
             if (failure == null && code == ErrorCode.NONE) {
                 return success;
             }
             ErrorCode errorCode = failure != null ? ErrorMapping.codeFor(failure) : code;
-            String why = failure != null ? ErrorMapping.messageFor(failure) : "replication did not complete ("
-                    + "the ISR shrank below min.insync.replicas or leadership moved)";
+            String why = failure != null ? ErrorMapping.messageFor(failure)
+                    : code == ErrorCode.REQUEST_TIMED_OUT ? "not confirmed within " + timeoutMs + " ms"
+                    : "the ISR shrank below min.insync.replicas or leadership moved";
             return error(tp.partition(), errorCode, "records at offsets " + firstOffset + ".." + lastOffset + " of "
                     + tp + " were appended on the leader but not confirmed " + (acks == 1 ? "durable" : "replicated")
                     + ": " + why);

@@ -60,15 +60,15 @@ class PartitionReplicationTest {
         Partition partition = new Partition(ME, log, ReplicaRecovery.recover(log, 0), 10_000,
                 clock::get, new Partition.Listener() {
                     @Override
-                    public void highWatermarkAdvanced(TopicPartition tp) {
+                    public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {
                         events.add("hw");
                     }
 
                     @Override
-                    public void logEndAdvanced(TopicPartition tp) {
+                    public void logEndAdvanced(TopicPartition tp, long logEndOffset) {
                         events.add("leo");
                     }
-                });
+                }, logs.delayedOperations());
         partition.applyRegistration(registration, 2, false);
         return partition;
     }
@@ -115,7 +115,7 @@ class PartitionReplicationTest {
         Partition p = partition(registration(ME, 3, 5, List.of(1, 2, 3)));
         AppendInfo info = appendAsLeader(p, "a", "b");
         fsync(p);
-        CompletableFuture<ErrorCode> ack = p.awaitReplication(info.lastOffset() + 1);
+        CompletableFuture<ErrorCode> ack = p.awaitReplication(info.lastOffset() + 1, 30_000);
         assertThat(p.highWatermark()).as("followers have not fetched in this epoch").isZero();
         assertThat(events).contains("leo");
 
@@ -148,7 +148,7 @@ class PartitionReplicationTest {
         Partition p = partition(registration(ME, 1, 1, List.of(1, 2, 3)));
         AppendInfo first = appendAsLeader(p, "a");
         fsync(p);
-        CompletableFuture<ErrorCode> waiting = p.awaitReplication(first.lastOffset() + 1);
+        CompletableFuture<ErrorCode> waiting = p.awaitReplication(first.lastOffset() + 1, 30_000);
 
         assertThat(p.isUnderReplicated()).isFalse();
         p.applyRegistration(registration(ME, 1, 2, List.of(1)), 2, false); // the controller fenced 2 and 3
@@ -163,7 +163,7 @@ class PartitionReplicationTest {
         p.applyRegistration(registration(ME, 1, 3, List.of(1, 2)), 2, false);
         AppendInfo second = appendAsLeader(p, "b");
         fsync(p);
-        CompletableFuture<ErrorCode> pending = p.awaitReplication(second.lastOffset() + 1);
+        CompletableFuture<ErrorCode> pending = p.awaitReplication(second.lastOffset() + 1, 30_000);
         assertThat(pending).isNotDone();
         assertThat(p.applyRegistration(registration(2, 2, 4, List.of(1, 2)), 2, false))
                 .isEqualTo(Replica.RoleChange.BECAME_FOLLOWER);
