@@ -35,6 +35,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
@@ -42,6 +43,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +55,8 @@ public final class BrokerNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
     private static final int MAX_INBOUND_MESSAGE_BYTES = 100 * 1024 * 1024;
     private static final long SNAPSHOT_THRESHOLD_ENTRIES = 10_000;
-    private static final long STARTUP_STEP_TIMEOUT_SECONDS = 60;
+    private static final long STARTUP_STEP_REPORT_SECONDS = 30;
+    private static final long STARTUP_RETRY_BACKOFF_MS = 1_000;
     private static final long CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS = 5;
     private static final int MAX_REGISTRATION_ATTEMPTS = 20;
     /** How often led partitions are checked for followers to drop from or add to the ISR. */
@@ -141,7 +144,7 @@ public final class BrokerNode implements AutoCloseable {
                 () -> System.nanoTime() / 1_000_000L, wakeFetches, fetchers);
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.
-        awaitStartupStep("metadata catch-up", quorum.awaitCaughtUp());
+        awaitQuorumStep("metadata catch-up", quorum::awaitCaughtUp);
         partitions.start(quorum.image());
         ScheduledFuture<?> checkpoints = scheduler.scheduleWithFixedDelay(partitions::checkpointHighWatermarks,
                 HIGH_WATERMARK_CHECKPOINT_MS, HIGH_WATERMARK_CHECKPOINT_MS, TimeUnit.MILLISECONDS);
@@ -174,7 +177,8 @@ public final class BrokerNode implements AutoCloseable {
             lifecycle.start();
             toClose.add(lifecycle);
             // Serve only once the controller counts this broker alive: leaders are chosen among unfenced brokers.
-            awaitStartupStep("unfencing by the active controller", lifecycle.unfenced());
+            BrokerLifecycle registered = lifecycle;
+            awaitQuorumStep("unfencing by the active controller", registered::unfenced);
             IsrChangeSender isrChanges = new IsrChangeSender(config.nodeId(), lifecycle::brokerEpoch,
                     () -> partitions.partitions().values(), quorum::submit, scheduler, ISR_CHECK_INTERVAL_MS);
             isrChanges.start();
@@ -190,15 +194,43 @@ public final class BrokerNode implements AutoCloseable {
                 config.nodeId(), config.host(), clientPort(), controllerPort, metricsPort(), dataDir.toAbsolutePath());
     }
 
-    private static void awaitStartupStep(String step, java.util.concurrent.CompletableFuture<?> done) throws IOException {
-        try {
-            done.get(STARTUP_STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for " + step, e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IOException("start-up step '" + step + "' did not complete within "
-                    + STARTUP_STEP_TIMEOUT_SECONDS + " s", e);
+    /**
+     * Waits for a start-up step that needs the metadata quorum for as long as the quorum is out of
+     * reach (a node restarted into a network partition must join once it heals, not exit), saying so
+     * every {@value #STARTUP_STEP_REPORT_SECONDS} s; a failed attempt is tried again after a pause.
+     */
+    private <T> T awaitQuorumStep(String step, Supplier<CompletableFuture<T>> attempt) throws IOException {
+        long startNanos = System.nanoTime();
+        long lastReportNanos = startNanos - TimeUnit.SECONDS.toNanos(STARTUP_STEP_REPORT_SECONDS);
+        CompletableFuture<T> current = attempt.get();
+        while (true) {
+            Throwable failure;
+            try {
+                return current.get(STARTUP_STEP_REPORT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for " + step, e);
+            } catch (java.util.concurrent.TimeoutException e) {
+                failure = null;
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure = e.getCause();
+            }
+            long now = System.nanoTime();
+            if (now - lastReportNanos >= TimeUnit.SECONDS.toNanos(STARTUP_STEP_REPORT_SECONDS)) {
+                log.warn("Node {} still waits for {} after {} s{}: is the metadata quorum reachable? It keeps trying",
+                        config.nodeId(), step, TimeUnit.NANOSECONDS.toSeconds(now - startNanos),
+                        failure == null ? "" : " (last attempt: " + failure + ")");
+                lastReportNanos = now;
+            }
+            if (failure != null) {
+                try {
+                    Thread.sleep(STARTUP_RETRY_BACKOFF_MS); // a back-off between attempts, not a wait for an event
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while waiting for " + step, interrupted);
+                }
+                current = attempt.get();
+            }
         }
     }
 
@@ -208,20 +240,13 @@ public final class BrokerNode implements AutoCloseable {
                 .addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.CLIENT_LISTENER)
                         .setHost(config.host()).setPort(clientPort))
                 .build();
+        MetadataCommand command = MetadataCommand.newBuilder().setRegisterBroker(registration).build();
         MetadataCommandResult result;
         int attempts = 0;
         do {
             // A re-registration moves this broker's leaderships away; it is decided on the controller's
             // image and refused at apply if a partition changed meanwhile (an ISR change, say): decide again.
-            try {
-                result = quorum.submit(MetadataCommand.newBuilder().setRegisterBroker(registration).build())
-                        .get(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while registering with the metadata quorum", e);
-            } catch (Exception e) {
-                throw new IOException("could not register node " + config.nodeId() + " with the metadata quorum", e);
-            }
+            result = awaitQuorumStep("registration with the metadata quorum", () -> quorum.submit(command));
         } while (result.getErrorCode() == ErrorCode.INVALID_UPDATE_VERSION_VALUE && ++attempts < MAX_REGISTRATION_ATTEMPTS);
         if (result.getErrorCode() != ErrorCode.NONE_VALUE) {
             throw new IOException("metadata quorum refused the registration of node " + config.nodeId() + ": "
