@@ -55,7 +55,13 @@ final class ServerCommand implements Callable<Integer> {
                 node.nodeId(), node.bootstrapAddress(), node.host(), node.metricsPort(),
                 config.dataDir().toAbsolutePath().normalize());
         System.out.flush();
+        node.storageFailure().thenRun(stopped::countDown); // the node stopped itself: its disk failed
         stopped.await();
+        if (node.storageFailure().isDone()) {
+            System.err.println("Tributary node " + node.nodeId() + " stopped: its log directory failed ("
+                    + node.storageFailure().join() + "); fix the disk, then start it again");
+            return TributaryCli.EXIT_STORAGE_FAILURE;
+        }
         return TributaryCli.EXIT_OK;
     }
 }

@@ -25,6 +25,8 @@ public final class TributaryCli implements Runnable {
     public static final int EXIT_REQUEST_FAILED = 1;
     public static final int EXIT_USAGE = 2;
     public static final int EXIT_UNREACHABLE = 3;
+    /** A server stopped because its log directory failed (a failed write, fsync or truncation, a full disk). */
+    public static final int EXIT_STORAGE_FAILURE = 4;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -543,6 +543,24 @@ public final class MetadataQuorum implements AutoCloseable {
         return new QuorumStatus(leaderId(), division.getInfo().getCurrentTerm(), commitIndex, voters);
     }
 
+    /**
+     * Stops this node's Ratis server: it no longer votes, leads or writes the metadata log (its
+     * image stays as last applied), while its client still reaches the quorum, so the broker can
+     * still ask the active controller to move its leaderships away. For a node whose disk failed:
+     * its server would otherwise keep persisting votes and log entries on the failing disk, and
+     * Ratis 3.3 can then replace its term-and-vote file with an empty one (its atomic write renames
+     * the partial temporary file when a write fails), after which the node cannot start again.
+     */
+    public void stopServer() {
+        controllerThread.shutdownNow();
+        try {
+            server.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("stopping the metadata Ratis server failed", e);
+        }
+        LOG.info("metadata quorum node {}: Ratis server stopped; the client still reaches the quorum", config.nodeId());
+    }
+
     @Override
     public void close() {
         controllerThread.shutdownNow();

@@ -71,6 +71,7 @@ public final class LogManager implements AutoCloseable {
     private volatile boolean closed;
     /** The node's one registry of parked requests; the logs park their fsync waiters in it. */
     private final DelayedOperations delayed;
+    private final CompletableFuture<String> storageFailure = new CompletableFuture<>();
 
     private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
                        Consumer<PartitionLog> beforeFlushHook) {
@@ -169,7 +170,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException(dir + " has index key " + metadata.indexKey() + " which another partition uses");
             }
             PartitionLog partitionLog = PartitionLog.open(tp, metadata.topicId(), dir, metadata.indexKey(), index,
-                    LogConfig.defaults(), fsyncs, this::wakeFlusher, delayed);
+                    LogConfig.defaults(), fsyncs, this::wakeFlusher, delayed, this::reportStorageFailure);
             logs.put(tp, partitionLog);
         }
         index.retainOnly(keys);
@@ -241,7 +242,8 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException("cannot create " + dir, e);
             }
             index.deletePartition(key);
-            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, this::wakeFlusher, delayed);
+            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, this::wakeFlusher,
+                    delayed, this::reportStorageFailure);
             logs.put(tp, created);
             wakeFlusher();
             return created;
@@ -313,6 +315,21 @@ public final class LogManager implements AutoCloseable {
             flusherLock.unlock();
         }
         return future;
+    }
+
+    /**
+     * Completes with the first disk failure any log met (a write, fsync or truncation that failed):
+     * the node's one log directory is failing, and its owner must stop leading from it (Kafka halts a
+     * broker whose only log directory failed).
+     */
+    public CompletableFuture<String> storageFailure() {
+        return storageFailure;
+    }
+
+    private void reportStorageFailure(String reason) {
+        if (storageFailure.complete(reason)) {
+            log.error("Storage failure in log directory {}: {}", logDir, reason);
+        }
     }
 
     /** The node's registry of requests parked until an offset is reached (see {@link DelayedOperations}). */

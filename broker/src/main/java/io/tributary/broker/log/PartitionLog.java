@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * The log of one partition: segment files plus its entries in the node's RocksDB index. Created and
@@ -48,6 +49,8 @@ public final class PartitionLog {
     private final LogIndex index;
     private final LongAdder fsyncs;
     private final Runnable configListener;
+    /** Told of every disk failure (a failed write, fsync or truncation): the node's storage is failing. */
+    private final Consumer<String> storageFailureListener;
 
     private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
     private final ReentrantLock appendLock = new ReentrantLock();
@@ -75,7 +78,8 @@ public final class PartitionLog {
 
     private PartitionLog(TopicPartition topicPartition, String topicId, Path dir, long partitionKey, LogIndex index,
                          LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed,
-                         LogRecovery.State state) {
+                         Consumer<String> storageFailureListener, LogRecovery.State state) {
+        this.storageFailureListener = storageFailureListener;
         this.topicPartition = topicPartition;
         this.delayed = delayed;
         this.topicId = topicId;
@@ -95,9 +99,11 @@ public final class PartitionLog {
 
     /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
     static PartitionLog open(TopicPartition tp, String topicId, Path dir, long partitionKey, LogIndex index,
-                             LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed) {
+                             LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed,
+                             Consumer<String> storageFailureListener) {
         LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, tp.toString());
-        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, delayed, state);
+        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, delayed,
+                storageFailureListener, state);
     }
 
     public TopicPartition topicPartition() {
@@ -280,6 +286,7 @@ public final class PartitionLog {
 
     /** Cuts the unpublished bytes off; if even that fails the log goes offline. Always throws. */
     private void undoWrite(Segment segment, int position, String what, Exception cause) {
+        storageFailureListener.accept(topicPartition + ": " + what + " (" + cause.getMessage() + ")");
         try {
             segment.truncateTo(position);
         } catch (IOException undo) {
@@ -464,6 +471,7 @@ public final class PartitionLog {
             completeDurableWaiters();
         } catch (IOException e) {
             offlineReason = "truncation to offset " + offset + " failed: " + e.getMessage();
+            storageFailureListener.accept(topicPartition + ": " + offlineReason);
             throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
         } finally {
             structureLock.writeLock().unlock();
@@ -500,6 +508,7 @@ public final class PartitionLog {
                         fsyncs.increment();
                     } catch (IOException e) {
                         offlineReason = "fsync of " + segment + " failed: " + e.getMessage();
+                        storageFailureListener.accept(topicPartition + ": " + offlineReason);
                         throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
                     }
                 }
@@ -586,6 +595,11 @@ public final class PartitionLog {
         }
         long intervalNanos = Math.min(c.flushIntervalMs(), Long.MAX_VALUE / 4_000_000L) * 1_000_000L; // flush.ms may be Long.MAX_VALUE
         return logEndOffset == durableEndOffset ? nowNanos + intervalNanos : lastFlushNanos + intervalNanos;
+    }
+
+    /** The segment appends go to; for tests that make the disk fail under the log. */
+    Segment activeSegment() {
+        return active;
     }
 
     boolean isClosedOrOffline() {

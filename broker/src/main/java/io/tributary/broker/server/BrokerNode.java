@@ -76,6 +76,9 @@ public final class BrokerNode implements AutoCloseable {
     private MetricsHttpServer metricsServer;
     private int controllerPort;
     private volatile BrokerLifecycle lifecycle;
+    private final CompletableFuture<String> stoppedByStorageFailure = new CompletableFuture<>();
+    /** Its own Ratis server is stopped then, so the leader it knew says nothing: ask the quorum anyway. */
+    private volatile boolean storageFailureSeen;
 
     private BrokerNode(NodeConfig config) {
         this.config = config;
@@ -190,6 +193,7 @@ public final class BrokerNode implements AutoCloseable {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
             toClose.add(metricsServer);
         }
+        logManager.storageFailure().thenAccept(this::stopOnStorageFailure);
         log.info("Node {} serving clients on {}:{} (controller port {}, metrics port {}), data in {}",
                 config.nodeId(), config.host(), clientPort(), controllerPort, metricsPort(), dataDir.toAbsolutePath());
     }
@@ -318,13 +322,38 @@ public final class BrokerNode implements AutoCloseable {
     }
 
     /**
+     * Completes once this node stopped itself because its log directory failed (the reason): a
+     * failed write, fsync or truncation. It stops as a clean shutdown does, so the active controller
+     * moves its leaderships to other replicas first, rather than leading partitions it can no longer
+     * write (Kafka halts a broker whose only log directory failed).
+     */
+    public CompletableFuture<String> storageFailure() {
+        return stoppedByStorageFailure;
+    }
+
+    private void stopOnStorageFailure(String reason) {
+        // not on the thread that met the failure (the flusher, a handler): close() waits for them
+        Thread stopper = new Thread(() -> {
+            storageFailureSeen = true;
+            log.error("Node {} stops: its log directory failed ({}); its leaderships move to other replicas",
+                    config.nodeId(), reason);
+            quorum.stopServer(); // first: no more votes or metadata written to the failing disk
+            close();
+            stoppedByStorageFailure.complete(reason);
+        }, "storage-failure-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+    }
+
+    /**
      * Stops cleanly: first asks the active controller to move this broker's leaderships away
      * (controlled shutdown), then stops serving, flushes and closes the logs, leaves the quorum.
      * Safe to call twice.
      */
     @Override
     public synchronized void close() {
-        if (lifecycle != null && !toClose.isEmpty() && quorum.leaderId().isPresent()) {
+        boolean quorumReachable = quorum != null && (quorum.leaderId().isPresent() || storageFailureSeen);
+        if (lifecycle != null && !toClose.isEmpty() && quorumReachable) {
             try {
                 lifecycle.controlledShutdown().get(CONTROLLED_SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

@@ -201,4 +201,26 @@ class LogManagerTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** Issue 9, hole 5: a disk failure is the node's to act on (it stops leading), not a partition left dead. */
+    @Test
+    void aFailedWriteIsReportedAsTheNodesStorageFailure() throws Exception {
+        LogManager manager = LogManager.open(dir);
+        try {
+            PartitionLog log = manager.getOrCreate(TP, "id", LogConfig.defaults());
+            log.append(batch(2, 0, "before"), 0);
+            assertThat(manager.storageFailure()).isNotDone();
+            log.activeSegment().close(); // the file goes away under the log, as a failing disk does
+
+            assertThatThrownBy(() -> log.append(batch(2, 1, "after"), 0)).isInstanceOf(LogStorageException.class);
+            assertThat(manager.storageFailure()).isCompleted();
+            assertThat(manager.storageFailure().get()).contains(TP.toString());
+        } finally {
+            try {
+                manager.close();
+            } catch (LogStorageException expected) {
+                // the failed segment cannot be flushed on close either
+            }
+        }
+    }
 }

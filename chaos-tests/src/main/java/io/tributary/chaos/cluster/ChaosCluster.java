@@ -114,6 +114,11 @@ public final class ChaosCluster implements AutoCloseable {
         processes.startAll();
     }
 
+    /** The node process's exit status once it exited (on its own, or stopped); empty while it runs. */
+    public java.util.OptionalInt exitCode(int id) {
+        return processes.exitCode(id);
+    }
+
     // ---------------------------------------------------------------- process faults
 
     public synchronized boolean isUp(int id) {

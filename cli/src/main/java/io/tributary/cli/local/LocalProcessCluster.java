@@ -190,6 +190,13 @@ public final class LocalProcessCluster implements AutoCloseable {
         return processes.get(id).pid();
     }
 
+    /** The node process's exit status once it has exited on its own or been stopped; empty while it runs. */
+    public java.util.OptionalInt exitCode(int id) {
+        Process process = processes.get(id);
+        return process == null || process.isAlive() ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(process.exitValue());
+    }
+
     public boolean isAlive(int id) {
         Process process = processes.get(id);
         return process != null && process.isAlive();
