@@ -5,7 +5,6 @@ import io.tributary.proto.v1.ErrorCode;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * One partition replica's rules in both roles, over its {@link ReplicaLog}: the role the
@@ -26,11 +25,14 @@ import java.util.OptionalLong;
  * applyLeaderAndIsr(other, new ep)        BECAME_FOLLOWER / NO_LEADER: leader state dropped
  * applyLeaderAndIsr(older partition ep)   NONE: a stale registration never undoes a newer one
  * onLeaderAppend / onLocalDurable         leader LEO (durable under ack policy) grows; maybe HW
- * handleFollowerFetch(r, off, ep)         above LEO -> OFFSET_OUT_OF_RANGE; else leader state rules
+ * handleFollowerFetch(r, off, ep, lastEp) above LEO -> OFFSET_OUT_OF_RANGE; else leader state rules
  * truncateAfterDivergence(ep, answer)     FollowerTruncation; truncate log and cache; HW <= LEO
  * checkFetchedData(ep, off)               ROLE_CHANGED unless following at ep; LOG_MOVED unless LEO == off
  * onFetchedBatch(ep, batchEp, base)       epoch cache learns where batchEp starts
- * followerFetchOffset(ep)                 fsync first under ack policy, then LEO (what is on disk)
+ * followerFetchPosition(ep)               fsync first under ack policy, then LEO (what is on disk) and
+ *                                         the epoch of the last record
+ * handleFollowerFetch(.., lastEp)         at this epoch, lastEp must end here at or after the fetch
+ *                                         offset, else OFFSET_OUT_OF_RANGE (diverging: not counted)
  * updateFollowerHighWatermark(ep, hw)     HW := max(HW, min(hw, LEO))
  * </pre>
  */
@@ -197,12 +199,23 @@ public final class Replica {
                 : leaderState.canAcknowledge(requiredOffset);
     }
 
-    /** A follower's fetch: range check on the whole log, then the leader state's epoch and progress rules. */
-    public FollowerFetchResult handleFollowerFetch(long nowMs, int replicaId, long fetchOffset, int followerLeaderEpoch) {
+    /**
+     * A follower's fetch: range check on the whole log; then, at this leader's epoch, that the
+     * follower's log agrees with this one up to the fetch offset (its last fetched epoch must end
+     * here at or after the fetch offset: a diverging follower must truncate first and is not counted,
+     * issue 9 hole 7); then the leader state's epoch and progress rules.
+     *
+     * @param lastFetchedEpoch the epoch of the follower's last record, or -1 when it did not say
+     */
+    public FollowerFetchResult handleFollowerFetch(long nowMs, int replicaId, long fetchOffset, int followerLeaderEpoch,
+                                                   int lastFetchedEpoch) {
         if (leaderState == null) {
             return new FollowerFetchResult(ErrorCode.NOT_LEADER_OR_FOLLOWER, false, highWatermark);
         }
         if (fetchOffset > log.logEndOffset()) {
+            return new FollowerFetchResult(ErrorCode.OFFSET_OUT_OF_RANGE, false, highWatermark);
+        }
+        if (followerLeaderEpoch == leaderState.leaderEpoch() && divergesFromThisLog(fetchOffset, lastFetchedEpoch)) {
             return new FollowerFetchResult(ErrorCode.OFFSET_OUT_OF_RANGE, false, highWatermark);
         }
         FollowerFetchResult result = leaderState.onFollowerFetch(nowMs, replicaId, fetchOffset, followerLeaderEpoch);
@@ -210,6 +223,14 @@ public final class Replica {
             publishHighWatermark();
         }
         return result;
+    }
+
+    private boolean divergesFromThisLog(long fetchOffset, int lastFetchedEpoch) {
+        if (lastFetchedEpoch < 0 || fetchOffset == 0) {
+            return false;
+        }
+        EpochEndOffset here = epochCache.endOffsetFor(lastFetchedEpoch, log.logEndOffset());
+        return here.isUndefined() || here.epoch() != lastFetchedEpoch || here.endOffset() < fetchOffset;
     }
 
     /** OffsetsForLeaderEpoch on this replica's log. */
@@ -316,14 +337,18 @@ public final class Replica {
      * changed: after a truncation or another leader's data that offset would mean nothing to this
      * leader (issue 9, hole 7).
      */
-    public OptionalLong followerFetchOffset(int followedEpoch) {
+    public Optional<FetchPosition> followerFetchPosition(int followedEpoch) {
         if (!followsAt(followedEpoch)) {
-            return OptionalLong.empty();
+            return Optional.empty();
         }
         if (log.acknowledgesOnlyDurableRecords() && log.durableEndOffset() < log.logEndOffset()) {
             log.flush();
         }
-        return OptionalLong.of(log.logEndOffset());
+        return Optional.of(new FetchPosition(log.logEndOffset(), epochCache.latestEpoch()));
+    }
+
+    /** Where a follower fetches from: its log end, and the epoch of its last record (-1 when empty). */
+    public record FetchPosition(long fetchOffset, int lastFetchedEpoch) {
     }
 
     /** The leader's high watermark from a fetch answer, bounded by the local log end; never lowered. */

@@ -76,7 +76,7 @@ class ReplicaTest {
         assertThat(replica.epochToQuery()).as("epoch 6 had no records here").isEqualTo(2);
         var second = replica.truncateAfterDivergence(7, new EpochEndOffset(2, 668)).orElseThrow();
         assertThat(second).isEqualTo(new FollowerTruncation.Decision(668, true));
-        assertThat(replica.followerFetchOffset(7)).hasValue(668);
+        assertThat(replica.followerFetchPosition(7)).hasValue(new Replica.FetchPosition(668, 2));
     }
 
     @Test
@@ -88,13 +88,13 @@ class ReplicaTest {
         log.appendFetched(replica, 4, 3);
         assertThat(replica.checkFetchedData(4, 0)).as("the log end moved since that fetch")
                 .isEqualTo(Replica.FetchedDataCheck.LOG_MOVED);
-        assertThat(replica.followerFetchOffset(4)).hasValue(3);
+        assertThat(replica.followerFetchPosition(4)).hasValue(new Replica.FetchPosition(3, 4));
         assertThat(log.durable).as("reported only once on disk").isEqualTo(3);
 
         replica.updateFollowerHighWatermark(4, 10);
         assertThat(replica.highWatermark()).as("bounded by the local log end").isEqualTo(3);
         replica.applyLeaderAndIsr(0, registration(3, 5, 2, List.of(2, 3)), 2, false);
-        assertThat(replica.followerFetchOffset(4)).isEmpty();
+        assertThat(replica.followerFetchPosition(4)).isEmpty();
         assertThat(replica.checkFetchedData(4, 3)).isEqualTo(Replica.FetchedDataCheck.ROLE_CHANGED);
     }
 
@@ -125,5 +125,30 @@ class ReplicaTest {
         Replica.Transition t = replica.applyLeaderAndIsr(0, registration(1, 2, 2, List.of(1, 2)), 2, false);
         assertThat(t.lostLeadership()).isTrue();
         assertThat(replica.canAcknowledge(5)).isEqualTo(AckDecision.fail(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND));
+    }
+
+    /** Issue 9, hole 7: a leader can tell a follower whose log diverges, and does not count its fetch offset. */
+    @Test
+    void aFollowerWhoseLogDivergesIsRefusedAndNotCounted() {
+        OffsetsLog log = new OffsetsLog();
+        Replica leader = new Replica(1, log, new LeaderEpochCache(), 0, 1_000);
+        leader.applyLeaderAndIsr(0, registration(2, 3, 1, List.of(1, 2)), 2, false); // follows 2 at epoch 3 first
+        log.appendFetched(leader, 3, 10);
+        log.flush();
+        leader.applyLeaderAndIsr(0, new LeaderAndIsr(1, 5, 2, List.of(1, 2, 3), List.of(1, 2)), 2, false);
+        log.end = 14; // 4 records of epoch 5
+        log.flush();
+        leader.onLocalDurable();
+
+        // follower 2 holds 12 records whose last is of epoch 4: this log never had epoch 4
+        FollowerFetchResult diverging = leader.handleFollowerFetch(0, 2, 12, 5, 4);
+        assertThat(diverging.error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        // epoch 3 ends at 10 here: a follower with epoch-3 records up to 12 diverges too
+        assertThat(leader.handleFollowerFetch(0, 2, 12, 5, 3).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(leader.highWatermark()).as("never counted").isZero();
+
+        FollowerFetchResult agreeing = leader.handleFollowerFetch(0, 2, 10, 5, 3);
+        assertThat(agreeing.error()).isEqualTo(ErrorCode.NONE);
+        assertThat(leader.handleFollowerFetch(0, 2, 14, 5, 5).highWatermark()).isEqualTo(14);
     }
 }

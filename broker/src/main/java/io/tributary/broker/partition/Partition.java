@@ -24,7 +24,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -260,11 +259,13 @@ public final class Partition {
      * A follower's fetch arrived: checks its epoch and offset and records its progress. The high
      * watermark may advance, which may complete acks=all produces.
      */
-    public FollowerFetchResult onFollowerFetch(int replicaId, long fetchOffset, int followerLeaderEpoch) {
+    public FollowerFetchResult onFollowerFetch(int replicaId, long fetchOffset, int followerLeaderEpoch,
+                                               int lastFetchedEpoch) {
         FollowerFetchResult result;
         Runnable decided = NOTHING;
         synchronized (this) {
-            result = replica.handleFollowerFetch(clockMs.getAsLong(), replicaId, fetchOffset, followerLeaderEpoch);
+            result = replica.handleFollowerFetch(clockMs.getAsLong(), replicaId, fetchOffset, followerLeaderEpoch,
+                    lastFetchedEpoch);
             if (result.highWatermarkAdvanced()) {
                 decided = takeDecidedAcks();
             }
@@ -333,9 +334,9 @@ public final class Partition {
         }
     }
 
-    /** See {@link Replica#followerFetchOffset}. */
-    public synchronized OptionalLong followerFetchOffset(int followedEpoch) {
-        return replica.followerFetchOffset(followedEpoch);
+    /** See {@link Replica#followerFetchPosition}. */
+    public synchronized Optional<Replica.FetchPosition> followerFetchPosition(int followedEpoch) {
+        return replica.followerFetchPosition(followedEpoch);
     }
 
     /** The leader's high watermark from a fetch response; bounded by the local log end. */

@@ -25,6 +25,7 @@ import io.tributary.proto.v1.TributaryGrpc;
 import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.FetchErrorAction;
 import io.tributary.replication.FollowerTruncation;
+import io.tributary.replication.Replica;
 import io.tributary.replication.TruncationBelowHighWatermarkException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -273,15 +273,18 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
         Map<TopicPartition, Long> fetchOffsets = new HashMap<>();
         fetching.forEach((tp, s) -> {
-            OptionalLong durableEnd = s.partition().followerFetchOffset(s.leaderEpoch());
-            if (durableEnd.isEmpty()) {
+            Optional<Replica.FetchPosition> position = s.partition().followerFetchPosition(s.leaderEpoch());
+            if (position.isEmpty()) {
                 return; // the role changed: the partition manager moves or drops it
             }
-            long offset = durableEnd.getAsLong();
+            long offset = position.get().fetchOffset();
             fetchOffsets.put(tp, offset);
-            topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t))
-                    .addPartitions(FetchPartition.newBuilder().setPartition(tp.partition()).setFetchOffset(offset)
-                            .setPartitionMaxBytes(PARTITION_MAX_BYTES).setCurrentLeaderEpoch(s.leaderEpoch()));
+            FetchPartition.Builder fetch = FetchPartition.newBuilder().setPartition(tp.partition()).setFetchOffset(offset)
+                    .setPartitionMaxBytes(PARTITION_MAX_BYTES).setCurrentLeaderEpoch(s.leaderEpoch());
+            if (position.get().lastFetchedEpoch() >= 0) {
+                fetch.setLastFetchedEpoch(position.get().lastFetchedEpoch());
+            }
+            topics.computeIfAbsent(tp.topic(), t -> FetchTopic.newBuilder().setTopic(t)).addPartitions(fetch);
         });
         if (fetchOffsets.isEmpty()) {
             return;

@@ -232,7 +232,7 @@ final class FetchHandler {
             }
             if (reportProgress) {
                 FollowerFetchResult progress = partition.onFollowerFetch(request.getReplica().getReplicaId(), fp.getFetchOffset(),
-                        fp.getCurrentLeaderEpoch());
+                        fp.getCurrentLeaderEpoch(), fp.hasLastFetchedEpoch() ? fp.getLastFetchedEpoch() : -1);
                 if (progress.error() != ErrorCode.NONE) {
                     return response.setErrorCode(progress.error()).setErrorMessage("replica fetch by broker "
                             + request.getReplica().getReplicaId() + " for " + tp + " at offset " + fp.getFetchOffset()

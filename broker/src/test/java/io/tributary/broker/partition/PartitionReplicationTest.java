@@ -119,18 +119,18 @@ class PartitionReplicationTest {
         assertThat(p.highWatermark()).as("followers have not fetched in this epoch").isZero();
         assertThat(events).contains("leo");
 
-        assertThat(p.onFollowerFetch(2, 2, 3).error()).isEqualTo(ErrorCode.NONE);
+        assertThat(p.onFollowerFetch(2, 2, 3, -1).error()).isEqualTo(ErrorCode.NONE);
         assertThat(ack).isNotDone();
-        assertThat(p.onFollowerFetch(3, 1, 3).error()).isEqualTo(ErrorCode.NONE);
+        assertThat(p.onFollowerFetch(3, 1, 3, -1).error()).isEqualTo(ErrorCode.NONE);
         assertThat(p.highWatermark()).isEqualTo(1);
         assertThat(ack).isNotDone();
-        p.onFollowerFetch(3, 2, 3);
+        p.onFollowerFetch(3, 2, 3, -1);
         assertThat(p.highWatermark()).isEqualTo(2);
         assertThat(ack).isCompletedWithValue(ErrorCode.NONE);
         assertThat(events).contains("hw");
 
-        assertThat(p.onFollowerFetch(2, 2, 2).error()).as("a fetch at an old epoch").isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
-        assertThat(p.onFollowerFetch(2, 99, 3).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(p.onFollowerFetch(2, 2, 2, -1).error()).as("a fetch at an old epoch").isEqualTo(ErrorCode.FENCED_LEADER_EPOCH);
+        assertThat(p.onFollowerFetch(2, 99, 3, -1).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
         assertThat(p.highWatermark()).isEqualTo(2);
     }
 
@@ -229,8 +229,8 @@ class PartitionReplicationTest {
         Partition p = partition(registration(ME, 1, 1, List.of(1, 2)));
         appendAsLeader(p, "a");
         fsync(p);
-        p.onFollowerFetch(2, 1, 1);
-        p.onFollowerFetch(3, 1, 1); // 3 caught up: the leader proposes ISR {1, 2, 3}
+        p.onFollowerFetch(2, 1, 1, -1);
+        p.onFollowerFetch(3, 1, 1, -1); // 3 caught up: the leader proposes ISR {1, 2, 3}
         List<io.tributary.proto.metadata.v1.MetadataCommand> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
@@ -249,9 +249,9 @@ class PartitionReplicationTest {
             }
             AppendInfo second = appendAsLeader(p, "b");
             fsync(p);
-            p.onFollowerFetch(2, second.lastOffset() + 1, 1);
+            p.onFollowerFetch(2, second.lastOffset() + 1, 1, -1);
             assertThat(p.highWatermark()).as("the possibly added member 3 holds the high watermark back").isEqualTo(1);
-            p.onFollowerFetch(3, second.lastOffset() + 1, 1);
+            p.onFollowerFetch(3, second.lastOffset() + 1, 1, -1);
             assertThat(p.highWatermark()).isEqualTo(second.lastOffset() + 1);
 
             List<io.tributary.proto.metadata.v1.MetadataCommand> refusedSends = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -276,15 +276,15 @@ class PartitionReplicationTest {
     void aFollowerReportsItsFetchOffsetOnlyForTheEpochItFollows() {
         Partition p = partition(registration(2, 4, 1, List.of(1, 2, 3)));
         p.appendAsFollower(4, 0, fetched(0, 4, "a", "b"));
-        assertThat(p.followerFetchOffset(4)).hasValue(2);
+        assertThat(p.followerFetchPosition(4).map(Replica.FetchPosition::fetchOffset)).hasValue(2L);
         assertThat(p.log().durableEndOffset()).as("synced before it is reported").isEqualTo(2);
 
         p.applyRegistration(registration(3, 5, 2, List.of(1, 3)), 2, false); // a new leader at epoch 5
-        assertThat(p.followerFetchOffset(4)).as("the old leader's fetcher must not report it").isEmpty();
-        assertThat(p.followerFetchOffset(5)).hasValue(2);
+        assertThat(p.followerFetchPosition(4)).as("the old leader's fetcher must not report it").isEmpty();
+        assertThat(p.followerFetchPosition(5).map(Replica.FetchPosition::fetchOffset)).hasValue(2L);
 
         p.applyRegistration(registration(ME, 6, 3, List.of(1, 3)), 2, false); // this replica leads now
-        assertThat(p.followerFetchOffset(5)).isEmpty();
-        assertThat(p.followerFetchOffset(6)).isEmpty();
+        assertThat(p.followerFetchPosition(5)).isEmpty();
+        assertThat(p.followerFetchPosition(6)).isEmpty();
     }
 }

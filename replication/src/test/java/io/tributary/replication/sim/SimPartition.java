@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -327,8 +326,10 @@ final class SimPartition {
         });
     }
 
-    private void handleFetch(SimReplica leader, int from, long requestId, int epoch, long fetchOffset) {
-        FollowerFetchResult result = leader.replica.handleFollowerFetch(world.nowMs, from, fetchOffset, epoch);
+    private void handleFetch(SimReplica leader, int from, long requestId, int epoch, long fetchOffset,
+                             int lastFetchedEpoch) {
+        FollowerFetchResult result = leader.replica.handleFollowerFetch(world.nowMs, from, fetchOffset, epoch,
+                lastFetchedEpoch);
         if (result.error() != ErrorCode.NONE) {
             respond(from, requestId, epoch, fetchOffset, result.error(), List.of(), 0);
             return;
@@ -399,16 +400,17 @@ final class SimPartition {
 
     private void sendFetch(SimReplica r) {
         int epoch = r.replica.leaderEpoch();
-        OptionalLong offset = r.replica.followerFetchOffset(epoch); // fsyncs first: it reports what is on disk
-        if (offset.isEmpty()) {
+        var position = r.replica.followerFetchPosition(epoch); // fsyncs first: it reports what is on disk
+        if (position.isEmpty()) {
             return;
         }
         long requestId = ++nextRequestId;
         r.outstandingRequest = requestId;
-        long fetchOffset = offset.getAsLong();
+        long fetchOffset = position.get().fetchOffset();
+        int lastFetchedEpoch = position.get().lastFetchedEpoch();
         SimReplica leader = replica(r.replica.leaderId());
         int from = r.id;
-        send(leader, () -> handleFetch(leader, from, requestId, epoch, fetchOffset));
+        send(leader, () -> handleFetch(leader, from, requestId, epoch, fetchOffset, lastFetchedEpoch));
         armTimeout(r, requestId);
     }
 
