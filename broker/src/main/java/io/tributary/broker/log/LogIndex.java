@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedSet;
 import java.util.stream.Stream;
 
@@ -253,7 +254,23 @@ final class LogIndex implements AutoCloseable {
         return ByteBuffer.allocate(8 + tag.length).putLong(partitionKey).put(tag).array();
     }
 
-    /** Records the replica's high watermark (not synced: a lost update only makes it start lower). */
+    /**
+     * Records many replicas' high watermarks in one write, synced: once it returns, a power loss
+     * cannot take them back (a restarted leader starting from an older one would show clients a
+     * high watermark that went back, issue 9 hole 8).
+     */
+    void putHighWatermarksDurably(Map<Long, Long> highWatermarks) {
+        try (WriteBatch batch = new WriteBatch(); WriteOptions synced = new WriteOptions().setSync(true)) {
+            for (Map.Entry<Long, Long> e : highWatermarks.entrySet()) {
+                batch.put(meta, metaKey(e.getKey(), HIGH_WATERMARK_TAG), ByteBuffer.allocate(8).putLong(e.getValue()).array());
+            }
+            db.write(synced, batch);
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot write high watermarks to the log index at " + dir, e);
+        }
+    }
+
+    /** Records the replica's high watermark, unsynced (a truncation's lowered value; the next checkpoint syncs). */
     void putHighWatermark(long partitionKey, long highWatermark) {
         try {
             db.put(meta, writeOptions, metaKey(partitionKey, HIGH_WATERMARK_TAG),

@@ -332,6 +332,20 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes these replicas' high watermark checkpoints (values from {@link
+     * PartitionLog#highWatermarkToCheckpoint}) in one synced write: one fsync per round, whatever the
+     * number of partitions.
+     */
+    public void checkpointHighWatermarks(Map<PartitionLog, Long> checkpoints) {
+        if (checkpoints.isEmpty()) {
+            return;
+        }
+        Map<Long, Long> byKey = new java.util.HashMap<>();
+        checkpoints.forEach((partitionLog, hw) -> byKey.put(partitionLog.partitionKey(), hw));
+        index.putHighWatermarksDurably(byKey);
+    }
+
     /** The node's registry of requests parked until an offset is reached (see {@link DelayedOperations}). */
     public DelayedOperations delayedOperations() {
         return delayed;

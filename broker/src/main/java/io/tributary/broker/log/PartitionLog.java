@@ -524,18 +524,14 @@ public final class PartitionLog {
     }
 
     /**
-     * Records the replica's high watermark so that a restart begins from it (Kafka's
-     * replication-offset-checkpoint): it bounds truncation after a restart and lets a new leader
-     * serve consumers at once. Stored capped at the durable end, so it never names data a crash
-     * could take back.
-     *
-     * @return the value stored
+     * The high watermark to checkpoint for this replica (Kafka's replication-offset-checkpoint): it
+     * bounds truncation after a restart and lets a new leader serve consumers at once. Capped at the
+     * durable end, so it never names data a crash could take back. {@link
+     * LogManager#checkpointHighWatermarks} writes it, with the other partitions', in one synced write.
      */
-    public long checkpointHighWatermark(long highWatermark) {
+    public long highWatermarkToCheckpoint(long highWatermark) {
         ensureOnline();
-        long stored = Math.min(highWatermark, durableEndOffset);
-        index.putHighWatermark(partitionKey, stored);
-        return stored;
+        return Math.min(highWatermark, durableEndOffset);
     }
 
     /** The last checkpointed high watermark, at most the log end (0 when none). */

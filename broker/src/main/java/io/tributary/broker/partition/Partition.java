@@ -24,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -344,12 +345,15 @@ public final class Partition {
         replica.updateFollowerHighWatermark(followedEpoch, leaderHighWatermark);
     }
 
-    /** Writes the high watermark to the index when it moved since the last checkpoint. */
-    public void checkpointHighWatermark() {
-        long hw = replica.highWatermark();
-        if (hw != checkpointedHighWatermark) {
-            checkpointedHighWatermark = log.checkpointHighWatermark(hw);
-        }
+    /** The high watermark to checkpoint, when it moved since the last checkpoint (checkpoint thread only). */
+    public OptionalLong highWatermarkCheckpointDue() {
+        long due = log.highWatermarkToCheckpoint(replica.highWatermark());
+        return due == checkpointedHighWatermark ? OptionalLong.empty() : OptionalLong.of(due);
+    }
+
+    /** The checkpoint of {@code highWatermark} is durable (checkpoint thread only). */
+    public void onHighWatermarkCheckpointed(long highWatermark) {
+        checkpointedHighWatermark = highWatermark;
     }
 
     /** Leader only: the ISR is smaller than the replica set. */

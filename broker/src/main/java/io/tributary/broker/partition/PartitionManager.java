@@ -11,6 +11,7 @@ import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.metadata.config.TopicConfigs;
 import io.tributary.proto.TopicPartition;
+import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -154,14 +155,26 @@ public final class PartitionManager {
         log.info("Deleted partition {}", tp);
     }
 
-    /** Records every replica's high watermark (see {@link PartitionLog#checkpointHighWatermark}). */
+    /** Records every replica's moved high watermark, all in one synced write (see {@link LogManager#checkpointHighWatermarks}). */
     public void checkpointHighWatermarks() {
+        Map<Partition, Long> due = new LinkedHashMap<>();
         for (Partition partition : partitions.values()) {
             try {
-                partition.checkpointHighWatermark();
+                partition.highWatermarkCheckpointDue().ifPresent(hw -> due.put(partition, hw));
             } catch (RuntimeException e) {
                 log.warn("Cannot checkpoint the high watermark of {}: {}", partition.topicPartition(), e.toString());
             }
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        Map<PartitionLog, Long> byLog = new LinkedHashMap<>();
+        due.forEach((partition, hw) -> byLog.put(partition.log(), hw));
+        try {
+            logManager.checkpointHighWatermarks(byLog);
+            due.forEach(Partition::onHighWatermarkCheckpointed);
+        } catch (RuntimeException e) {
+            log.warn("Cannot checkpoint the high watermarks of {} partitions: {}", due.size(), e.toString());
         }
     }
 

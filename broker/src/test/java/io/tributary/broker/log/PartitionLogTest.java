@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static io.tributary.broker.log.TestBatches.batch;
 import static io.tributary.broker.log.TestBatches.batches;
@@ -285,18 +286,22 @@ class PartitionLogTest {
         assertThat(errors).isEmpty();
     }
 
+    private void checkpoint(PartitionLog log, long highWatermark) {
+        manager.checkpointHighWatermarks(Map.of(log, log.highWatermarkToCheckpoint(highWatermark)));
+    }
+
     @Test
     void theHighWatermarkCheckpointIsCappedAtTheDurableEndSurvivesAReopenAndFollowsATruncation() {
         PartitionLog log = log(LogConfig.defaults());
         log.append(batch(3, 0, "a"), 1);
-        log.checkpointHighWatermark(3);
+        checkpoint(log, 3);
         assertThat(log.highWatermarkCheckpoint()).as("nothing fsynced yet").isZero();
         log.flush();
         log.append(batch(2, 0, "b"), 1);
-        log.checkpointHighWatermark(5);
+        checkpoint(log, 5);
         assertThat(log.highWatermarkCheckpoint()).as("capped at the durable end").isEqualTo(3);
         log.flush();
-        log.checkpointHighWatermark(5);
+        checkpoint(log, 5);
 
         manager.close();
         manager = LogManager.open(dir);

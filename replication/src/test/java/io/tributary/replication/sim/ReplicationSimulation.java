@@ -14,8 +14,8 @@ import java.util.Random;
  * and resent, and a controller ({@link SimController}) that fences crashed brokers after a session
  * delay, moves a restarted broker's leadership away when it registers, and publishes every change
  * late. Node crashes are power losses that hit every partition on the node at once: unsynced
- * writes are lost or half kept with a torn last batch, and the unsynced high-watermark checkpoint
- * may roll back ({@link SimReplica}). Every partition's invariants are checked after every event.
+ * writes are lost or half kept with a torn last batch, and a high-watermark checkpoint lowered by a
+ * truncation may roll back ({@link SimReplica}). Every partition's invariants are checked after every event.
  * A fault phase is followed by a healed liveness phase that must converge. Everything random comes
  * from one {@link Random} built from the seed, so a seed reproduces exactly.
  */

@@ -182,7 +182,7 @@ final class SimPartition {
         if (r.incarnation != incarnation || !r.isUp()) {
             return;
         }
-        r.checkpointHighWatermark(random);
+        r.checkpointHighWatermark();
         schedule(CHECKPOINT_INTERVAL_MS, () -> checkpointTick(r, incarnation));
     }
 

@@ -15,9 +15,10 @@ import java.util.Random;
  * <p>Storage is faked the way a disk fails (STYLE 11): appends sit in the page cache until
  * {@link #flush}; on power loss a random prefix of the unsynced tail may have reached the disk
  * anyway, and the last batch that reached it may be torn, which recovery cuts back to the last
- * whole batch. The high watermark checkpoint is written as the broker writes it (once in a while,
- * capped at the durable end, unsynced into RocksDB): power loss may roll it back to any value
- * written since the last write-back. The epoch cache is rebuilt from the log on restart.
+ * whole batch. The high watermark checkpoint is written as the broker writes it: periodically,
+ * capped at the durable end, synced; a truncation lowers it unsynced, so power loss may roll that
+ * back to the checkpoint before (a restarted replica caps it at its log end). The epoch cache is
+ * rebuilt from the log on restart.
  */
 final class SimReplica implements ReplicaLog {
     /** One record; {@code lastInBatch} marks where a batch (one append) ends. */
@@ -98,20 +99,14 @@ final class SimReplica implements ReplicaLog {
         }
     }
 
-    /** The broker's periodic checkpoint: the replica's HW capped at the durable end, written unsynced. */
-    void checkpointHighWatermark(Random random) {
+    /**
+     * The broker's periodic checkpoint: the replica's HW capped at the durable end, in one synced
+     * write with the other partitions' (a truncation's lowered value before it is not synced).
+     */
+    void checkpointHighWatermark() {
         long value = Math.min(replica.highWatermark(), durable);
         if (value != hwCheckpoint()) {
-            hwCheckpointWrites.add(value);
-        }
-        if (random.nextDouble() < 0.2) { // the OS wrote the dirty pages back
-            writeBackCheckpoint();
-        }
-    }
-
-    private void writeBackCheckpoint() {
-        if (!hwCheckpointWrites.isEmpty()) {
-            hwCheckpointOnDisk = hwCheckpointWrites.get(hwCheckpointWrites.size() - 1);
+            hwCheckpointOnDisk = value;
             hwCheckpointWrites.clear();
         }
     }
