@@ -74,6 +74,38 @@ class RoutingTest {
         }
     }
 
+    /**
+     * Issue 9, availability: a request unanswered by a leader that is gone, paused or cut off is
+     * resent to the new leader as soon as metadata names one, not after its deadline.
+     */
+    @Test
+    void aRequestStuckOnAReplacedLeaderIsResentToTheNewLeaderBeforeItsDeadline() throws Exception {
+        first.setLeaderId(1);
+        second.setLeaderId(1);
+        first.setMetadataVersion(1);
+        second.setMetadataVersion(1);
+        byte[] value = "v".getBytes(StandardCharsets.UTF_8);
+        try (Producer producer = new Producer(ProducerConfig.builder().bootstrapServers(first.address(), second.address())
+                .retryBackoffMs(10).lingerMs(0).requestTimeoutMs(30_000).deliveryTimeoutMs(60_000).build())) {
+            assertThat(producer.send(ProducerRecord.of("events", null, value)).get().offset()).isZero();
+            first.hangProduce(true); // the leader stops answering (paused, or cut off from the client)
+            long start = System.nanoTime();
+            CompletableFuture<RecordMetadata> stuck = producer.send(ProducerRecord.of("events", null, value));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> first.produceRequests().size() == 2);
+
+            second.takeOverProducersFrom(first); // node 2 is elected (the fake keeps the producers' sequences)
+            for (FakeTributary broker : List.of(first, second)) {
+                broker.setLeaderId(2);
+                broker.setLeaderEpoch(1);
+                broker.setMetadataVersion(2);
+            }
+            stuck.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well before the 30 s request deadline")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(second.records("events", 0)).as("written once, by the new leader").hasSize(1);
+        }
+    }
+
     /** Issue 9, hole 4: a node behind the metadata quorum must not send the client back to a replaced leader. */
     @Test
     void olderMetadataNeverReplacesNewer() throws Exception {

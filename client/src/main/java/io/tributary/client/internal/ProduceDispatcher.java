@@ -59,6 +59,8 @@ public final class ProduceDispatcher {
     private static final Logger log = LoggerFactory.getLogger(ProduceDispatcher.class);
     /** The longest a poll lets pass before the next (metadata age, expiry). */
     static final long MAX_POLL_INTERVAL_MS = 100;
+    /** An unanswered request older than this makes the dispatcher look for a moved leader. */
+    static final long SLOW_REQUEST_MS = 500;
     /**
      * Idempotence: how far past its oldest unanswered batch a partition may send, in batches. A
      * partition leader keeps each producer's last 32 batches (the broker's
@@ -89,6 +91,8 @@ public final class ProduceDispatcher {
     private int initAttempts;
     private TributaryException lastInitFailure;
     private final Map<BrokerAddress, Integer> inFlightPerBroker = new HashMap<>();
+    /** Produce requests sent and not yet answered or abandoned, oldest first. */
+    private final java.util.Set<RequestBuilder> inFlight = new java.util.LinkedHashSet<>();
     private int inFlightRequests;
     /** Closing: send everything queued at once (no linger). */
     private boolean closing;
@@ -109,6 +113,9 @@ public final class ProduceDispatcher {
 
     /** Sends what is ready at {@code nowMs}; returns when the next poll is due (sooner if woken). */
     public long poll(long nowMs) {
+        if (idempotent && !forceClose) {
+            abandonRequestsToMovedLeaders(nowMs);
+        }
         long nextPollMs = forceClose ? nowMs + MAX_POLL_INTERVAL_MS : sendReady(nowMs);
         if (nowMs - metadata.cluster().updatedAtMs() > config.metadataMaxAgeMs()) {
             metadata.requestRefresh();
@@ -501,6 +508,12 @@ public final class ProduceDispatcher {
         }
         ProduceRequest produce = builder.build();
         BrokerAddress broker = request.broker;
+        request.sentMs = clockMs.getAsLong();
+        Cluster cluster = metadata.cluster();
+        for (PartitionQueue queue : request.partitions.keySet()) {
+            request.leaderEpochs.put(queue, cluster.leaderEpochFor(queue.topic, queue.partition));
+        }
+        inFlight.add(request);
         inFlightPerBroker.merge(broker, 1, Integer::sum);
         inFlightRequests++;
         transport.produce(broker, produce, config.requestTimeoutMs())
@@ -508,6 +521,9 @@ public final class ProduceDispatcher {
     }
 
     private void handleProduceResponse(RequestBuilder request, ProduceResponse response, Throwable error) {
+        if (!inFlight.remove(request)) {
+            return; // abandoned: its batches were already put back to be resent to the new leader
+        }
         inFlightPerBroker.merge(request.broker, -1, Integer::sum);
         inFlightRequests--;
         long nowMs = clockMs.getAsLong();
@@ -654,10 +670,66 @@ public final class ProduceDispatcher {
         return batch.producerId == producerId && batch.producerEpoch == producerEpoch;
     }
 
+    /**
+     * A request unanswered while the metadata already names another leader (at a newer leader epoch)
+     * for one of its partitions waits on a leader that is gone, paused or cut off, often until its
+     * deadline. With idempotence it need not: its batches are put back (their outcome unknown, their
+     * sequences kept) and resent to the new leader at once, which answers a batch the old one had
+     * replicated with its original offset. A request unanswered for {@link #SLOW_REQUEST_MS} asks for
+     * fresher metadata, so that such a move is seen in time.
+     */
+    private void abandonRequestsToMovedLeaders(long nowMs) {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        Cluster cluster = metadata.cluster();
+        boolean slow = false;
+        for (RequestBuilder request : List.copyOf(inFlight)) {
+            String moved = movedPartition(request, cluster);
+            if (moved != null) {
+                abandon(request, moved, nowMs);
+            } else {
+                slow |= nowMs - request.sentMs >= SLOW_REQUEST_MS;
+            }
+        }
+        if (slow) {
+            metadata.requestRefresh();
+        }
+    }
+
+    /** A partition of the request whose leader moved to another broker at a newer epoch, or null. */
+    private static String movedPartition(RequestBuilder request, Cluster cluster) {
+        for (Map.Entry<PartitionQueue, Integer> sent : request.leaderEpochs.entrySet()) {
+            PartitionQueue queue = sent.getKey();
+            BrokerAddress leader = cluster.leaderFor(queue.topic, queue.partition);
+            if (leader != null && !leader.equals(request.broker)
+                    && cluster.leaderEpochFor(queue.topic, queue.partition) > sent.getValue()) {
+                return queue + " (now led by " + leader + ")";
+            }
+        }
+        return null;
+    }
+
+    private void abandon(RequestBuilder request, String moved, long nowMs) {
+        inFlight.remove(request);
+        inFlightPerBroker.merge(request.broker, -1, Integer::sum);
+        inFlightRequests--;
+        TributaryException unknown = new TimeoutException("the leader of " + moved + " changed while a request to "
+                + request.broker + " was unanswered; resent to the new leader", false, null);
+        log.debug("abandoning a produce request to {}: {}", request.broker, unknown.getMessage());
+        for (Map.Entry<PartitionQueue, List<ProducerBatch>> entry : request.partitions.entrySet()) {
+            entry.getKey().inFlight--;
+            retry(entry.getKey(), entry.getValue(), unknown, nowMs);
+        }
+    }
+
     /** The batches of one produce request to one broker. */
     private static final class RequestBuilder {
         final BrokerAddress broker;
         final Map<PartitionQueue, List<ProducerBatch>> partitions = new LinkedHashMap<>();
+        /** Each partition's leader epoch in the metadata when the request was sent. */
+        final Map<PartitionQueue, Integer> leaderEpochs = new HashMap<>();
+        long sentMs;
         /** Partitions whose batches here were drained while an earlier batch of theirs was unanswered. */
         final java.util.Set<PartitionQueue> pipelined = new java.util.HashSet<>();
         int sizeInBytes;
