@@ -2,7 +2,6 @@ package io.tributary.replication.sim;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,13 +13,9 @@ class ReplicationSimulationTest {
 
     @Test
     void seeds() {
-        String single = System.getProperty("tributary.sim.seed");
-        long first = Long.getLong("tributary.sim.firstSeed", 0L);
-        int count = Integer.getInteger("tributary.sim.seeds", 2_000);
-        long[] seeds = single != null ? new long[] {Long.parseLong(single)} : LongStream.range(first, first + count).toArray();
         long acked = 0;
         long produced = 0;
-        for (long seed : seeds) {
+        for (long seed : SimulationSeeds.chosen(2_000)) {
             ReplicationSimulation sim = new ReplicationSimulation(seed);
             sim.run();
             acked += sim.ackedCount();

@@ -2,7 +2,7 @@ package io.tributary.broker.producer.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.stream.LongStream;
+import io.tributary.replication.sim.SimulationSeeds;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,14 +13,10 @@ class ProducerSimulationTest {
 
     @Test
     void seeds() {
-        String single = System.getProperty("tributary.sim.seed");
-        long first = Long.getLong("tributary.sim.firstSeed", 0L);
-        int count = Integer.getInteger("tributary.sim.seeds", 300);
-        long[] seeds = single != null ? new long[] {Long.parseLong(single)} : LongStream.range(first, first + count).toArray();
         long acked = 0;
         long sent = 0;
         long failovers = 0;
-        for (long seed : seeds) {
+        for (long seed : SimulationSeeds.chosen(300)) {
             ProducerSimulation sim = new ProducerSimulation(seed);
             sim.run();
             acked += sim.acknowledged();
