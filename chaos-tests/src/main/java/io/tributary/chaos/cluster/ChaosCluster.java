@@ -158,6 +158,19 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a stopped or killed node without waiting until it is ready: a node started while a
+     * network fault cuts it off waits for the quorum and serves once the fault heals, so a heal
+     * must not wait for it ({@link #reviveAll} does, once every fault is healed).
+     */
+    public void relaunch(int id) throws IOException, InterruptedException {
+        processes.kill9(id);
+        processes.launch(id);
+        synchronized (this) {
+            down.remove(id);
+        }
+    }
+
     public void pause(int id) throws IOException, InterruptedException {
         processes.pause(id);
         synchronized (this) {
@@ -195,6 +208,13 @@ public final class ChaosCluster implements AutoCloseable {
                 } catch (IOException | RuntimeException e) {
                     log.warn("node {} could not be started again: {}", id, e.getMessage());
                     failures.add("node " + id + " could not be started again: " + e.getMessage());
+                }
+            } else {
+                try {
+                    processes.awaitReady(id); // relaunched by a heal while cut off: ready now that all is healed
+                } catch (IOException | RuntimeException e) {
+                    log.warn("node {} did not get ready: {}", id, e.getMessage());
+                    failures.add("node " + id + " did not get ready after the heal: " + e.getMessage());
                 }
             }
         }

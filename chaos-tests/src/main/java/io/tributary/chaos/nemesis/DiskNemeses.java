@@ -32,7 +32,7 @@ public final class DiskNemeses {
             cluster.kill9(node);
             int lost = cluster.disk(node).powerLoss(torn, random);
             return ProcessNemeses.fault("node " + node + (torn ? ", torn" : "") + ", " + lost + " unsynced pages lost",
-                    () -> cluster.restart(node));
+                    () -> cluster.relaunch(node));
         });
     }
 
@@ -54,7 +54,7 @@ public final class DiskNemeses {
             int node = targets.anyUpNode(random);
             cluster.kill9(node);
             cluster.disk(node).wipe();
-            return ProcessNemeses.fault("node " + node, () -> cluster.restart(node));
+            return ProcessNemeses.fault("node " + node, () -> cluster.relaunch(node));
         });
     }
 
@@ -77,13 +77,13 @@ public final class DiskNemeses {
                     cluster.kill9(node);
                     long at = flipBit(segment, random);
                     return ProcessNemeses.fault("node " + node + ": bit flipped in " + name + " at byte " + at,
-                            () -> cluster.restart(node));
+                            () -> cluster.relaunch(node));
                 }
                 case 1 -> {
                     cluster.kill9(node);
                     long to = truncate(segment, random);
                     return ProcessNemeses.fault("node " + node + ": " + name + " truncated to " + to + " bytes",
-                            () -> cluster.restart(node));
+                            () -> cluster.relaunch(node));
                 }
                 default -> {
                     Path copy = segment.resolveSibling(segment.getFileName() + ".chaos-old");
@@ -91,7 +91,7 @@ public final class DiskNemeses {
                     return ProcessNemeses.fault("node " + node + ": " + name + " rolled back to an older copy", () -> {
                         cluster.kill9(node);
                         Files.move(copy, segment, StandardCopyOption.REPLACE_EXISTING);
-                        cluster.restart(node);
+                        cluster.relaunch(node);
                     });
                 }
             }

@@ -44,7 +44,7 @@ public final class ProcessNemeses {
         return new ProcessNemesis(kind, (cluster, targets, random) -> {
             int node = chooser.choose(targets, random);
             cluster.kill9(node);
-            return fault("node " + node, () -> cluster.restart(node));
+            return fault("node " + node, () -> cluster.relaunch(node));
         });
     }
 
