@@ -55,6 +55,7 @@ class PureRulesArchitectureTest {
     @BeforeAll
     static void importClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(location -> !location.contains("-tests.jar")) // simulations from test jars
                 .importPackages("io.tributary.replication", "io.tributary.metadata", "io.tributary.broker.producer");
     }
 
