@@ -104,7 +104,12 @@ public final class DiskNemeses {
             int node = targets.partitionLeader(random);
             NodeDisk disk = cluster.disk(node);
             disk.setFull(true);
-            return ProcessNemeses.fault("node " + node, () -> disk.setFull(false));
+            return ProcessNemeses.fault("node " + node, () -> {
+                disk.setFull(false);
+                if (cluster.exitCode(node).isPresent()) { // it stopped on the failed write (exit 4): start it again
+                    cluster.relaunch(node);
+                }
+            });
         });
     }
 
