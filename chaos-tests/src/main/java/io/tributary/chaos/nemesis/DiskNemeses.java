@@ -44,7 +44,7 @@ public final class DiskNemeses {
             for (int node : cluster.nodeIds()) {
                 lost += cluster.disk(node).powerLoss(random.nextBoolean(), random);
             }
-            return ProcessNemeses.fault("every node, " + lost + " unsynced pages lost", cluster::restartAll);
+            return ProcessNemeses.fault("every node, " + lost + " unsynced pages lost", cluster::relaunchAll);
         });
     }
 
