@@ -1,53 +1,21 @@
 package io.tributary.replication;
 
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.replication.sim.MemoryLog;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The pure replica's transitions, over an in-memory log with no records (offsets only). */
+/** The pure replica's transitions, over an in-memory log. */
 class ReplicaTest {
     private static final int ME = 2;
 
-    /** Offsets only: what a replica needs of a log. */
-    private static final class OffsetsLog implements ReplicaLog {
-        long end;
-        long durable;
-        int flushes;
-
-        @Override
-        public long logEndOffset() {
-            return end;
-        }
-
-        @Override
-        public long durableEndOffset() {
-            return durable;
-        }
-
-        @Override
-        public boolean acknowledgesOnlyDurableRecords() {
-            return true;
-        }
-
-        @Override
-        public void flush() {
-            durable = end;
-            flushes++;
-        }
-
-        @Override
-        public void truncateTo(long offset) {
-            end = Math.min(end, offset);
-            durable = Math.min(durable, end);
-        }
-
-        void appendFetched(Replica replica, int epoch, int records) {
-            replica.onFetchedBatch(epoch, end);
-            end += records;
-        }
+    /** Appends a batch fetched from the leader, as a follower's driver does. */
+    private static void appendFetched(MemoryLog log, Replica replica, int epoch, int records) {
+        replica.onFetchedBatch(epoch, log.logEndOffset());
+        log.appendBatch(epoch, records);
     }
 
     private static LeaderAndIsr registration(int leader, int leaderEpoch, int partitionEpoch, List<Integer> isr) {
@@ -61,10 +29,10 @@ class ReplicaTest {
      */
     @Test
     void anEpochLedWithoutRecordsIsForgottenSoTruncationCompletes() {
-        OffsetsLog log = new OffsetsLog();
+        MemoryLog log = new MemoryLog();
         Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
         replica.applyLeaderAndIsr(0, registration(1, 2, 1, List.of(1, 2, 3)), 2, false);
-        log.appendFetched(replica, 2, 668);
+        appendFetched(log, replica, 2, 668);
         log.flush();
         replica.applyLeaderAndIsr(0, registration(ME, 6, 2, List.of(1, 2)), 2, false); // led epoch 6, wrote nothing
         replica.applyLeaderAndIsr(0, registration(1, 7, 3, List.of(1, 2)), 2, false);
@@ -81,11 +49,11 @@ class ReplicaTest {
 
     @Test
     void aFollowerFsyncsBeforeItReportsAndOnlyForTheEpochItFollows() {
-        OffsetsLog log = new OffsetsLog();
+        MemoryLog log = new MemoryLog();
         Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
         replica.applyLeaderAndIsr(0, registration(1, 4, 1, List.of(1, 2, 3)), 2, false);
         assertThat(replica.checkFetchedData(4, 0)).isEqualTo(Replica.FetchedDataCheck.APPEND);
-        log.appendFetched(replica, 4, 3);
+        appendFetched(log, replica, 4, 3);
         assertThat(replica.checkFetchedData(4, 0)).as("the log end moved since that fetch")
                 .isEqualTo(Replica.FetchedDataCheck.LOG_MOVED);
         assertThat(replica.followerFetchPosition(4)).hasValue(new Replica.FetchPosition(3, 4));
@@ -100,7 +68,7 @@ class ReplicaTest {
 
     @Test
     void aLateOlderRegistrationNeverUndoesANewerIsr() {
-        OffsetsLog log = new OffsetsLog();
+        MemoryLog log = new MemoryLog();
         Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
         assertThat(replica.applyLeaderAndIsr(0, registration(ME, 3, 5, List.of(1, 2, 3)), 2, false).change())
                 .isEqualTo(Replica.RoleChange.BECAME_LEADER);
@@ -114,10 +82,10 @@ class ReplicaTest {
 
     @Test
     void losingLeadershipLeavesWaitingAcksUnknown() {
-        OffsetsLog log = new OffsetsLog();
+        MemoryLog log = new MemoryLog();
         Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
         replica.applyLeaderAndIsr(0, registration(ME, 1, 1, List.of(1, 2)), 2, false);
-        log.end = 5;
+        log.appendBatch(1, 5);
         assertThat(replica.onLeaderAppend()).as("under the ack policy only durable records count").isFalse();
         log.flush();
         replica.onLocalDurable();
@@ -130,13 +98,13 @@ class ReplicaTest {
     /** Issue 9, hole 7: a leader can tell a follower whose log diverges, and does not count its fetch offset. */
     @Test
     void aFollowerWhoseLogDivergesIsRefusedAndNotCounted() {
-        OffsetsLog log = new OffsetsLog();
+        MemoryLog log = new MemoryLog();
         Replica leader = new Replica(1, log, new LeaderEpochCache(), 0, 1_000);
         leader.applyLeaderAndIsr(0, registration(2, 3, 1, List.of(1, 2)), 2, false); // follows 2 at epoch 3 first
-        log.appendFetched(leader, 3, 10);
+        appendFetched(log, leader, 3, 10);
         log.flush();
         leader.applyLeaderAndIsr(0, new LeaderAndIsr(1, 5, 2, List.of(1, 2, 3), List.of(1, 2)), 2, false);
-        log.end = 14; // 4 records of epoch 5
+        log.appendBatch(5, 4);
         log.flush();
         leader.onLocalDurable();
 

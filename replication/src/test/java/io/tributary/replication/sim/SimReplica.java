@@ -2,7 +2,6 @@ package io.tributary.replication.sim;
 
 import io.tributary.replication.LeaderEpochCache;
 import io.tributary.replication.Replica;
-import io.tributary.replication.ReplicaLog;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,18 +19,13 @@ import java.util.Random;
  * back to the checkpoint before (a restarted replica caps it at its log end). The epoch cache is
  * rebuilt from the log on restart.
  */
-final class SimReplica implements ReplicaLog {
-    /** One record; {@code lastInBatch} marks where a batch (one append) ends. */
-    record Entry(long offset, int epoch, String value, boolean lastInBatch) {
-    }
+final class SimReplica extends MemoryLog {
 
     /** What this replica's driver is doing. */
     enum Role { OFFLINE, NONE, LEADER, TRUNCATING, FETCHING }
 
     final int id;
     private final long replicaLagMs;
-    final List<Entry> log = new ArrayList<>();
-    int durable;
     /** The checkpoint that survives power loss, and the unsynced writes after it, oldest first. */
     private long hwCheckpointOnDisk;
     private final List<Long> hwCheckpointWrites = new ArrayList<>();
@@ -55,49 +49,18 @@ final class SimReplica implements ReplicaLog {
         this.replicaLagMs = replicaLagMs;
     }
 
-    // ---------------------------------------------------------------- ReplicaLog
-
-    @Override
-    public long logEndOffset() {
-        return log.size();
-    }
-
-    @Override
-    public long durableEndOffset() {
-        return durable;
-    }
-
-    @Override
-    public boolean acknowledgesOnlyDurableRecords() {
-        return true;
-    }
-
-    @Override
-    public void flush() {
-        durable = log.size();
-    }
-
+    /** A truncation also lowers the checkpoint (unsynced), as PartitionLog does below it. */
     @Override
     public void truncateTo(long offset) {
-        if (offset < log.size()) {
-            log.subList((int) offset, log.size()).clear();
-        }
-        durable = Math.min(durable, log.size()); // the cut is fsynced
+        super.truncateTo(offset);
         verifiedUpTo = Math.min(verifiedUpTo, log.size());
         shrank = true;
-        if (hwCheckpoint() > log.size()) { // as PartitionLog does: only an unclean truncation goes below it
+        if (hwCheckpoint() > log.size()) { // only an unclean truncation goes below it
             hwCheckpointWrites.add((long) log.size());
         }
     }
 
     // ---------------------------------------------------------------- driver side
-
-    /** Appends one batch of records at {@code epoch} (a leader's produce, or one fetched batch). */
-    void appendBatch(int epoch, List<String> values) {
-        for (int i = 0; i < values.size(); i++) {
-            log.add(new Entry(log.size(), epoch, values.get(i), i == values.size() - 1));
-        }
-    }
 
     /**
      * The broker's periodic checkpoint: the replica's HW capped at the durable end, in one synced
