@@ -255,11 +255,6 @@ public final class Replica {
         }
     }
 
-    /** When {@link #isrChangeToPropose} may next shrink the ISR; Long.MAX_VALUE when not leader. */
-    public long nextIsrCheckDeadlineMs() {
-        return leaderState == null ? Long.MAX_VALUE : leaderState.nextIsrCheckDeadlineMs();
-    }
-
     /** Leader only: the ISR is smaller than the replica set. */
     public boolean isUnderReplicated() {
         return leaderState != null && leaderState.isr().size() < leaderState.replicas().size();
@@ -274,11 +269,6 @@ public final class Replica {
     public List<Integer> isr() {
         LeaderAndIsr r = registration;
         return leaderState != null ? List.copyOf(leaderState.isr()) : r == null ? List.of() : r.isr();
-    }
-
-    /** The leader's state in this epoch (empty when not leader), for checkers and tests. */
-    public Optional<PartitionLeaderState> leaderState() {
-        return Optional.ofNullable(leaderState);
     }
 
     // ---------------------------------------------------------------- follower

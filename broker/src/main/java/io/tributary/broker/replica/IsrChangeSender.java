@@ -94,28 +94,30 @@ public final class IsrChangeSender implements AutoCloseable {
                                Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
                 : failure;
-        if (cause != null && !(cause instanceof QuorumUnavailableException)) {
-            log.info("{}: ISR change {} got no answer ({}); it may be committed: kept pending, asked again",
-                    partition.topicPartition(), proposal.newIsr(), cause.toString());
-            scheduler.schedule(() -> resendIfPending(partition, proposal), UNKNOWN_OUTCOME_RETRY_MS,
-                    TimeUnit.MILLISECONDS);
-            return;
-        }
-        // QuorumUnavailableException: not sent, so a refusal like any other
-        ErrorCode code = cause != null ? ErrorCode.NOT_CONTROLLER : ErrorCode.forNumber(result.getErrorCode());
-        String message = cause != null ? cause.getMessage() : result.getErrorMessage();
-        if (code == ErrorCode.NONE) {
-            synchronized (lastRefusal) {
-                lastRefusal.remove(partition);
+        boolean answered = cause == null || cause instanceof QuorumUnavailableException; // that one: not sent
+        ErrorCode code = !answered ? null : cause != null ? ErrorCode.NOT_CONTROLLER
+                : ErrorCode.forNumber(result.getErrorCode());
+        String message = !answered ? cause.toString() : cause != null ? cause.getMessage() : result.getErrorMessage();
+        switch (answered ? IsrProposalFate.afterAnswer(code) : IsrProposalFate.withoutAnswer()) {
+            case RESEND -> {
+                log.info("{}: ISR change {} got no answer ({}); it may be committed: kept pending, asked again",
+                        partition.topicPartition(), proposal.newIsr(), message);
+                scheduler.schedule(() -> resendIfPending(partition, proposal), UNKNOWN_OUTCOME_RETRY_MS,
+                        TimeUnit.MILLISECONDS);
             }
-            log.info("{}: ISR changed to {} (partition epoch {})", partition.topicPartition(), proposal.newIsr(),
-                    proposal.partitionEpoch() + 1);
-            return; // the image applies it and clears the proposal
-        }
-        switch (IsrProposalFate.afterAnswer(code)) {
-            case AWAIT_METADATA -> log.debug("{}: ISR change {} refused ({} {}); the image will bring the newer partition",
-                    partition.topicPartition(), proposal.newIsr(), code, message);
-            case ABANDON, RESEND -> {
+            case AWAIT_METADATA -> {
+                if (code == ErrorCode.NONE) {
+                    synchronized (lastRefusal) {
+                        lastRefusal.remove(partition);
+                    }
+                    log.info("{}: ISR changed to {} (partition epoch {})", partition.topicPartition(),
+                            proposal.newIsr(), proposal.partitionEpoch() + 1);
+                } else {
+                    log.debug("{}: ISR change {} refused ({} {}); the image will bring the newer partition",
+                            partition.topicPartition(), proposal.newIsr(), code, message);
+                }
+            }
+            case ABANDON -> {
                 logRefusalOnce(partition, proposal, code + " " + message);
                 partition.abandonIsrChange(proposal);
             }
