@@ -45,6 +45,8 @@ public final class ChaosRun {
     public static final String HISTORY_FILE = "history.tsv";
     public static final String REPLICAS_FILE = "replicas.tsv";
     private static final Duration RECOVERY = Duration.ofSeconds(10);
+    /** Each producer's unanswered sends per partition (a cap of 200 over all partitions let one stuck partition stall all). */
+    private static final int MAX_IN_FLIGHT_PER_PARTITION = 50;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
     /** The verdict and where the evidence is. */
@@ -125,7 +127,7 @@ public final class ChaosRun {
             }
             for (int i = 0; i < options.producers(); i++) {
                 producers.add(new ProducerWorkload(i, cluster.bootstrap(), TOPIC, options.partitions(), perProducer,
-                        200, history));
+                        MAX_IN_FLIGHT_PER_PARTITION, history));
                 producers.get(i).start();
             }
             Targets targets = new Targets(cluster, TOPIC, options.partitions());

@@ -51,9 +51,11 @@ final class ServerCommand implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("Tributary node %d ready: clients at %s, metrics at http://%s:%d/metrics, data in %s%n",
+        // One write of the whole line: printf writes (and flushes) piece by piece, and log lines on
+        // stderr, sent to the same file by process supervisors, then land inside it.
+        System.out.print(String.format("Tributary node %d ready: clients at %s, metrics at http://%s:%d/metrics, data in %s%n",
                 node.nodeId(), node.bootstrapAddress(), node.host(), node.metricsPort(),
-                config.dataDir().toAbsolutePath().normalize());
+                config.dataDir().toAbsolutePath().normalize()));
         System.out.flush();
         node.storageFailure().thenRun(stopped::countDown); // the node stopped itself: its disk failed
         stopped.await();

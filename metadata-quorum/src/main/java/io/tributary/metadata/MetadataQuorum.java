@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -40,8 +41,10 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -85,6 +88,7 @@ public final class MetadataQuorum implements AutoCloseable {
     /** How often the active controller looks for expired broker leases. */
     public static final long CONTROLLER_TICK_MS = 100;
     private static final long COMMAND_TIMEOUT_MS = 5_000;
+    static final long CLIENT_RPC_TIMEOUT_MS = 700;
     /** Producer ids per AllocateProducerIdsCommand block. */
     public static final int PRODUCER_ID_BLOCK_SIZE = ProducerIdControlManager.BLOCK_SIZE;
 
@@ -99,6 +103,8 @@ public final class MetadataQuorum implements AutoCloseable {
     private final Map<String, CompletableFuture<MetadataCommandResult>> brokerCommandsInFlight =
             new ConcurrentHashMap<>();
     private final ScheduledExecutorService controllerThread;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong localCallIds = new AtomicLong();
 
     private MetadataQuorum(QuorumConfig config, RaftServer server, QuorumClient client,
                            MetadataStateMachine stateMachine) throws IOException {
@@ -180,7 +186,17 @@ public final class MetadataQuorum implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
-        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        // A client request to a leader that died or paused waits this long before the client tries
+        // another peer: it must fit well inside a broker session (1.5 s), or a broker whose
+        // heartbeat sits on the old leader is fenced by the new one. A slow answer is only resent
+        // (the leader's retry cache keeps it once).
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(CLIENT_RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        // The leader's appender sleeps between attempts at a follower by its count of errors in a row,
+        // and an INCONSISTENCY answer counts as one: with Ratis's default (5 s once 30 errors have
+        // piled up, as they do while a follower is down for a few seconds) a restarted voter got its
+        // first entries 14-18 s after it was back. At most 300 ms keeps a restart to seconds and a
+        // dead follower to a few cheap attempts a second.
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, "1ms,10, 100ms,50, 300ms,1000");
         // Snapshot every snapshotThresholdEntries applied entries and purge the log behind it. The
         // segment size follows the threshold so that whole segments fall behind each snapshot.
         long threshold = config.snapshotThresholdEntries();
@@ -255,8 +271,45 @@ public final class MetadataQuorum implements AutoCloseable {
      * applied (INDEFINITE); with {@link QuorumUnavailableException} when it was not sent at all.
      */
     public CompletableFuture<MetadataCommandResult> submit(MetadataCommand command) {
-        return client.write(Message.valueOf(ByteString.copyFrom(command.toByteArray())))
-                .thenApply(MetadataQuorum::resultOf);
+        Message message = Message.valueOf(ByteString.copyFrom(command.toByteArray()));
+        if (isLeader()) {
+            return submitToThisLeader(message).thenApply(MetadataQuorum::resultOf);
+        }
+        return client.write(message).thenApply(MetadataQuorum::resultOf);
+    }
+
+    /**
+     * Appends straight to this node's own division. The client would send it to the leader it last
+     * knew: right after an election that is often the old one, and a paused or cut-off old leader
+     * holds the request for a whole RPC timeout, enough to stall the new controller's first fence.
+     * A leadership lost meanwhile fails the request (NotLeaderException); the caller retries.
+     */
+    private CompletableFuture<RaftClientReply> submitToThisLeader(Message message) {
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(localClientId)
+                .setServerId(division.getId())
+                .setGroupId(GROUP_ID)
+                .setCallId(localCallIds.incrementAndGet())
+                .setMessage(message)
+                .setType(RaftClientRequest.writeRequestType())
+                .build();
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(new QuorumNoAnswerException(e));
+        }
+        // as the client would answer: a request that was not applied here may be applied elsewhere
+        return reply.handle((answer, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(new QuorumNoAnswerException(
+                        failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure));
+            }
+            if (!answer.isSuccess() && answer.getException() != null) {
+                throw new CompletionException(new QuorumNoAnswerException(answer.getException()));
+            }
+            return answer;
+        });
     }
 
     private static MetadataCommandResult resultOf(RaftClientReply reply) {
@@ -372,16 +425,10 @@ public final class MetadataQuorum implements AutoCloseable {
     }
 
     /**
-     * Handles a broker heartbeat on the active controller: renews the lease and, when the broker
-     * is fenced and caught up (metadata_offset &gt;= its broker epoch), unfences it and answers once
-     * that is applied; with want_shutdown, moves its leadership away (controlled shutdown) and sets
-     * should_shutdown once it leads nothing. On another node: NOT_CONTROLLER (the controller hint
-     * is left for the caller to fill from the image). Unknown broker or stale epoch: INVALID_REQUEST.
-     */
-    /**
      * Sends a broker heartbeat to the active controller wherever it is: handled here when this
      * node leads, else carried by the Ratis client (which finds the leader) as a read-only query,
-     * so brokers need no controller address. Completes exceptionally if no leader answers.
+     * so brokers need no controller address; unordered, so it never waits behind this node's other
+     * requests. Completes exceptionally if no leader answers.
      */
     public CompletableFuture<BrokerHeartbeatResponse> sendBrokerHeartbeat(BrokerHeartbeatRequest request) {
         if (isLeader()) {
@@ -389,7 +436,7 @@ public final class MetadataQuorum implements AutoCloseable {
         }
         Message query = Message.valueOf(org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
                 ControllerQuery.newBuilder().setBrokerHeartbeat(request).build().toByteArray()));
-        return client.read(query).thenApply(reply -> {
+        return client.readUnordered(query).thenApply(reply -> {
             if (!reply.isSuccess()) {
                 throw new CompletionException(reply.getException() != null ? reply.getException()
                         : new IOException("heartbeat query failed: " + reply));
@@ -409,6 +456,13 @@ public final class MetadataQuorum implements AutoCloseable {
         return CompletableFuture.failedFuture(new IllegalArgumentException("empty controller query"));
     }
 
+    /**
+     * Handles a broker heartbeat on the active controller: renews the lease and, when the broker
+     * is fenced and caught up (metadata_offset &gt;= its broker epoch), unfences it and answers once
+     * that is applied; with want_shutdown, moves its leadership away (controlled shutdown) and sets
+     * should_shutdown once it leads nothing. On another node: NOT_CONTROLLER (the controller hint
+     * is left for the caller to fill from the image). Unknown broker or stale epoch: INVALID_REQUEST.
+     */
     public CompletableFuture<BrokerHeartbeatResponse> handleBrokerHeartbeat(BrokerHeartbeatRequest request) {
         if (!isLeader()) {
             return CompletableFuture.completedFuture(BrokerHeartbeatResponse.newBuilder()

@@ -79,6 +79,15 @@ final class QuorumClient implements Closeable {
         return send(async -> async.sendReadOnly(query));
     }
 
+    /**
+     * A read answered by the leader, outside the ordered window: it does not wait behind this
+     * client's earlier requests (a write held by a leader that paused or died holds every ordered
+     * request behind it until the client gives up on that leader, longer than a broker session).
+     */
+    CompletableFuture<RaftClientReply> readUnordered(Message query) {
+        return send(async -> async.sendReadOnlyUnordered(query));
+    }
+
     private CompletableFuture<RaftClientReply> send(Function<AsyncApi, CompletableFuture<RaftClientReply>> request) {
         if (!outstanding.tryAcquire()) {
             return CompletableFuture.failedFuture(new QuorumUnavailableException(MAX_OUTSTANDING));

@@ -95,7 +95,7 @@ public final class Partition {
         @Override
         public void truncateTo(long offset) {
             log.truncateTo(offset);
-            producerState = ReplicaRecovery.recover(log, 0).producerState();
+            producerState = ReplicaRecovery.recover(log, 0, true).producerState();
         }
     }
 

@@ -11,6 +11,7 @@ import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.metadata.config.TopicConfigs;
 import io.tributary.proto.TopicPartition;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -39,6 +40,10 @@ public final class PartitionManager {
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private long appliedVersion = -1;
     private boolean started; // guarded by this
+    /** This broker's registration, once it has one: a damaged replica waits for it (guarded by this). */
+    private long registeredBrokerEpoch = -1;
+    /** Replicas not hosted because they lost committed records, each reported once (guarded by this). */
+    private final Map<TopicPartition, String> damaged = new HashMap<>();
 
     /** Told, on the metadata thread, when a replica's role changed or it was removed. */
     public interface RoleListener {
@@ -75,9 +80,11 @@ public final class PartitionManager {
      */
     public synchronized void start(MetadataImage caughtUpImage) {
         started = true;
-        apply(caughtUpImage);
+        Set<TopicPartition> assigned = apply(caughtUpImage);
         for (PartitionLog orphan : logManager.logs()) {
-            if (!partitions.containsKey(orphan.topicPartition())) {
+            // by assignment, not by what is hosted: a replica that is assigned here but not hosted
+            // (damaged, see ReplicaRecovery) keeps its log until it is repaired
+            if (!assigned.contains(orphan.topicPartition())) {
                 log.info("Deleting {}: its topic no longer exists", orphan.topicPartition());
                 logManager.delete(orphan.topicPartition());
             }
@@ -86,16 +93,26 @@ public final class PartitionManager {
 
     /** Applies a newer metadata image; ignored before {@link #start} and for images already seen. */
     public synchronized void onMetadataUpdate(MetadataImage image) {
-        if (started) {
+        if (started && image.version() > appliedVersion) {
             apply(image);
         }
     }
 
-    private void apply(MetadataImage image) {
-        if (image.version() <= appliedVersion) {
-            return;
+    /**
+     * This broker registered with {@code brokerEpoch}: a replica that lost committed records is
+     * repaired (cut and refetched) once an image with this registration has the broker out of its
+     * ISR; the registration itself takes it out of every ISR where it is not the last member.
+     */
+    public synchronized void onRegistered(long brokerEpoch, MetadataImage image) {
+        registeredBrokerEpoch = brokerEpoch;
+        if (started && image.version() >= appliedVersion) { // an older image would undo newer roles
+            apply(image);
         }
-        appliedVersion = image.version();
+    }
+
+    /** Returns the partitions assigned to this node in {@code image}. */
+    private Set<TopicPartition> apply(MetadataImage image) {
+        appliedVersion = Math.max(appliedVersion, image.version());
         Set<TopicPartition> wanted = new HashSet<>();
         for (TopicImage topic : image.topicsByName().values()) {
             for (PartitionRegistration registration : topic.partitions().values()) {
@@ -105,7 +122,10 @@ public final class PartitionManager {
                 TopicPartition tp = new TopicPartition(topic.name(), registration.partition());
                 wanted.add(tp);
                 try {
-                    applyPartition(tp, topic, registration);
+                    applyPartition(tp, topic, registration, outOfIsrAsRegistered(image, registration));
+                    damaged.remove(tp);
+                } catch (ReplicaDamagedException e) {
+                    reportDamaged(tp, registration, e);
                 } catch (RuntimeException e) {
                     // One partition that cannot be opened must not stop the others from following metadata.
                     log.error("Cannot host {} (topic id {}): {}", tp, topic.topicId(), e.toString(), e);
@@ -117,9 +137,34 @@ public final class PartitionManager {
                 removePartition(tp);
             }
         }
+        damaged.keySet().retainAll(wanted);
+        return wanted;
     }
 
-    private void applyPartition(TopicPartition tp, TopicImage topic, PartitionRegistration registration) {
+    /** Whether {@code image} holds this broker's current registration and has it out of the partition's ISR. */
+    private boolean outOfIsrAsRegistered(MetadataImage image, PartitionRegistration registration) {
+        io.tributary.metadata.BrokerRegistration self = image.brokers().get(nodeId);
+        return registeredBrokerEpoch >= 0 && self != null && self.brokerEpoch() == registeredBrokerEpoch
+                && !registration.isr().contains(nodeId);
+    }
+
+    private void reportDamaged(TopicPartition tp, PartitionRegistration registration, ReplicaDamagedException e) {
+        boolean lastInSync = registeredBrokerEpoch >= 0 && registration.isr().equals(java.util.List.of(nodeId));
+        String state = lastInSync ? "last" : registeredBrokerEpoch >= 0 ? "in-sync" : "unregistered";
+        if (state.equals(damaged.put(tp, state))) {
+            return; // said already
+        }
+        if (lastInSync) {
+            log.error("{}: this broker is the partition's last in-sync replica and lost committed records ({}); it is"
+                    + " not hosted, and the partition has no leader until an operator restores this disk or enables"
+                    + " unclean.leader.election.enable to accept the loss", tp, e.getMessage());
+        } else {
+            log.warn("{} is not hosted yet: {}", tp, e.getMessage());
+        }
+    }
+
+    private void applyPartition(TopicPartition tp, TopicImage topic, PartitionRegistration registration,
+                                boolean outOfIsr) {
         LogConfig config = logConfig(topic.effectiveConfigs());
         int minIsr = (int) TopicConfigs.getLong(topic.effectiveConfigs(), TopicConfigs.MIN_INSYNC_REPLICAS);
         Partition existing = partitions.get(tp);
@@ -131,7 +176,7 @@ public final class PartitionManager {
         if (partition == null) {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
             partition = new Partition(nodeId, partitionLog,
-                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint()), replicaLagTimeMaxMs,
+                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint(), outOfIsr), replicaLagTimeMaxMs,
                     clockMs, partitionListener, logManager.delayedOperations());
             partitions.put(tp, partition);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);

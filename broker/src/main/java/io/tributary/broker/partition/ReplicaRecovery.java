@@ -29,12 +29,16 @@ final class ReplicaRecovery {
      * validates only what lies past the recovery point, so this is where a flipped bit, a truncated
      * or rolled-back segment below it is found. Damage above the high watermark checkpoint cuts the
      * log there (nothing committed is lost; the follower fetches the rest from its leader). Damage
-     * below it is refused with a {@link LogStorageException}: the partition is not hosted here,
-     * since a replica cut below its high watermark could be elected with a shorter log.
+     * below it is cut the same way only when {@code outOfIsr}: this broker is out of the partition's
+     * ISR, so it cannot be elected before it has fetched back what it lost and rejoined (KIP-966's
+     * rule: a replica that lost committed data never leads with it). Otherwise it is refused with a
+     * {@link ReplicaDamagedException} and the partition is not hosted here yet.
      *
      * @param highWatermarkCheckpoint the last high watermark known for this replica (0 when none)
+     * @param outOfIsr whether the metadata, with this broker's current registration applied, has
+     *     it out of the partition's ISR
      */
-    static Result recover(PartitionLog log, long highWatermarkCheckpoint) {
+    static Result recover(PartitionLog log, long highWatermarkCheckpoint, boolean outOfIsr) {
         ProducerStateManager producers = new ProducerStateManager();
         LeaderEpochCache epochs = new LeaderEpochCache();
         long offset = log.logStartOffset();
@@ -70,20 +74,25 @@ final class ReplicaRecovery {
                 break;
             }
         }
-        if (damage != null && offset < highWatermarkCheckpoint) {
+        if (damage != null && offset < highWatermarkCheckpoint && !outOfIsr) {
             // Cutting here would drop committed records, and a replica with the shorter log could be
             // elected (it may be the last ISR member): acknowledged writes would be lost. The chaos
-            // harness saw exactly that. Refuse to host the partition on this node instead; an operator
-            // removes the damaged replica's directory once another replica holds the data.
-            throw new LogStorageException(log.topicPartition() + ": " + damage + ", below the high watermark "
-                    + highWatermarkCheckpoint + ": this replica is damaged where records were committed and is not"
-                    + " hosted; delete its directory to refetch it from a replica that holds them");
+            // harness saw exactly that.
+            throw new ReplicaDamagedException(log.topicPartition(), offset, log.topicPartition() + ": " + damage
+                    + ", below the high watermark " + highWatermarkCheckpoint + ": this replica lost committed records;"
+                    + " it is refetched once this broker is out of the partition's ISR");
         }
         if (damage != null) {
             log.truncateTo(offset);
             epochs.truncateFromEnd(offset);
-            LOG.warn("{}: {}; the log is cut at offset {} (it ended at {}; nothing committed is lost) and the rest"
-                    + " is fetched from the leader", log.topicPartition(), damage, offset, end);
+            if (offset < highWatermarkCheckpoint) {
+                LOG.warn("{}: {}; committed records from offset {} on were lost here (the high watermark was {}): the log"
+                        + " is cut there and they are fetched again from the leader; this broker is out of the ISR until"
+                        + " it has them", log.topicPartition(), damage, offset, highWatermarkCheckpoint);
+            } else {
+                LOG.warn("{}: {}; the log is cut at offset {} (it ended at {}; nothing committed is lost) and the rest"
+                        + " is fetched from the leader", log.topicPartition(), damage, offset, end);
+            }
             end = log.logEndOffset();
         }
         return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end));

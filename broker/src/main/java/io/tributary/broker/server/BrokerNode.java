@@ -108,8 +108,11 @@ public final class BrokerNode implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true); // answered long polls drop their timers at once
         toClose.add(completion::shutdownNow);
         toClose.add(scheduler::shutdownNow);
+        long openStartNanos = System.nanoTime();
         logManager = LogManager.open(dataDir.resolve("logs"));
         toClose.add(logManager);
+        log.info("Node {}: opening the partition logs took {} ms", config.nodeId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStartNanos));
         metrics.bindFsyncCount(logManager, manager -> ((LogManager) manager).fsyncCount());
 
         controllerPort = config.controllerPort() == 0 ? UnusedPorts.pick(config.host()) : config.controllerPort();
@@ -121,9 +124,12 @@ public final class BrokerNode implements AutoCloseable {
                 .map(l -> new QuorumPeer(l.id(), l.host(), l.id() == config.nodeId() && config.controllerPort() == 0
                         ? controllerPort : l.port()))
                 .toList();
+        long quorumStartNanos = System.nanoTime();
         quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, listeners, null,
                 SNAPSHOT_THRESHOLD_ENTRIES, config.sessionTimeoutMs(), QuorumConfig.MONOTONIC_CLOCK_MS));
         toClose.add(quorum);
+        log.info("Node {}: starting the metadata quorum member took {} ms", config.nodeId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quorumStartNanos));
 
         DelayedOperations delayed = logManager.delayedOperations();
         // parked fetches re-read on the completion executor, not on the thread that moved the offset
@@ -148,7 +154,10 @@ public final class BrokerNode implements AutoCloseable {
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.
         awaitQuorumStep("metadata catch-up", quorum::awaitCaughtUp);
+        long hostStartNanos = System.nanoTime();
         partitions.start(quorum.image());
+        log.info("Node {}: hosting its replicas took {} ms", config.nodeId(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hostStartNanos));
         ScheduledFuture<?> checkpoints = scheduler.scheduleWithFixedDelay(partitions::checkpointHighWatermarks,
                 HIGH_WATERMARK_CHECKPOINT_MS, HIGH_WATERMARK_CHECKPOINT_MS, TimeUnit.MILLISECONDS);
         toClose.add(() -> { // before the logs close (toClose runs in reverse): a clean stop keeps the latest
@@ -175,6 +184,7 @@ public final class BrokerNode implements AutoCloseable {
 
         if (config.brokerRole()) {
             long brokerEpoch = registerBroker(grpcServer.getPort());
+            partitions.onRegistered(brokerEpoch, quorum.image());
             lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, scheduler, config.heartbeatIntervalMs(),
                     config.sessionTimeoutMs());
             lifecycle.start();
@@ -210,7 +220,11 @@ public final class BrokerNode implements AutoCloseable {
         while (true) {
             Throwable failure;
             try {
-                return current.get(STARTUP_STEP_REPORT_SECONDS, TimeUnit.SECONDS);
+                T result = current.get(STARTUP_STEP_REPORT_SECONDS, TimeUnit.SECONDS);
+                // where a restart's time goes (issue 9 measures how soon a restarted node serves)
+                log.info("Node {}: {} took {} ms", config.nodeId(), step,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+                return result;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for " + step, e);

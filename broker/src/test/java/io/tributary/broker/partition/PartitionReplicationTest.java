@@ -57,7 +57,7 @@ class PartitionReplicationTest {
 
     private Partition partition(PartitionRegistration registration) {
         PartitionLog log = logs.getOrCreate(TP, "id", LogConfig.defaults());
-        Partition partition = new Partition(ME, log, ReplicaRecovery.recover(log, 0), 10_000,
+        Partition partition = new Partition(ME, log, ReplicaRecovery.recover(log, 0, false), 10_000,
                 clock::get, new Partition.Listener() {
                     @Override
                     public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {

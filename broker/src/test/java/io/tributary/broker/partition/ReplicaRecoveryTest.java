@@ -54,10 +54,14 @@ class ReplicaRecoveryTest {
     }
 
     private ReplicaRecovery.Result reopenAndRecover(long highWatermarkCheckpoint, long[] logEnd) {
+        return reopenAndRecover(highWatermarkCheckpoint, false, logEnd);
+    }
+
+    private ReplicaRecovery.Result reopenAndRecover(long highWatermarkCheckpoint, boolean outOfIsr, long[] logEnd) {
         LogManager logs = LogManager.open(dir);
         try {
             PartitionLog log = logs.getOrCreate(TP, "id", LogConfig.defaults());
-            ReplicaRecovery.Result result = ReplicaRecovery.recover(log, highWatermarkCheckpoint);
+            ReplicaRecovery.Result result = ReplicaRecovery.recover(log, highWatermarkCheckpoint, outOfIsr);
             logEnd[0] = log.logEndOffset();
             return result;
         } finally {
@@ -101,13 +105,37 @@ class ReplicaRecoveryTest {
         long[] logEnd = new long[1];
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> reopenAndRecover(3, logEnd))
-                .isInstanceOf(io.tributary.broker.log.LogStorageException.class)
-                .hasMessageContaining("below the high watermark 3");
+                .isInstanceOf(ReplicaDamagedException.class)
+                .hasMessageContaining("below the high watermark 3")
+                .satisfies(e -> assertThat(((ReplicaDamagedException) e).damagedFromOffset()).isEqualTo(1));
         LogManager logs = LogManager.open(dir);
         try {
             assertThat(logs.getOrCreate(TP, "id", LogConfig.defaults()).logEndOffset()).as("nothing cut").isEqualTo(3);
         } finally {
             logs.close();
+        }
+    }
+
+    /** Out of the ISR the broker cannot be elected before it has fetched back what it lost: cut and refetch. */
+    @Test
+    void damageBelowTheHighWatermarkIsCutOnceOutOfTheIsr() throws Exception {
+        long second = writeThreeBatches();
+        flipLastValueBitOfSecondBatch(second);
+        long[] logEnd = new long[1];
+
+        ReplicaRecovery.Result result = reopenAndRecover(3, true, logEnd);
+
+        assertThat(logEnd[0]).isEqualTo(1);
+        assertThat(result.highWatermark()).isEqualTo(1);
+    }
+
+    private void flipLastValueBitOfSecondBatch(long second) throws Exception {
+        try (RandomAccessFile file = new RandomAccessFile(segment().toFile(), "rw")) {
+            long at = second + batch("b").remaining() - 1;
+            file.seek(at);
+            int b = file.read();
+            file.seek(at);
+            file.write(b ^ 0x10);
         }
     }
 

@@ -19,11 +19,18 @@ final class OkTimeline {
     }
 
     static OkTimeline from(Iterable<HistoryEvent> history) {
+        return from(history, ALL_PARTITIONS);
+    }
+
+    static final int ALL_PARTITIONS = -1;
+
+    /** The acknowledgements of one partition ({@link #ALL_PARTITIONS}: of every one). */
+    static OkTimeline from(Iterable<HistoryEvent> history, int partition) {
         long[] oks = new long[16];
         int count = 0;
         long end = 0;
         for (HistoryEvent e : history) {
-            if (e.type() == HistoryEvent.Type.OK) {
+            if (e.type() == HistoryEvent.Type.OK && (partition == ALL_PARTITIONS || e.partition() == partition)) {
                 if (count == oks.length) {
                     oks = Arrays.copyOf(oks, count * 2);
                 }

@@ -36,6 +36,8 @@ public final class ChaosCluster implements AutoCloseable {
     private final int size;
     private final Set<Integer> down = new HashSet<>();
     private final Set<Integer> paused = new HashSet<>();
+    /** Nodes launched without waiting whose readiness nobody has seen yet, with their launch times (nanoTime). */
+    private final Map<Integer, Long> launchedNotReady = new TreeMap<>();
 
     private ChaosCluster(NetworkLab lab, LocalProcessCluster processes, int size) {
         this.lab = lab;
@@ -168,6 +170,45 @@ public final class ChaosCluster implements AutoCloseable {
         processes.launch(id);
         synchronized (this) {
             down.remove(id);
+            launchedNotReady.put(id, System.nanoTime());
+        }
+    }
+
+    /** A relaunched node that got ready, and how long after its launch. */
+    public record Ready(int nodeId, long millisAfterLaunch) {
+    }
+
+    /**
+     * Waits up to {@code limit} for the nodes relaunched by heals to be ready, so that the next fault
+     * meets a whole cluster (a fault played on a cluster still restarting is two faults at once)
+     * and the restart time is measured. Returns the nodes that got ready; one that did not stays
+     * awaited by the next call (and by {@link #reviveAll}).
+     */
+    public List<Ready> awaitRelaunched(Duration limit) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        List<Ready> ready = new ArrayList<>();
+        while (true) {
+            Map<Integer, Long> waiting;
+            synchronized (this) {
+                waiting = new TreeMap<>(launchedNotReady);
+            }
+            for (Map.Entry<Integer, Long> node : waiting.entrySet()) {
+                int id = node.getKey();
+                if (processes.isReady(id) || !processes.isAlive(id)) {
+                    synchronized (this) {
+                        launchedNotReady.remove(id);
+                    }
+                    if (processes.isAlive(id)) {
+                        ready.add(new Ready(id, (System.nanoTime() - node.getValue()) / 1_000_000));
+                    }
+                }
+            }
+            synchronized (this) {
+                if (launchedNotReady.isEmpty() || System.nanoTime() > deadline) {
+                    return ready;
+                }
+            }
+            Thread.sleep(50); // polling another process's log file: there is nothing to block on
         }
     }
 
@@ -241,6 +282,7 @@ public final class ChaosCluster implements AutoCloseable {
                 processes.launch(id);
                 synchronized (this) {
                     down.remove(id);
+                    launchedNotReady.put(id, System.nanoTime());
                 }
             }
         }

@@ -15,6 +15,7 @@ import java.util.Objects;
  *   <tr><td>READ</td><td>consumer {@code c<n>} or {@code final}</td><td>partition, value, offset</td><td>a consumer returned that record</td></tr>
  *   <tr><td>SEEK</td><td>consumer</td><td>partition, -, offset</td><td>the consumer itself moved its position (none of its reads follow it contiguously)</td></tr>
  *   <tr><td>NEMESIS_START / NEMESIS_STOP</td><td>{@code nemesis}</td><td>-, fault kind, -</td><td>a fault began / was healed; detail says where</td></tr>
+ *   <tr><td>NODE_READY</td><td>{@code nemesis}</td><td>-, {@code node<n>}, milliseconds since its launch</td><td>a node a heal started again serves clients</td></tr>
  *   <tr><td>NODE_LOG</td><td>{@code node<n>}</td><td>-, -, -</td><td>a suspicious node log line (detail), collected after the run</td></tr>
  * </table>
  *
@@ -27,7 +28,7 @@ import java.util.Objects;
  */
 public record HistoryEvent(long timeNanos, String process, Type type, int partition, String value, long offset,
                            String detail) {
-    public enum Type { INVOKE, OK, FAIL, INFO, READ, SEEK, NEMESIS_START, NEMESIS_STOP, NODE_LOG }
+    public enum Type { INVOKE, OK, FAIL, INFO, READ, SEEK, NEMESIS_START, NEMESIS_STOP, NODE_READY, NODE_LOG }
 
     public HistoryEvent {
         Objects.requireNonNull(process, "process");

@@ -4,6 +4,7 @@ import io.tributary.chaos.cluster.ChaosCluster;
 import io.tributary.chaos.history.History;
 import io.tributary.chaos.history.HistoryEvent;
 import io.tributary.chaos.history.HistoryEvent.Type;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -17,10 +18,14 @@ import org.slf4j.LoggerFactory;
  * a while, then healed. Every choice (which nemesis, which target, how long) comes from the seed;
  * only what the cluster answers (who leads) varies between two runs with the same seed. Each
  * start and heal is recorded in the history. At most one process fault is active at a time, so a
- * majority of the nodes always runs.
+ * majority of the nodes always runs, and the nodes a heal started again are awaited (up to
+ * {@link #RESTART_WAIT}; NODE_READY records how long each took) before the next quiet spell.
  */
 public final class NemesisSchedule {
     private static final Logger log = LoggerFactory.getLogger(NemesisSchedule.class);
+
+    /** How long a round waits for the nodes its heal started again before the next quiet spell. */
+    private static final Duration RESTART_WAIT = Duration.ofSeconds(45);
 
     private final List<Nemesis> nemeses;
     private final Random random;
@@ -71,6 +76,11 @@ public final class NemesisSchedule {
                 for (int i = active.size() - 1; i >= 0; i--) {
                     heal(active.get(i), history);
                 }
+            }
+            for (ChaosCluster.Ready ready : cluster.awaitRelaunched(RESTART_WAIT)) {
+                log.info("node {} ready {} ms after it was started again", ready.nodeId(), ready.millisAfterLaunch());
+                history.record(HistoryEvent.NEMESIS, Type.NODE_READY, -1, "node" + ready.nodeId(),
+                        ready.millisAfterLaunch(), "ready after its restart");
             }
         }
     }

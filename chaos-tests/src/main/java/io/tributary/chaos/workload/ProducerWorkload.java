@@ -17,8 +17,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One idempotent acks=all producer sending unique values ({@code p<n>-<seq>}) round-robin to the
  * topic's partitions at a fixed rate, recording each send's invocation and outcome: OK with the
- * offset, FAIL for a definite error, INFO for an indefinite one. At most {@code maxInFlight} sends
- * are unanswered at once, so a stalled cluster slows the workload instead of queueing without end.
+ * offset, FAIL for a definite error, INFO for an indefinite one. At most
+ * {@code maxInFlightPerPartition} sends are unanswered per partition, so a stalled partition slows
+ * the workload instead of queueing without end; a partition whose window is full is skipped, so
+ * one stalled partition does not stall the others (the availability figures would otherwise
+ * measure the workload's window, not the cluster).
  */
 public final class ProducerWorkload implements AutoCloseable {
     private final String process;
@@ -27,18 +30,21 @@ public final class ProducerWorkload implements AutoCloseable {
     private final long intervalNanos;
     private final History history;
     private final Producer producer;
-    private final Semaphore inFlight;
+    private final Semaphore[] inFlight; // per partition
     private final Thread thread;
     private volatile boolean running = true;
 
     public ProducerWorkload(int index, List<String> bootstrap, String topic, int partitions, int recordsPerSecond,
-                            int maxInFlight, History history) {
+                            int maxInFlightPerPartition, History history) {
         this.process = "p" + index;
         this.topic = topic;
         this.partitions = partitions;
         this.intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, recordsPerSecond);
         this.history = history;
-        this.inFlight = new Semaphore(maxInFlight);
+        this.inFlight = new Semaphore[partitions];
+        for (int p = 0; p < partitions; p++) {
+            inFlight[p] = new Semaphore(maxInFlightPerPartition);
+        }
         this.producer = new Producer(ProducerConfig.builder().bootstrapServers(bootstrap).acks(-1)
                 .enableIdempotence(true).lingerMs(5).requestTimeoutMs(5_000).deliveryTimeoutMs(30_000)
                 .maxBlockMs(10_000).build());
@@ -51,35 +57,44 @@ public final class ProducerWorkload implements AutoCloseable {
 
     private void run() {
         long next = System.nanoTime();
+        int partition = 0;
         for (long seq = 0; running; seq++) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait); // pacing to the target rate, not synchronisation
             }
             next += intervalNanos;
-            if (!acquire()) {
+            partition = acquireFrom(partition);
+            if (partition < 0) {
                 break;
             }
-            send(seq);
+            send(seq, partition);
+            partition = (partition + 1) % partitions;
         }
     }
 
-    private boolean acquire() {
+    /** The first partition from {@code first} on (round-robin) with room in its window; -1 once stopped. */
+    private int acquireFrom(int first) {
         while (running) {
+            for (int i = 0; i < partitions; i++) {
+                int partition = (first + i) % partitions;
+                if (inFlight[partition].tryAcquire()) {
+                    return partition;
+                }
+            }
             try {
-                if (inFlight.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                    return true;
+                if (inFlight[first].tryAcquire(20, TimeUnit.MILLISECONDS)) {
+                    return first;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
+                return -1;
             }
         }
-        return false;
+        return -1;
     }
 
-    private void send(long seq) {
-        int partition = (int) (seq % partitions);
+    private void send(long seq, int partition) {
         String value = process + "-" + seq;
         history.record(process, Type.INVOKE, partition, value, -1, "");
         try {
@@ -90,11 +105,11 @@ public final class ProducerWorkload implements AutoCloseable {
                         } else {
                             recordFailure(partition, value, error);
                         }
-                        inFlight.release();
+                        inFlight[partition].release();
                     });
         } catch (RuntimeException e) {
             recordFailure(partition, value, e);
-            inFlight.release();
+            inFlight[partition].release();
         }
     }
 

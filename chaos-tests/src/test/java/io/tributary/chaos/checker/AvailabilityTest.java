@@ -41,11 +41,14 @@ class AvailabilityTest {
         Availability availability = Availability.of(twoKills().build());
 
         assertThat(availability.occurrences()).containsExactly(
-                new FaultOccurrence("kill", "node2", 35 * MS, OptionalLong.of(100 * MS), 120 * MS, OptionalLong.of(50 * MS)),
-                new FaultOccurrence("kill", "node1", 175 * MS, OptionalLong.of(210 * MS), 60 * MS, OptionalLong.of(20 * MS)));
+                new FaultOccurrence("kill", "node2", 35 * MS, OptionalLong.of(100 * MS), 120 * MS, 120 * MS, true,
+                        OptionalLong.of(50 * MS)),
+                new FaultOccurrence("kill", "node1", 175 * MS, OptionalLong.of(210 * MS), 60 * MS, 60 * MS, true,
+                        OptionalLong.of(20 * MS)));
         assertThat(availability.occurrences().get(0).recoveryMs()).hasValue(50.0);
         assertThat(availability.byKind()).containsExactly(
-                new KindSummary("kill", 2, 120 * MS, OptionalLong.of(50 * MS), OptionalLong.of(35 * MS), 0));
+                new KindSummary("kill", 2, 120 * MS, OptionalLong.of(50 * MS), OptionalLong.of(35 * MS), 0, 2,
+                        OptionalLong.of(120 * MS), OptionalLong.of(120 * MS)));
     }
 
     @Test
@@ -58,7 +61,59 @@ class AvailabilityTest {
 
         assertThat(availability.byKind()).extracting(KindSummary::kind).containsExactly("kill", "pause");
         assertThat(availability.byKind().get(1))
-                .isEqualTo(new KindSummary("pause", 1, 23 * MS, OptionalLong.of(3 * MS), OptionalLong.of(3 * MS), 0));
+                .isEqualTo(new KindSummary("pause", 1, 23 * MS, OptionalLong.of(3 * MS), OptionalLong.of(3 * MS), 0, 1,
+                        OptionalLong.of(23 * MS), OptionalLong.of(23 * MS)));
+    }
+
+    @Test
+    void aPartitionThatStallsWhileOthersGoOnIsMeasuredApart() {
+        HistoryBuilder history = new HistoryBuilder();
+        for (int ms = 0; ms <= 100; ms += 10) { // partition 1 never stops; partition 0 acks nothing from 21 to 91
+            history.at(ms).ok("p0", 1, "p0-1-" + ms, ms);
+            if (ms <= 20 || ms >= 90) {
+                history.ok("p0", 0, "p0-0-" + ms, ms); // 1 ms later
+            }
+            if (ms == 20) {
+                history.at(25).nemesisStart("kill", "node1");
+            } else if (ms == 60) {
+                history.at(65).nemesisStop("kill");
+            }
+        }
+
+        FaultOccurrence fault = Availability.of(history.build()).occurrences().get(0);
+
+        assertThat(fault.stallNanos()).isLessThanOrEqualTo(10 * MS);
+        assertThat(fault.partitionStallNanos()).isEqualTo(70 * MS); // 21 to 91
+    }
+
+    @Test
+    void faultsAtTheSameTimeAreNotAlone() {
+        HistoryBuilder history = oksAt(new HistoryBuilder(), 0, 10);
+        history.at(20).nemesisStart("kill", "node1").at(25).nemesisStart("partition-leader", "[2] | [1, 3]")
+                .at(40).nemesisStop("partition-leader").at(45).nemesisStop("kill");
+        oksAt(history, 60);
+        history.at(70).nemesisStart("pause", "node2").at(80).nemesisStop("pause");
+        oksAt(history, 85);
+
+        Availability availability = Availability.of(history.build());
+
+        assertThat(availability.occurrences()).extracting(FaultOccurrence::kind, FaultOccurrence::alone)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("kill", false),
+                        org.assertj.core.groups.Tuple.tuple("partition-leader", false),
+                        org.assertj.core.groups.Tuple.tuple("pause", true));
+        assertThat(availability.byKind().get(0).maxStallAloneNanos()).isEmpty();
+        assertThat(availability.report()).contains("under a single fault, the longest stall of one partition: 25.0 ms (pause node2");
+    }
+
+    @Test
+    void restartTimesAreReported() {
+        HistoryBuilder history = oksAt(new HistoryBuilder(), 0);
+        history.nodeReady(1, 4200).nodeReady(2, 3100).nodeReady(3, 9000);
+
+        Availability availability = Availability.of(history.build());
+
+        assertThat(availability.restartMillis()).containsExactly(3100, 4200, 9000);
+        assertThat(availability.report()).contains("nodes started again by heals: 3, ready after median 4200 ms, max 9000 ms");
     }
 
     @Test
@@ -97,9 +152,9 @@ class AvailabilityTest {
 
         assertThat(report)
                 .contains("longest stretch without an acknowledged send: 120.0 ms, from 30.0 to 150.0")
-                .containsPattern("kill +2 +120\\.0 +50\\.0 +35\\.0 +0")
-                .containsPattern("1 +35\\.0 +100\\.0 +120\\.0 +50\\.0 +node2")
-                .containsPattern("2 +175\\.0 +210\\.0 +60\\.0 +20\\.0 +node1");
+                .containsPattern("kill +2 +2 +120\\.0 +120\\.0 +120\\.0 +50\\.0 +35\\.0 +0")
+                .containsPattern("1 +35\\.0 +100\\.0 +120\\.0 +120\\.0 +50\\.0 +node2")
+                .containsPattern("2 +175\\.0 +210\\.0 +60\\.0 +60\\.0 +20\\.0 +node1");
     }
 
     @Test

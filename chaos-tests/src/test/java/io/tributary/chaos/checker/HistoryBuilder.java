@@ -71,6 +71,10 @@ final class HistoryBuilder {
         return add(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, kind, -1, "");
     }
 
+    HistoryBuilder nodeReady(int node, long millisAfterLaunch) {
+        return add(HistoryEvent.NEMESIS, Type.NODE_READY, -1, "node" + node, millisAfterLaunch, "ready after its restart");
+    }
+
     HistoryBuilder nodeLog(int node, String line) {
         return add("node" + node, Type.NODE_LOG, -1, "", -1, line);
     }

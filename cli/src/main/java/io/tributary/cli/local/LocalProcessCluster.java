@@ -165,14 +165,27 @@ public final class LocalProcessCluster implements AutoCloseable {
         processes.put(id, process);
     }
 
+    /** Whether the node printed its "ready" line since it was last started (it serves clients and is unfenced). */
+    public boolean isReady(int id) throws IOException {
+        return logSinceLastStart(nodes.get(id)).contains(readyLine(id));
+    }
+
+    private static String logSinceLastStart(Node node) throws IOException {
+        String log = Files.readString(node.log());
+        return log.substring(Math.max(0, log.lastIndexOf("=== start")));
+    }
+
+    private static String readyLine(int id) {
+        return "Tributary node " + id + " ready";
+    }
+
     /** Waits for the node's "ready" line, printed once it serves clients and is unfenced. */
     public void awaitReady(int id) throws IOException, InterruptedException {
         Node node = nodes.get(id);
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (true) {
-            String log = Files.readString(node.log());
-            String sinceLastStart = log.substring(log.lastIndexOf("=== start"));
-            if (sinceLastStart.contains("Tributary node " + id + " ready")) {
+            String sinceLastStart = logSinceLastStart(node);
+            if (sinceLastStart.contains(readyLine(id))) {
                 return;
             }
             Process process = processes.get(id);

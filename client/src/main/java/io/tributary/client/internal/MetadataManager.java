@@ -31,6 +31,12 @@ public final class MetadataManager implements ProducerMetadata {
     private final ChannelPool channels;
     private final List<BrokerAddress> bootstrap;
     private final long requestTimeoutMs;
+    /**
+     * How long one node may take to answer before the next is asked. A node answers metadata from
+     * memory; one that is silent this long is paused, dead or cut off, and waiting for the whole
+     * request timeout there is what kept producers on a replaced leader for seconds.
+     */
+    static final long ATTEMPT_TIMEOUT_MS = 1_000;
     private final long retryBackoffMs;
     private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private final Runnable onUpdate;
@@ -154,7 +160,8 @@ public final class MetadataManager implements ProducerMetadata {
         }
         BrokerAddress node = nodes.get(index);
         Rpc.<MetadataResponse>call(o -> channels.stub(node)
-                        .withDeadlineAfter(requestTimeoutMs, TimeUnit.MILLISECONDS).metadata(request, o))
+                        .withDeadlineAfter(Math.min(requestTimeoutMs, ATTEMPT_TIMEOUT_MS), TimeUnit.MILLISECONDS)
+                        .metadata(request, o))
                 .whenComplete((response, error) -> {
                     if (error == null) {
                         future.complete(response);
