@@ -104,11 +104,13 @@ public final class MetadataQuorum implements AutoCloseable {
             new ConcurrentHashMap<>();
     private final ScheduledExecutorService controllerThread;
     private final ClientId localClientId = ClientId.randomId();
+    private final boolean lostItsLog;
     private final AtomicLong localCallIds = new AtomicLong();
 
     private MetadataQuorum(QuorumConfig config, RaftServer server, QuorumClient client,
-                           MetadataStateMachine stateMachine) throws IOException {
+                           MetadataStateMachine stateMachine, boolean lostItsLog) throws IOException {
         this.config = config;
+        this.lostItsLog = lostItsLog;
         this.server = server;
         this.client = client;
         this.stateMachine = stateMachine;
@@ -136,6 +138,11 @@ public final class MetadataQuorum implements AutoCloseable {
         RaftProperties properties = raftProperties(config, metadataDir);
         MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId(), clusterId);
         boolean formed = Files.isDirectory(metadataDir.resolve(GROUP_ID.getUuid().toString()));
+        EmptyMemberRejoin rejoin = new EmptyMemberRejoin(config, group, properties);
+        boolean lostItsLog = !formed && group.getPeers().size() > 1 && rejoin.groupExistsElsewhere();
+        if (lostItsLog) {
+            rejoin.leave();
+        }
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(peerId(config.nodeId()))
                 .setGroup(group)
@@ -146,8 +153,11 @@ public final class MetadataQuorum implements AutoCloseable {
         server.start();
         QuorumClient client = null;
         try {
+            if (lostItsLog) {
+                rejoin.join();
+            }
             client = new QuorumClient(properties, group, QuorumClient.REQUEST_LIFETIME_MS);
-            MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine);
+            MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine, lostItsLog);
             if (config.voters().size() == 1 && !config.isListener()) {
                 quorum.awaitLeaderReady(SINGLE_VOTER_LEADER_WAIT_MS);
             }
@@ -155,7 +165,7 @@ public final class MetadataQuorum implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             LOG.info("metadata quorum node {} started as a {} ({} voters, {} listeners, cluster id {}, {} data dir)",
                     config.nodeId(), config.isListener() ? "listener" : "voter", config.voters().size(),
-                    config.listeners().size(), clusterId, formed ? "existing" : "new");
+                    config.listeners().size(), clusterId, formed ? "existing" : lostItsLog ? "lost and rejoined" : "new");
             return quorum;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client, server);
@@ -358,6 +368,15 @@ public final class MetadataQuorum implements AutoCloseable {
 
     public int nodeId() {
         return config.nodeId();
+    }
+
+    /**
+     * Whether this node started with an empty metadata directory while the quorum already existed:
+     * its disk was lost or replaced, so whatever its broker side finds on disk may lack records
+     * that were committed ({@link EmptyMemberRejoin}).
+     */
+    public boolean lostItsLog() {
+        return lostItsLog;
     }
 
     /** The Ratis division, for tests and diagnostics (log start index, snapshot index). */

@@ -534,9 +534,13 @@ public final class PartitionLog {
         return Math.min(highWatermark, durableEndOffset);
     }
 
-    /** The last checkpointed high watermark, at most the log end (0 when none). */
+    /**
+     * The last checkpointed high watermark (0 when none). Above the log end only when the log lost
+     * records that were committed (a segment truncated or rolled back behind the broker's back):
+     * the replica's recovery decides what that means.
+     */
     public long highWatermarkCheckpoint() {
-        return Math.min(index.highWatermark(partitionKey), logEndOffset);
+        return index.highWatermark(partitionKey);
     }
 
     /** Bytes in all segments. */

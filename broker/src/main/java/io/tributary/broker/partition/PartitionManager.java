@@ -44,6 +44,8 @@ public final class PartitionManager {
     private long registeredBrokerEpoch = -1;
     /** Replicas not hosted because they lost committed records, each reported once (guarded by this). */
     private final Map<TopicPartition, String> damaged = new HashMap<>();
+    /** Replicas assigned here before this node lost its disk, not hosted since (guarded by this). */
+    private final Set<TopicPartition> lostWithTheDisk = new HashSet<>();
 
     /** Told, on the metadata thread, when a replica's role changed or it was removed. */
     public interface RoleListener {
@@ -79,7 +81,23 @@ public final class PartitionManager {
      * logs). Then deletes the logs on disk whose topic was deleted while this node was down.
      */
     public synchronized void start(MetadataImage caughtUpImage) {
+        start(caughtUpImage, false);
+    }
+
+    /**
+     * As {@link #start(MetadataImage)}; {@code diskLost}: this node's disk was lost or replaced (its
+     * metadata quorum member started empty while the quorum existed), so every replica the image
+     * already assigns here may lack committed records, whatever is on disk now: each is treated as
+     * damaged below its high watermark (hosted once out of the ISR, see {@link #onRegistered}).
+     */
+    public synchronized void start(MetadataImage caughtUpImage, boolean diskLost) {
         started = true;
+        if (diskLost) {
+            for (TopicImage topic : caughtUpImage.topicsByName().values()) {
+                topic.partitions().values().stream().filter(p -> p.replicas().contains(nodeId))
+                        .forEach(p -> lostWithTheDisk.add(new TopicPartition(topic.name(), p.partition())));
+            }
+        }
         Set<TopicPartition> assigned = apply(caughtUpImage);
         for (PartitionLog orphan : logManager.logs()) {
             // by assignment, not by what is hosted: a replica that is assigned here but not hosted
@@ -114,6 +132,8 @@ public final class PartitionManager {
     private Set<TopicPartition> apply(MetadataImage image) {
         appliedVersion = Math.max(appliedVersion, image.version());
         Set<TopicPartition> wanted = new HashSet<>();
+        Map<TopicPartition, String> newlyDeferred = new java.util.TreeMap<>(
+                java.util.Comparator.comparing(TopicPartition::topic).thenComparingInt(TopicPartition::partition));
         for (TopicImage topic : image.topicsByName().values()) {
             for (PartitionRegistration registration : topic.partitions().values()) {
                 if (!registration.replicas().contains(nodeId)) {
@@ -122,10 +142,13 @@ public final class PartitionManager {
                 TopicPartition tp = new TopicPartition(topic.name(), registration.partition());
                 wanted.add(tp);
                 try {
-                    applyPartition(tp, topic, registration, outOfIsrAsRegistered(image, registration));
+                    // an unclean topic accepts losing committed records: its damaged replicas are cut at once
+                    boolean mayLoseCommitted = outOfIsrAsRegistered(image, registration) || Boolean.parseBoolean(
+                            topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
+                    applyPartition(tp, topic, registration, mayLoseCommitted);
                     damaged.remove(tp);
                 } catch (ReplicaDamagedException e) {
-                    reportDamaged(tp, registration, e);
+                    reportDamaged(tp, registration, e, newlyDeferred);
                 } catch (RuntimeException e) {
                     // One partition that cannot be opened must not stop the others from following metadata.
                     log.error("Cannot host {} (topic id {}): {}", tp, topic.topicId(), e.toString(), e);
@@ -138,6 +161,14 @@ public final class PartitionManager {
             }
         }
         damaged.keySet().retainAll(wanted);
+        lostWithTheDisk.retainAll(wanted);
+        if (!newlyDeferred.isEmpty()) { // one line however many partitions (a lost disk defers them all)
+            Map.Entry<TopicPartition, String> first = newlyDeferred.entrySet().iterator().next();
+            log.warn("{} replica(s) not hosted yet, since they may lack committed records: they are fetched again once"
+                    + " this broker is out of their ISR: {}{}; {}", newlyDeferred.size(),
+                    newlyDeferred.keySet().stream().limit(10).toList(), newlyDeferred.size() > 10 ? " ..." : "",
+                    first.getValue());
+        }
         return wanted;
     }
 
@@ -148,9 +179,10 @@ public final class PartitionManager {
                 && !registration.isr().contains(nodeId);
     }
 
-    private void reportDamaged(TopicPartition tp, PartitionRegistration registration, ReplicaDamagedException e) {
+    private void reportDamaged(TopicPartition tp, PartitionRegistration registration, ReplicaDamagedException e,
+                               Map<TopicPartition, String> newlyDeferred) {
         boolean lastInSync = registeredBrokerEpoch >= 0 && registration.isr().equals(java.util.List.of(nodeId));
-        String state = lastInSync ? "last" : registeredBrokerEpoch >= 0 ? "in-sync" : "unregistered";
+        String state = lastInSync ? "last" : "deferred";
         if (state.equals(damaged.put(tp, state))) {
             return; // said already
         }
@@ -159,12 +191,12 @@ public final class PartitionManager {
                     + " not hosted, and the partition has no leader until an operator restores this disk or enables"
                     + " unclean.leader.election.enable to accept the loss", tp, e.getMessage());
         } else {
-            log.warn("{} is not hosted yet: {}", tp, e.getMessage());
+            newlyDeferred.put(tp, e.getMessage());
         }
     }
 
     private void applyPartition(TopicPartition tp, TopicImage topic, PartitionRegistration registration,
-                                boolean outOfIsr) {
+                                boolean mayLoseCommitted) {
         LogConfig config = logConfig(topic.effectiveConfigs());
         int minIsr = (int) TopicConfigs.getLong(topic.effectiveConfigs(), TopicConfigs.MIN_INSYNC_REPLICAS);
         Partition existing = partitions.get(tp);
@@ -173,12 +205,18 @@ public final class PartitionManager {
             existing = null;
         }
         Partition partition = existing;
+        if (partition == null && lostWithTheDisk.contains(tp) && !mayLoseCommitted) {
+            throw new ReplicaDamagedException(tp, 0, tp + ": this node lost its disk (its metadata directory was empty"
+                    + " while the quorum existed), so this replica may lack committed records; it is fetched again once"
+                    + " this broker is out of the partition's ISR");
+        }
         if (partition == null) {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
             partition = new Partition(nodeId, partitionLog,
-                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint(), outOfIsr), replicaLagTimeMaxMs,
+                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint(), mayLoseCommitted), replicaLagTimeMaxMs,
                     clockMs, partitionListener, logManager.delayedOperations());
             partitions.put(tp, partition);
+            lostWithTheDisk.remove(tp);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
         } else if (!partition.log().config().equals(config)) {
             partition.log().updateConfig(config);

@@ -29,16 +29,17 @@ final class ReplicaRecovery {
      * validates only what lies past the recovery point, so this is where a flipped bit, a truncated
      * or rolled-back segment below it is found. Damage above the high watermark checkpoint cuts the
      * log there (nothing committed is lost; the follower fetches the rest from its leader). Damage
-     * below it is cut the same way only when {@code outOfIsr}: this broker is out of the partition's
-     * ISR, so it cannot be elected before it has fetched back what it lost and rejoined (KIP-966's
-     * rule: a replica that lost committed data never leads with it). Otherwise it is refused with a
-     * {@link ReplicaDamagedException} and the partition is not hosted here yet.
+     * below it, and a log that ends below it (a segment truncated or rolled back, found whole by
+     * start-up recovery), mean committed records are gone from this replica. Such a log is cut and
+     * hosted only when {@code mayLoseCommitted}: this broker is out of the partition's ISR, so it
+     * cannot be elected before it has fetched back what it lost and rejoined (KIP-966's rule: a
+     * replica that lost committed data never leads with it), or the topic allows unclean election.
+     * Otherwise it is refused with a {@link ReplicaDamagedException} and not hosted here yet.
      *
      * @param highWatermarkCheckpoint the last high watermark known for this replica (0 when none)
-     * @param outOfIsr whether the metadata, with this broker's current registration applied, has
-     *     it out of the partition's ISR
+     * @param mayLoseCommitted whether a replica that lost committed records may be hosted now
      */
-    static Result recover(PartitionLog log, long highWatermarkCheckpoint, boolean outOfIsr) {
+    static Result recover(PartitionLog log, long highWatermarkCheckpoint, boolean mayLoseCommitted) {
         ProducerStateManager producers = new ProducerStateManager();
         LeaderEpochCache epochs = new LeaderEpochCache();
         long offset = log.logStartOffset();
@@ -74,7 +75,10 @@ final class ReplicaRecovery {
                 break;
             }
         }
-        if (damage != null && offset < highWatermarkCheckpoint && !outOfIsr) {
+        if (damage == null && end < highWatermarkCheckpoint) {
+            damage = "the log ends at offset " + end + " (truncated or rolled back)";
+        }
+        if (damage != null && offset < highWatermarkCheckpoint && !mayLoseCommitted) {
             // Cutting here would drop committed records, and a replica with the shorter log could be
             // elected (it may be the last ISR member): acknowledged writes would be lost. The chaos
             // harness saw exactly that.
@@ -82,9 +86,11 @@ final class ReplicaRecovery {
                     + ", below the high watermark " + highWatermarkCheckpoint + ": this replica lost committed records;"
                     + " it is refetched once this broker is out of the partition's ISR");
         }
-        if (damage != null) {
+        if (damage != null && offset < end) {
             log.truncateTo(offset);
             epochs.truncateFromEnd(offset);
+        }
+        if (damage != null) {
             if (offset < highWatermarkCheckpoint) {
                 LOG.warn("{}: {}; committed records from offset {} on were lost here (the high watermark was {}): the log"
                         + " is cut there and they are fetched again from the leader; this broker is out of the ISR until"

@@ -155,7 +155,7 @@ public final class BrokerNode implements AutoCloseable {
         // A restarted voter replays its log through partial images; storage follows only a complete one.
         awaitQuorumStep("metadata catch-up", quorum::awaitCaughtUp);
         long hostStartNanos = System.nanoTime();
-        partitions.start(quorum.image());
+        partitions.start(quorum.image(), quorum.lostItsLog());
         log.info("Node {}: hosting its replicas took {} ms", config.nodeId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hostStartNanos));
         ScheduledFuture<?> checkpoints = scheduler.scheduleWithFixedDelay(partitions::checkpointHighWatermarks,

@@ -97,12 +97,16 @@ class DamagedReplicaRepairTest {
 
     /** Broker 1 registered at {@code myEpoch}; the partition (replicas 1, 2, 3) led by 2 with {@code isr}. */
     private static MetadataImage image(long version, long myEpoch, List<Integer> isr) {
+        return image(version, myEpoch, isr, "t", TOPIC_ID);
+    }
+
+    private static MetadataImage image(long version, long myEpoch, List<Integer> isr, String topicName, String topicId) {
         Map<Integer, BrokerRegistration> brokers = Map.of(
                 ME, new BrokerRegistration(ME, "me", myEpoch, List.of(), "", true, false),
                 2, new BrokerRegistration(2, "two", 2, List.of(), "", false, false));
-        TopicImage topic = new TopicImage("t", TOPIC_ID,
+        TopicImage topic = new TopicImage(topicName, topicId,
                 Map.of(0, new PartitionRegistration(0, List.of(1, 2, 3), isr, 2, 4, (int) version)), Map.of());
-        return new MetadataImage(version, "cluster", brokers, Map.of("t", topic));
+        return new MetadataImage(version, "cluster", brokers, Map.of(topicName, topic));
     }
 
     @Test
@@ -119,6 +123,26 @@ class DamagedReplicaRepairTest {
         assertThat(manager.partition(TP)).as("out of the ISR as registered: repaired").isPresent();
         assertThat(manager.partition(TP).orElseThrow().log().logEndOffset())
                 .as("cut at the damaged batch; offsets 1 and 2 come again from the leader").isEqualTo(1);
+    }
+
+    /** A node whose disk was replaced: whatever is on disk may lack committed records. */
+    @Test
+    void afterALostDiskEveryReplicaWaitsUntilOutOfTheIsr() {
+        TopicPartition fresh = new TopicPartition("fresh", 0); // nothing on disk: the disk was replaced
+        manager.start(image(10, 5, List.of(1, 2), "fresh", "fresh-id"), true);
+        manager.onRegistered(20, image(10, 5, List.of(1, 2), "fresh", "fresh-id"));
+        assertThat(manager.partition(fresh)).as("an empty replica still in the ISR could be elected").isEmpty();
+
+        manager.onMetadataUpdate(image(20, 20, List.of(2), "fresh", "fresh-id"));
+
+        assertThat(manager.partition(fresh)).isPresent();
+    }
+
+    @Test
+    void withItsDiskAnIntactReplicaIsHostedAtOnce() {
+        manager.start(image(10, 5, List.of(1, 2), "fresh", "fresh-id"), false);
+
+        assertThat(manager.partition(new TopicPartition("fresh", 0))).isPresent();
     }
 
     @Test

@@ -129,6 +129,23 @@ class ReplicaRecoveryTest {
         assertThat(result.highWatermark()).isEqualTo(1);
     }
 
+    /** A segment rolled back or truncated at a batch boundary: whole, but committed records are gone. */
+    @Test
+    void aLogThatEndsBelowTheHighWatermarkLostCommittedRecords() throws Exception {
+        long second = writeThreeBatches();
+        try (RandomAccessFile file = new RandomAccessFile(segment().toFile(), "rw")) {
+            file.setLength(second); // only the first batch is left, intact
+        }
+        long[] logEnd = new long[1];
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> reopenAndRecover(3, logEnd))
+                .isInstanceOf(ReplicaDamagedException.class)
+                .hasMessageContaining("ends at offset 1");
+        ReplicaRecovery.Result hosted = reopenAndRecover(3, true, logEnd);
+        assertThat(logEnd[0]).isEqualTo(1);
+        assertThat(hosted.highWatermark()).isEqualTo(1);
+    }
+
     private void flipLastValueBitOfSecondBatch(long second) throws Exception {
         try (RandomAccessFile file = new RandomAccessFile(segment().toFile(), "rw")) {
             long at = second + batch("b").remaining() - 1;
