@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 class PureRulesArchitectureTest {
     /** The metadata module's drivers: Ratis, files, threads and the wall clock live here only. */
     private static final Set<String> METADATA_DRIVERS = Set.of("MetadataQuorum", "MetadataStateMachine",
-            "QuorumClient", "QuorumConfig", "SnapshotFiles", "AtomicFiles", "UnusedPorts", "QuorumNoAnswerException",
-            "QuorumUnavailableException");
+            "QuorumClient", "EmptyMemberRejoin", "QuorumConfig", "SnapshotFiles", "AtomicFiles", "UnusedPorts",
+            "QuorumNoAnswerException", "QuorumUnavailableException");
 
     private static final DescribedPredicate<JavaClass> PURE = resideInAnyPackage("io.tributary.replication..",
             "io.tributary.broker.producer..")
