@@ -142,6 +142,9 @@ class ActiveControllerQuorumTest {
             // the new controller gives broker 1 a full session before fencing it
             MetadataQuorum newLeader = nodes.stream().filter(MetadataQuorum::isLeader).findFirst().orElseThrow();
             assertThat(newLeader.image().brokers().get(1).fenced()).isFalse();
+            // its leases start on its first tick or heartbeat, whichever comes first; this heartbeat
+            // makes sure they started before the clock moves (the tick may not have run yet)
+            assertThat(heartbeat(newLeader, 1, e1).getIsFenced()).isFalse();
             clockMs.addAndGet(1600);
             await("broker 1 fenced by the new controller", () -> newLeader.image().brokers().get(1).fenced());
         } finally {

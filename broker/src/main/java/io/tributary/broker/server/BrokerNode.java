@@ -38,6 +38,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -158,7 +159,15 @@ public final class BrokerNode implements AutoCloseable {
         partitions.start(quorum.image(), quorum.lostItsLog());
         log.info("Node {}: hosting its replicas took {} ms", config.nodeId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hostStartNanos));
-        ScheduledFuture<?> checkpoints = scheduler.scheduleWithFixedDelay(partitions::checkpointHighWatermarks,
+        // Its own thread: a checkpoint is a synced write, and the request timers (long polls, the
+        // ISR checks) must not wait behind the disk.
+        ScheduledExecutorService checkpointer = Executors.newSingleThreadScheduledExecutor(
+                daemonThreads("high-watermark-checkpoint"));
+        toClose.add(() -> { // never interrupted: a checkpoint in progress finishes its write
+            checkpointer.shutdown();
+            checkpointer.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        ScheduledFuture<?> checkpoints = checkpointer.scheduleWithFixedDelay(partitions::checkpointHighWatermarks,
                 HIGH_WATERMARK_CHECKPOINT_MS, HIGH_WATERMARK_CHECKPOINT_MS, TimeUnit.MILLISECONDS);
         toClose.add(() -> { // before the logs close (toClose runs in reverse): a clean stop keeps the latest
             checkpoints.cancel(false);
@@ -185,7 +194,12 @@ public final class BrokerNode implements AutoCloseable {
         if (config.brokerRole()) {
             long brokerEpoch = registerBroker(grpcServer.getPort());
             partitions.onRegistered(brokerEpoch, quorum.image());
-            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, scheduler, config.heartbeatIntervalMs(),
+            // Its own thread: a heartbeat that waits behind other work past the session gets this
+            // broker fenced while it is healthy.
+            ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
+                    daemonThreads("broker-heartbeat"));
+            toClose.add(heartbeats::shutdownNow);
+            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, heartbeats, config.heartbeatIntervalMs(),
                     config.sessionTimeoutMs());
             lifecycle.start();
             toClose.add(lifecycle);
