@@ -20,6 +20,12 @@ import java.util.Optional;
  *   a scan found clean)
  * otherwise                                           none: the tick is done
  * </pre>
+ *
+ * <p>A tick that begins long after the previous one ended (more than half a session) means the
+ * controller itself did not run: its process or machine paused (a GC pause, SIGSTOP, a stalled
+ * VM). Brokers' heartbeats could not be handled meanwhile, so their leases look expired although
+ * the brokers are fine; as after an election, every broker gets a full session again instead of
+ * being fenced at once.
  */
 public final class ControllerTick {
     private final BrokerHeartbeatManager leases;
@@ -27,15 +33,30 @@ public final class ControllerTick {
     private long leaderlessScanClean = -1;
     private int fencesThisTick;
     private boolean electedThisTick;
+    private long lastTickEndMs = Long.MIN_VALUE;
 
     public ControllerTick(BrokerHeartbeatManager leases) {
         this.leases = leases;
     }
 
-    /** Starts a tick. */
-    public void begin() {
+    /**
+     * Starts a tick at {@code nowMs}; returns how long the controller did not run when that was
+     * long enough to restart every lease (0 otherwise).
+     */
+    public long begin(long nowMs) {
         fencesThisTick = 0;
         electedThisTick = false;
+        long idleMs = lastTickEndMs == Long.MIN_VALUE ? 0 : nowMs - lastTickEndMs;
+        if (idleMs > leases.sessionTimeoutMs() / 2) {
+            leases.activate(nowMs);
+            return idleMs;
+        }
+        return 0;
+    }
+
+    /** Ends a tick (whether it finished or failed) at {@code nowMs}. */
+    public void end(long nowMs) {
+        lastTickEndMs = nowMs;
     }
 
     /** The next command of this tick on {@code image} at {@code nowMs}, or empty when the tick is done. */

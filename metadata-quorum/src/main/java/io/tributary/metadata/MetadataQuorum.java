@@ -399,7 +399,14 @@ public final class MetadataQuorum implements AutoCloseable {
                 }
                 return;
             }
-            controllerTick.begin();
+            long stalledMs;
+            synchronized (leases) {
+                stalledMs = controllerTick.begin(activeAt(config.clockMs().getAsLong()));
+            }
+            if (stalledMs > 0) {
+                LOG.warn("node {}: the controller did not run for {} ms (this process or machine paused): every broker"
+                        + " gets a full session again before it can be fenced", nodeId(), stalledMs);
+            }
             while (isLeader()) {
                 Optional<MetadataCommand> next;
                 synchronized (leases) {
@@ -419,6 +426,8 @@ public final class MetadataQuorum implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             LOG.warn("node {}: controller tick failed; retrying on the next one: {}", nodeId(), e.toString());
+        } finally {
+            controllerTick.end(config.clockMs().getAsLong()); // also on a follower: its first tick as leader is no stall
         }
     }
 

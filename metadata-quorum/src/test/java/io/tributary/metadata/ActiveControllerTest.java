@@ -272,4 +272,41 @@ class ActiveControllerTest {
         assertThat(leases.expired(h.image(), 21_000)).isEmpty();
         assertThat(leases.fenceCommands(h.image(), 21_501)).hasSize(2);
     }
+
+    /**
+     * Issue 9 (the chaos harness's pause of the active controller): a controller that did not run
+     * for longer than half a session (its own pause) saw every lease expired on resuming and fenced
+     * every broker, itself included. It restarts the leases instead.
+     */
+    @Test
+    void aControllerThatStalledRestartsTheLeasesInsteadOfFencingEveryone() {
+        Harness h = withBrokers(2);
+        BrokerHeartbeatManager leases = new BrokerHeartbeatManager(1500);
+        ControllerTick tick = new ControllerTick(leases);
+        leases.activate(10_000);
+        for (long now = 10_000; now <= 11_400; now += 100) { // regular ticks, heartbeats keep coming
+            assertThat(tick.begin(now)).isZero();
+            leases.touch(1, epoch(h, 1), now);
+            leases.touch(2, epoch(h, 2), now);
+            assertThat(tick.nextCommand(h.image(), now)).isEmpty();
+            tick.end(now);
+        }
+
+        long resumed = 11_400 + 4_000; // the controller process was stopped for 4 s
+        assertThat(tick.begin(resumed)).isEqualTo(4_000);
+        assertThat(tick.nextCommand(h.image(), resumed)).as("no broker fenced for the controller's own pause").isEmpty();
+        tick.end(resumed);
+
+        java.util.Optional<MetadataCommand> fence = java.util.Optional.empty();
+        long now = resumed;
+        while (fence.isEmpty() && now < resumed + 3_000) { // broker 2 stays silent: fenced one session later
+            now += 100;
+            tick.begin(now);
+            leases.touch(1, epoch(h, 1), now);
+            fence = tick.nextCommand(h.image(), now);
+            tick.end(now);
+        }
+        assertThat(now).isEqualTo(resumed + 1_600);
+        assertThat(fence).hasValueSatisfying(c -> assertThat(c.getFenceBroker().getBrokerId()).isEqualTo(2));
+    }
 }

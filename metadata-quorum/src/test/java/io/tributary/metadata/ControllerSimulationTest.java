@@ -212,12 +212,13 @@ class ControllerSimulationTest {
             note("tick at " + nowMs);
             applyAll(); // the commands in flight reach the log first
             // The production tick: each command decided on the image the previous one made.
-            controllerTick.begin();
+            controllerTick.begin(nowMs);
             for (var next = controllerTick.nextCommand(state.image(), nowMs); next.isPresent();
                  next = controllerTick.nextCommand(state.image(), nowMs)) {
                 propose(next.get());
                 applyAll();
             }
+            controllerTick.end(nowMs);
             checkLiveness();
         }
 

@@ -125,6 +125,9 @@ public final class BrokerLifecycle implements AutoCloseable {
             if (answer.getErrorCode() != ErrorCode.NOT_CONTROLLER) {
                 log.warn("Controller refused the heartbeat of broker {} (epoch {}): {} {}", brokerId, brokerEpoch,
                         answer.getErrorCode(), answer.getErrorMessage());
+            } else {
+                log.debug("Heartbeat of broker {} reached a node that is not the active controller: {}", brokerId,
+                        answer.getErrorMessage());
             }
             return;
         }
