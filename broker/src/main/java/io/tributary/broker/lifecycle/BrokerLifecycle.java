@@ -8,14 +8,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this broker's session with the active controller (wherever it is: the Ratis client finds
  * it): a heartbeat every
- * {@code heartbeatIntervalMs}, one in flight at a time. A registered broker starts fenced; the
+ * {@code heartbeatIntervalMs}, one in flight at a time unless it has gone unanswered for two
+ * intervals: a heartbeat held by a controller that paused or died (the client waits out its RPC
+ * timeout there, and may be sent back to it while the others still name it leader) must not hold
+ * the next ones past the session, or the new controller fences this healthy broker. Answers are
+ * applied newest-sent first; an older answer arriving late is dropped. A registered broker starts fenced; the
  * controller unfences it once it heartbeats with a metadata offset past its own registration.
  * On stop, heartbeats carry {@code want_shutdown} until the controller has moved leadership away.
  *
@@ -31,24 +37,44 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     private final int brokerId;
     private final long brokerEpoch;
-    private final MetadataQuorum quorum;
+    private final Function<BrokerHeartbeatRequest, CompletableFuture<BrokerHeartbeatResponse>> controller;
+    private final LongSupplier metadataOffset;
+    private final LongSupplier nanoClock;
     private final ScheduledExecutorService scheduler;
     private final long heartbeatIntervalMs;
     private final CompletableFuture<Void> firstUnfenced = new CompletableFuture<>();
     private final CompletableFuture<Void> shutdownGranted = new CompletableFuture<>();
-    private final AtomicBoolean inFlight = new AtomicBoolean();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile long lastSentNanos;
+    private long newestAnsweredSentNanos = Long.MIN_VALUE; // guarded by this
     private volatile boolean wantShutdown;
     private volatile boolean fenced = true;
     private final BrokerLease lease;
     private volatile boolean leaseLapseLogged;
     private ScheduledFuture<?> task;
 
+    /** Heartbeats through {@code quorum}: in-process on the active controller, else by its Ratis client. */
     public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum, ScheduledExecutorService scheduler,
                            long heartbeatIntervalMs, long sessionTimeoutMs) {
+        this(brokerId, brokerEpoch, quorum::sendBrokerHeartbeat, () -> quorum.image().version(), System::nanoTime,
+                scheduler, heartbeatIntervalMs, sessionTimeoutMs);
+    }
+
+    /**
+     * @param controller sends a heartbeat to the active controller
+     * @param metadataOffset the metadata log offset this node has applied
+     * @param nanoClock monotonic time in nanoseconds (tests pass a fake one)
+     */
+    BrokerLifecycle(int brokerId, long brokerEpoch,
+                    Function<BrokerHeartbeatRequest, CompletableFuture<BrokerHeartbeatResponse>> controller,
+                    LongSupplier metadataOffset, LongSupplier nanoClock, ScheduledExecutorService scheduler,
+                    long heartbeatIntervalMs, long sessionTimeoutMs) {
         this.lease = new BrokerLease(TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs));
         this.brokerId = brokerId;
         this.brokerEpoch = brokerEpoch;
-        this.quorum = quorum;
+        this.controller = controller;
+        this.metadataOffset = metadataOffset;
+        this.nanoClock = nanoClock;
         this.scheduler = scheduler;
         this.heartbeatIntervalMs = heartbeatIntervalMs;
     }
@@ -71,7 +97,7 @@ public final class BrokerLifecycle implements AutoCloseable {
      * sent less than a session timeout ago (see {@link BrokerLease}). Logs once when it lapses.
      */
     public boolean hasLease() {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         boolean valid = lease.isValid(now);
         if (!valid && !leaseLapseLogged && firstUnfenced.isDone() && !wantShutdown) {
             leaseLapseLogged = true;
@@ -96,14 +122,16 @@ public final class BrokerLifecycle implements AutoCloseable {
         return shutdownGranted;
     }
 
-    private void maybeSendHeartbeat() {
-        if (!inFlight.compareAndSet(false, true)) {
-            return; // the previous heartbeat has not been answered yet
+    void maybeSendHeartbeat() {
+        long sentNanos = nanoClock.getAsLong();
+        if (inFlight.get() > 0 && sentNanos - lastSentNanos < TimeUnit.MILLISECONDS.toNanos(2 * heartbeatIntervalMs)) {
+            return; // the previous heartbeat is not answered yet, and not long overdue
         }
+        inFlight.incrementAndGet();
+        lastSentNanos = sentNanos;
         BrokerHeartbeatRequest request = BrokerHeartbeatRequest.newBuilder().setBrokerId(brokerId)
-                .setBrokerEpoch(brokerEpoch).setMetadataOffset(quorum.image().version())
+                .setBrokerEpoch(brokerEpoch).setMetadataOffset(metadataOffset.getAsLong())
                 .setWantShutdown(wantShutdown).build();
-        long sentNanos = System.nanoTime();
         CompletableFuture<BrokerHeartbeatResponse> response;
         try {
             response = sendToController(request);
@@ -111,7 +139,7 @@ public final class BrokerLifecycle implements AutoCloseable {
             response = CompletableFuture.failedFuture(e);
         }
         response.whenComplete((answer, error) -> {
-            inFlight.set(false);
+            inFlight.decrementAndGet();
             if (error != null) {
                 log.debug("Heartbeat of broker {} failed: {}", brokerId, error.toString());
                 return;
@@ -120,7 +148,11 @@ public final class BrokerLifecycle implements AutoCloseable {
         });
     }
 
-    private void handleResponse(BrokerHeartbeatResponse answer, long sentNanos) {
+    private synchronized void handleResponse(BrokerHeartbeatResponse answer, long sentNanos) {
+        if (sentNanos - newestAnsweredSentNanos < 0 && newestAnsweredSentNanos != Long.MIN_VALUE) {
+            return; // a newer heartbeat was answered already: this answer is older news
+        }
+        newestAnsweredSentNanos = sentNanos;
         if (answer.getErrorCode() != ErrorCode.NONE) {
             if (answer.getErrorCode() != ErrorCode.NOT_CONTROLLER) {
                 log.warn("Controller refused the heartbeat of broker {} (epoch {}): {} {}", brokerId, brokerEpoch,
@@ -147,7 +179,7 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     /** In-process when this node is the active controller, else carried to it by the Ratis client. */
     private CompletableFuture<BrokerHeartbeatResponse> sendToController(BrokerHeartbeatRequest request) {
-        return quorum.sendBrokerHeartbeat(request);
+        return controller.apply(request);
     }
 
     @Override

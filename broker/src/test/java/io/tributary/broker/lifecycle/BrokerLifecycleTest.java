@@ -1,0 +1,68 @@
+package io.tributary.broker.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.proto.v1.BrokerHeartbeatRequest;
+import io.tributary.proto.v1.BrokerHeartbeatResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 9 (the chaos harness's pause of the active controller): a heartbeat held by a controller
+ * that paused kept this broker's next heartbeats from being sent, so the new controller heard
+ * nothing for a whole session and fenced every broker, its own included. Driven by hand on a fake
+ * clock: each call is one tick of the heartbeat timer.
+ */
+class BrokerLifecycleTest {
+    private static final long INTERVAL_MS = 250;
+    private final AtomicLong nowNanos = new AtomicLong(1_000_000_000L);
+    private final List<CompletableFuture<BrokerHeartbeatResponse>> sent = new ArrayList<>();
+    private final BrokerLifecycle lifecycle = new BrokerLifecycle(1, 7, request -> {
+        CompletableFuture<BrokerHeartbeatResponse> answer = new CompletableFuture<>();
+        sent.add(answer);
+        return answer;
+    }, () -> 10, nowNanos::get, null, INTERVAL_MS, 1500);
+
+    private void advanceMs(long ms) {
+        nowNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
+    }
+
+    private static BrokerHeartbeatResponse answer(boolean fenced) {
+        return BrokerHeartbeatResponse.newBuilder().setIsFenced(fenced).build();
+    }
+
+    @Test
+    void aHeartbeatHeldByAPausedControllerDoesNotHoldTheNextOnes() {
+        lifecycle.maybeSendHeartbeat();
+        sent.get(0).complete(answer(false));
+        assertThat(lifecycle.hasLease()).isTrue();
+
+        lifecycle.maybeSendHeartbeat(); // goes to a controller that then pauses: never answered
+        advanceMs(INTERVAL_MS);
+        lifecycle.maybeSendHeartbeat();
+        assertThat(sent).as("one in flight at a time while it is fresh").hasSize(2);
+
+        advanceMs(INTERVAL_MS);
+        lifecycle.maybeSendHeartbeat();
+        assertThat(sent).as("overdue for two intervals: the next is sent anyway").hasSize(3);
+        sent.get(2).complete(answer(false)); // the new controller answers it
+        advanceMs(1_000);
+        assertThat(lifecycle.hasLease()).as("renewed by the new controller's answer").isTrue();
+    }
+
+    @Test
+    void anOlderAnswerArrivingLateIsDropped() {
+        lifecycle.maybeSendHeartbeat();
+        advanceMs(2 * INTERVAL_MS);
+        lifecycle.maybeSendHeartbeat();
+        sent.get(1).complete(answer(false)); // the newer heartbeat: unfenced
+        sent.get(0).complete(answer(true)); // the older one, from a controller that had fenced it
+
+        assertThat(lifecycle.isFenced()).isFalse();
+        assertThat(lifecycle.hasLease()).isTrue();
+    }
+}
