@@ -39,6 +39,10 @@ public final class ChaosMain implements Callable<Integer> {
     @Option(names = "--dir", description = "where data, logs, history and report go (default: chaos-runs/<seed>)")
     Path dir;
 
+    @Option(names = "--node-property", paramLabel = "KEY=VALUE",
+            description = "an extra line for every node's properties file (repeatable), e.g. broker.session.timeout.ms=1000")
+    java.util.List<String> nodeProperties = new java.util.ArrayList<>();
+
     @Option(names = "--list-nemeses", description = "prints the nemesis kinds and exits")
     boolean list;
 
@@ -60,7 +64,7 @@ public final class ChaosMain implements Callable<Integer> {
         long chosenSeed = seed != null ? seed : System.currentTimeMillis();
         Path runDir = dir != null ? dir : Path.of("chaos-runs", Long.toString(chosenSeed));
         ChaosOptions options = new ChaosOptions(nodes, seconds, nemesis, chosenSeed, partitions, producers, consumers,
-                rate, runDir.toAbsolutePath());
+                rate, runDir.toAbsolutePath(), nodeProperties);
         ChaosRun.Outcome outcome = new ChaosRun(options).run();
         System.out.println(outcome.report());
         System.out.println(outcome.valid() ? "VALID" : "INVALID: seed " + chosenSeed + ", evidence in " + outcome.dir());

@@ -67,7 +67,8 @@ public final class ChaosRun {
         clearEarlierRun(dir);
         Files.createDirectories(dir);
         Path historyFile = dir.resolve(HISTORY_FILE);
-        List<String> nodeProperties = List.of("default.replication.factor=" + options.replicationFactor());
+        List<String> nodeProperties = new java.util.ArrayList<>(List.of("default.replication.factor=" + options.replicationFactor()));
+        nodeProperties.addAll(options.nodeProperties());
         List<Nemesis> nemeses = Nemeses.parse(options.nemesis());
         boolean disks = nemeses.stream().anyMatch(Nemesis::needsDisks);
         if (disks && NodeDisk.unavailableReason() != null) {

@@ -174,6 +174,26 @@ public final class ChaosCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits up to {@code limit} until every partition of {@code topic} has all its replicas in its
+     * ISR; returns how long that took, or -1 if it did not happen in time. A node serves before its
+     * replicas have caught up, and a fault played meanwhile meets partitions with fewer in-sync
+     * replicas than a whole cluster has: two faults at once again.
+     */
+    public long awaitFullIsr(String topic, Duration limit) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<TopicDescription> description = describe(topic);
+            if (description.isPresent() && description.get().getPartitionsList().stream()
+                    .allMatch(p -> p.getIsrCount() == p.getReplicasCount())) {
+                return (System.nanoTime() - start) / 1_000_000;
+            }
+            Thread.sleep(200); // polling the cluster's metadata: there is nothing to block on
+        }
+        return -1;
+    }
+
     /** A relaunched node that got ready, and how long after its launch. */
     public record Ready(int nodeId, long millisAfterLaunch) {
     }

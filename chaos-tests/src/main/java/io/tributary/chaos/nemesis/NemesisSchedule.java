@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * only what the cluster answers (who leads) varies between two runs with the same seed. Each
  * start and heal is recorded in the history. At most one process fault is active at a time, so a
  * majority of the nodes always runs, and the nodes a heal started again are awaited (up to
- * {@link #RESTART_WAIT}; NODE_READY records how long each took) before the next quiet spell.
+ * {@link #RESTART_WAIT}; NODE_READY records how long each took), then full ISRs, before the next
+ * quiet spell.
  */
 public final class NemesisSchedule {
     private static final Logger log = LoggerFactory.getLogger(NemesisSchedule.class);
@@ -81,6 +82,11 @@ public final class NemesisSchedule {
                 log.info("node {} ready {} ms after it was started again", ready.nodeId(), ready.millisAfterLaunch());
                 history.record(HistoryEvent.NEMESIS, Type.NODE_READY, -1, "node" + ready.nodeId(),
                         ready.millisAfterLaunch(), "ready after its restart");
+            }
+            long inSyncMs = cluster.awaitFullIsr(targets.topic(), RESTART_WAIT);
+            if (inSyncMs < 0) {
+                log.info("the ISRs of {} are not full {} s after the heal; the next fault comes anyway",
+                        targets.topic(), RESTART_WAIT.toSeconds());
             }
         }
     }

@@ -17,6 +17,11 @@ public final class Targets {
     }
 
     /** A running node, chosen by {@code random}. */
+    /** The workload's topic, whose partition leaders are the targets. */
+    public String topic() {
+        return topic;
+    }
+
     public int anyUpNode(RandomGenerator random) {
         List<Integer> up = cluster.upNodes();
         if (up.isEmpty()) {
