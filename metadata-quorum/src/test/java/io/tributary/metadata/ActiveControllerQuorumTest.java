@@ -53,10 +53,17 @@ class ActiveControllerQuorumTest {
             ok(q, create("t", 4, 2, Map.of()));
             assertThat(q.image().leaderships(2)).isEqualTo(2);
 
-            clockMs.addAndGet(1000);
-            heartbeat(q, 1, e1);
-            clockMs.addAndGet(600); // broker 2 silent for 1600 ms > 1500
-            await("broker 2 fenced", () -> q.image().brokers().get(2).fenced());
+            long broker2LastHeard = clockMs.get();
+            // The fake clock moves on in small steps while the controller ticks, as time does (one
+            // jump of a whole session between two ticks would look like the controller's own
+            // pause); broker 1 keeps heartbeating, broker 2 is silent.
+            await("broker 2 fenced", () -> {
+                clockMs.addAndGet(20);
+                q.handleBrokerHeartbeat(BrokerHeartbeatRequest.newBuilder().setBrokerId(1).setBrokerEpoch(e1)
+                        .setMetadataOffset(q.image().version()).build()); // handled in-process, at once
+                return q.image().brokers().get(2).fenced();
+            });
+            assertThat(clockMs.get() - broker2LastHeard).as("a full session first").isGreaterThan(1500);
             assertThat(q.image().brokers().get(1).fenced()).isFalse();
             assertThat(q.image().leaderships(2)).isZero();
             for (PartitionRegistration p : q.image().topic("t").orElseThrow().partitions().values()) {
@@ -145,8 +152,14 @@ class ActiveControllerQuorumTest {
             // its leases start on its first tick or heartbeat, whichever comes first; this heartbeat
             // makes sure they started before the clock moves (the tick may not have run yet)
             assertThat(heartbeat(newLeader, 1, e1).getIsFenced()).isFalse();
-            clockMs.addAndGet(1600);
-            await("broker 1 fenced by the new controller", () -> newLeader.image().brokers().get(1).fenced());
+            long lastHeartbeatMs = clockMs.get();
+            // The fake clock moves on in small steps, as time does: a jump of a whole session between
+            // two ticks would look like the controller's own pause, which restarts the leases.
+            await("broker 1 fenced by the new controller", () -> {
+                clockMs.addAndGet(20);
+                return newLeader.image().brokers().get(1).fenced();
+            });
+            assertThat(clockMs.get() - lastHeartbeatMs).as("a full session first").isGreaterThan(1500);
         } finally {
             nodes.forEach(MetadataQuorum::close);
         }
