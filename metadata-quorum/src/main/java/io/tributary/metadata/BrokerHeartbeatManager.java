@@ -46,6 +46,17 @@ public final class BrokerHeartbeatManager {
         activatedAtMs = nowMs;
     }
 
+    /**
+     * The active controller did not run for {@code pausedMs} (its own pause): no heartbeat could be
+     * handled meanwhile, so every lease (and the activation grace) moves on by that much. Only the
+     * pause is forgiven: a broker silent before it and after it is still fenced once a session of
+     * running time has passed, however often the controller pauses.
+     */
+    public void forgivePause(long pausedMs) {
+        activatedAtMs += pausedMs;
+        leases.replaceAll((id, lease) -> new Lease(lease.brokerEpoch(), lease.lastSeenMs() + pausedMs));
+    }
+
     /** Renews the lease of {@code brokerId} at {@code brokerEpoch}. */
     public void touch(int brokerId, long brokerEpoch, long nowMs) {
         leases.put(brokerId, new Lease(brokerEpoch, nowMs));

@@ -24,8 +24,9 @@ import java.util.Optional;
  * <p>A tick that begins long after the previous one ended (more than half a session) means the
  * controller itself did not run: its process or machine paused (a GC pause, SIGSTOP, a stalled
  * VM). Brokers' heartbeats could not be handled meanwhile, so their leases look expired although
- * the brokers are fine; as after an election, every broker gets a full session again instead of
- * being fenced at once.
+ * the brokers are fine: the pause is added to every lease instead (only the pause: a broker silent
+ * around it is still fenced after a session of the controller's running time, however often the
+ * controller pauses).
  */
 public final class ControllerTick {
     private final BrokerHeartbeatManager leases;
@@ -41,14 +42,14 @@ public final class ControllerTick {
 
     /**
      * Starts a tick at {@code nowMs}; returns how long the controller did not run when that was
-     * long enough to restart every lease (0 otherwise).
+     * long enough to count as its own pause (0 otherwise), which the leases then forgive.
      */
     public long begin(long nowMs) {
         fencesThisTick = 0;
         electedThisTick = false;
         long idleMs = lastTickEndMs == Long.MIN_VALUE ? 0 : nowMs - lastTickEndMs;
         if (idleMs > leases.sessionTimeoutMs() / 2) {
-            leases.activate(nowMs);
+            leases.forgivePause(idleMs);
             return idleMs;
         }
         return 0;

@@ -2,6 +2,8 @@ package io.tributary.metadata;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -40,12 +42,17 @@ final class EmptyMemberRejoin {
     private static final long RETRY_PAUSE_MS = 500;
     private static final long REPORT_EVERY_MS = 30_000;
 
+    /** Present from before {@link #leave} until the node has recorded what it lost ({@link #forget}). */
+    static final String PENDING_FILE = "rejoin.pending";
+
     private final QuorumConfig config;
     private final RaftGroup group;
     private final RaftProperties properties;
+    private final Path pendingFile;
 
-    EmptyMemberRejoin(QuorumConfig config, RaftGroup group, RaftProperties serverProperties) {
+    EmptyMemberRejoin(QuorumConfig config, RaftGroup group, RaftProperties serverProperties, Path metadataDir) {
         this.config = config;
+        this.pendingFile = metadataDir.resolve(PENDING_FILE);
         this.group = group;
         this.properties = new RaftProperties(serverProperties);
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(ATTEMPT_TIMEOUT_MS, TimeUnit.MILLISECONDS));
@@ -81,8 +88,25 @@ final class EmptyMemberRejoin {
         }
     }
 
+    /**
+     * Whether an earlier start began a rejoin that did not finish, or whose losses the node has not
+     * recorded yet: a crash between the steps must not leave the member out of the configuration,
+     * nor let its broker trust a disk it found empty.
+     */
+    boolean pending() {
+        return Files.exists(pendingFile);
+    }
+
+    /** The node has recorded what it lost (its broker marked every replica it had): the rejoin is over. */
+    void forget() throws IOException {
+        if (Files.deleteIfExists(pendingFile)) {
+            AtomicFiles.fsyncDirectory(pendingFile.getParent());
+        }
+    }
+
     /** Before this member's server starts: the leader commits a configuration without it. */
     void leave() throws IOException {
+        AtomicFiles.write(pendingFile, java.nio.ByteBuffer.wrap("rejoin\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         boolean isVoter = voters().stream().anyMatch(p -> p.getId().equals(self()));
         try (RaftClient client = client()) {
             untilDone("leaving the metadata quorum's configuration", () -> setConfiguration(client,

@@ -104,13 +104,13 @@ public final class MetadataQuorum implements AutoCloseable {
             new ConcurrentHashMap<>();
     private final ScheduledExecutorService controllerThread;
     private final ClientId localClientId = ClientId.randomId();
-    private final boolean lostItsLog;
+    private final EmptyMemberRejoin rejoined; // null unless this node started after losing its log
     private final AtomicLong localCallIds = new AtomicLong();
 
     private MetadataQuorum(QuorumConfig config, RaftServer server, QuorumClient client,
-                           MetadataStateMachine stateMachine, boolean lostItsLog) throws IOException {
+                           MetadataStateMachine stateMachine, EmptyMemberRejoin rejoined) throws IOException {
         this.config = config;
-        this.lostItsLog = lostItsLog;
+        this.rejoined = rejoined;
         this.server = server;
         this.client = client;
         this.stateMachine = stateMachine;
@@ -138,8 +138,9 @@ public final class MetadataQuorum implements AutoCloseable {
         RaftProperties properties = raftProperties(config, metadataDir);
         MetadataStateMachine stateMachine = new MetadataStateMachine(config.nodeId(), clusterId);
         boolean formed = Files.isDirectory(metadataDir.resolve(GROUP_ID.getUuid().toString()));
-        EmptyMemberRejoin rejoin = new EmptyMemberRejoin(config, group, properties);
-        boolean lostItsLog = !formed && group.getPeers().size() > 1 && rejoin.groupExistsElsewhere();
+        EmptyMemberRejoin rejoin = new EmptyMemberRejoin(config, group, properties, metadataDir);
+        boolean lostItsLog = rejoin.pending()
+                || !formed && group.getPeers().size() > 1 && rejoin.groupExistsElsewhere();
         if (lostItsLog) {
             rejoin.leave();
         }
@@ -157,7 +158,7 @@ public final class MetadataQuorum implements AutoCloseable {
                 rejoin.join();
             }
             client = new QuorumClient(properties, group, QuorumClient.REQUEST_LIFETIME_MS);
-            MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine, lostItsLog);
+            MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine, lostItsLog ? rejoin : null);
             if (config.voters().size() == 1 && !config.isListener()) {
                 quorum.awaitLeaderReady(SINGLE_VOTER_LEADER_WAIT_MS);
             }
@@ -165,7 +166,7 @@ public final class MetadataQuorum implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             LOG.info("metadata quorum node {} started as a {} ({} voters, {} listeners, cluster id {}, {} data dir)",
                     config.nodeId(), config.isListener() ? "listener" : "voter", config.voters().size(),
-                    config.listeners().size(), clusterId, formed ? "existing" : lostItsLog ? "lost and rejoined" : "new");
+                    config.listeners().size(), clusterId, lostItsLog ? "lost and rejoined" : formed ? "existing" : "new");
             return quorum;
         } catch (IOException | RuntimeException e) {
             closeQuietly(client, server);
@@ -309,8 +310,9 @@ public final class MetadataQuorum implements AutoCloseable {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(new QuorumNoAnswerException(e));
         }
-        // as the client would answer: a request that was not applied here may be applied elsewhere
-        return reply.handle((answer, failure) -> {
+        // As the client would answer: a request that was not applied here may be applied elsewhere.
+        // Completed off the thread that applies the log, which must not run callers' callbacks.
+        return reply.handleAsync((answer, failure) -> {
             if (failure != null) {
                 throw new CompletionException(new QuorumNoAnswerException(
                         failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure));
@@ -376,7 +378,17 @@ public final class MetadataQuorum implements AutoCloseable {
      * that were committed ({@link EmptyMemberRejoin}).
      */
     public boolean lostItsLog() {
-        return lostItsLog;
+        return rejoined != null;
+    }
+
+    /**
+     * The node has durably recorded what losing its log means for it (its broker marked every
+     * replica it had as lost); until then every start reports {@link #lostItsLog()} again.
+     */
+    public void lostLogRecorded() throws IOException {
+        if (rejoined != null) {
+            rejoined.forget();
+        }
     }
 
     /** The Ratis division, for tests and diagnostics (log start index, snapshot index). */
@@ -404,8 +416,8 @@ public final class MetadataQuorum implements AutoCloseable {
                 stalledMs = controllerTick.begin(activeAt(config.clockMs().getAsLong()));
             }
             if (stalledMs > 0) {
-                LOG.warn("node {}: the controller did not run for {} ms (this process or machine paused): every broker"
-                        + " gets a full session again before it can be fenced", nodeId(), stalledMs);
+                LOG.warn("node {}: the controller did not run for {} ms (this process or machine paused): that time is"
+                        + " not counted against any broker's session", nodeId(), stalledMs);
             }
             while (isLeader()) {
                 Optional<MetadataCommand> next;

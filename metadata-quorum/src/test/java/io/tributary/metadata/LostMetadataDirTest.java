@@ -58,16 +58,33 @@ class LostMetadataDirTest {
             MetadataQuorum rejoined = MetadataQuorum.start(lostConfig);
             nodes.add(rejoined);
             rejoined.awaitCaughtUp().get(30, TimeUnit.SECONDS);
-
             assertThat(rejoined.image().topicsByName().keySet()).contains("before", "while-away");
+            assertThat(rejoined.lostItsLog()).as("its broker side must treat its replicas as lost").isTrue();
+
+            // Until the node has recorded what it lost, a restart still knows (and rejoins again).
+            rejoined.close();
+            nodes.remove(rejoined);
+            MetadataQuorum again = MetadataQuorum.start(lostConfig);
+            nodes.add(again);
+            again.awaitCaughtUp().get(30, TimeUnit.SECONDS);
+            assertThat(again.lostItsLog()).isTrue();
+
             // It counts again: with the third voter gone, the leader needs it to commit.
-            MetadataQuorum third = nodes.stream().filter(n -> n != leader && n != rejoined).findFirst().orElseThrow();
+            MetadataQuorum third = nodes.stream().filter(n -> n != leader && n != again).findFirst().orElseThrow();
             third.close();
             nodes.remove(third);
             MetadataQuorum active = nodes.stream().filter(MetadataQuorum::isLeader).findFirst().orElse(leader);
             ok(active, create("after", 1, 2, Map.of()));
-            await("the rejoined voter applies it", () -> rejoined.image().topic("after").isPresent());
-            assertThat(rejoined.lostItsLog()).as("its broker side must treat its replicas as lost").isTrue();
+            await("the rejoined voter applies it", () -> again.image().topic("after").isPresent());
+
+            again.lostLogRecorded();
+            again.close();
+            nodes.remove(again);
+            MetadataQuorum recorded = MetadataQuorum.start(lostConfig);
+            nodes.add(recorded);
+            assertThat(recorded.lostItsLog()).as("recorded: later starts are ordinary").isFalse();
+            recorded.awaitCaughtUp().get(30, TimeUnit.SECONDS);
+            assertThat(recorded.image().topic("after")).isPresent();
         } finally {
             nodes.forEach(MetadataQuorum::close);
         }

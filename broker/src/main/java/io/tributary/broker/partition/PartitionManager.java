@@ -44,8 +44,6 @@ public final class PartitionManager {
     private long registeredBrokerEpoch = -1;
     /** Replicas not hosted because they lost committed records, each reported once (guarded by this). */
     private final Map<TopicPartition, String> damaged = new HashMap<>();
-    /** Replicas assigned here before this node lost its disk, not hosted since (guarded by this). */
-    private final Set<TopicPartition> lostWithTheDisk = new HashSet<>();
 
     /** Told, on the metadata thread, when a replica's role changed or it was removed. */
     public interface RoleListener {
@@ -87,16 +85,25 @@ public final class PartitionManager {
     /**
      * As {@link #start(MetadataImage)}; {@code diskLost}: this node's disk was lost or replaced (its
      * metadata quorum member started empty while the quorum existed), so every replica the image
-     * already assigns here may lack committed records, whatever is on disk now: each is treated as
-     * damaged below its high watermark (hosted once out of the ISR, see {@link #onRegistered}).
+     * already assigns here may lack committed records, whatever is on disk now. Each one's log is
+     * opened (created empty if need be) with the high-watermark checkpoint {@link ReplicaRecovery#LOST},
+     * written durably before this returns, so that this start and every later one treat it as damaged
+     * below its high watermark (hosted once out of the ISR, see {@link #onRegistered}) until it has
+     * been hosted and checkpoints a real high watermark.
      */
     public synchronized void start(MetadataImage caughtUpImage, boolean diskLost) {
         started = true;
         if (diskLost) {
+            Map<PartitionLog, Long> lost = new LinkedHashMap<>();
             for (TopicImage topic : caughtUpImage.topicsByName().values()) {
-                topic.partitions().values().stream().filter(p -> p.replicas().contains(nodeId))
-                        .forEach(p -> lostWithTheDisk.add(new TopicPartition(topic.name(), p.partition())));
+                for (PartitionRegistration p : topic.partitions().values()) {
+                    if (p.replicas().contains(nodeId)) {
+                        lost.put(logManager.getOrCreate(new TopicPartition(topic.name(), p.partition()), topic.topicId(),
+                                logConfig(topic.effectiveConfigs())), ReplicaRecovery.LOST);
+                    }
+                }
             }
+            logManager.checkpointHighWatermarks(lost);
         }
         Set<TopicPartition> assigned = apply(caughtUpImage);
         for (PartitionLog orphan : logManager.logs()) {
@@ -161,7 +168,6 @@ public final class PartitionManager {
             }
         }
         damaged.keySet().retainAll(wanted);
-        lostWithTheDisk.retainAll(wanted);
         if (!newlyDeferred.isEmpty()) { // one line however many partitions (a lost disk defers them all)
             Map.Entry<TopicPartition, String> first = newlyDeferred.entrySet().iterator().next();
             log.warn("{} replica(s) not hosted yet, since they may lack committed records: they are fetched again once"
@@ -205,18 +211,12 @@ public final class PartitionManager {
             existing = null;
         }
         Partition partition = existing;
-        if (partition == null && lostWithTheDisk.contains(tp) && !mayLoseCommitted) {
-            throw new ReplicaDamagedException(tp, 0, tp + ": this node lost its disk (its metadata directory was empty"
-                    + " while the quorum existed), so this replica may lack committed records; it is fetched again once"
-                    + " this broker is out of the partition's ISR");
-        }
         if (partition == null) {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
             partition = new Partition(nodeId, partitionLog,
                     ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint(), mayLoseCommitted), replicaLagTimeMaxMs,
                     clockMs, partitionListener, logManager.delayedOperations());
             partitions.put(tp, partition);
-            lostWithTheDisk.remove(tp);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);
         } else if (!partition.log().config().equals(config)) {
             partition.log().updateConfig(config);

@@ -21,6 +21,12 @@ final class ReplicaRecovery {
     record Result(ProducerStateManager producerState, LeaderEpochCache epochCache, long highWatermark) {
     }
 
+    /**
+     * The high-watermark checkpoint of a replica whose disk was lost or replaced: whatever its log
+     * holds, it may lack committed records (see {@link PartitionManager#start(io.tributary.metadata.MetadataImage, boolean)}).
+     */
+    static final long LOST = Long.MAX_VALUE;
+
     private ReplicaRecovery() {
     }
 
@@ -75,7 +81,9 @@ final class ReplicaRecovery {
                 break;
             }
         }
-        if (damage == null && end < highWatermarkCheckpoint) {
+        if (damage == null && highWatermarkCheckpoint == LOST) {
+            damage = "this node's disk was lost or replaced (its log ends at offset " + end + ")";
+        } else if (damage == null && end < highWatermarkCheckpoint) {
             damage = "the log ends at offset " + end + " (truncated or rolled back)";
         }
         if (damage != null && offset < highWatermarkCheckpoint && !mayLoseCommitted) {
@@ -83,8 +91,9 @@ final class ReplicaRecovery {
             // elected (it may be the last ISR member): acknowledged writes would be lost. The chaos
             // harness saw exactly that.
             throw new ReplicaDamagedException(log.topicPartition(), offset, log.topicPartition() + ": " + damage
-                    + ", below the high watermark " + highWatermarkCheckpoint + ": this replica lost committed records;"
-                    + " it is refetched once this broker is out of the partition's ISR");
+                    + (highWatermarkCheckpoint == LOST ? "" : ", below the high watermark " + highWatermarkCheckpoint)
+                    + ": this replica may lack committed records; it is refetched once this broker is out of the"
+                    + " partition's ISR");
         }
         if (damage != null && offset < end) {
             log.truncateTo(offset);
@@ -92,9 +101,9 @@ final class ReplicaRecovery {
         }
         if (damage != null) {
             if (offset < highWatermarkCheckpoint) {
-                LOG.warn("{}: {}; committed records from offset {} on were lost here (the high watermark was {}): the log"
-                        + " is cut there and they are fetched again from the leader; this broker is out of the ISR until"
-                        + " it has them", log.topicPartition(), damage, offset, highWatermarkCheckpoint);
+                LOG.warn("{}: {}; committed records from offset {} on may be missing here: the log is cut there and they"
+                        + " are fetched again from the leader; this broker is out of the ISR until it has them",
+                        log.topicPartition(), damage, offset);
             } else {
                 LOG.warn("{}: {}; the log is cut at offset {} (it ended at {}; nothing committed is lost) and the rest"
                         + " is fetched from the leader", log.topicPartition(), damage, offset, end);

@@ -157,6 +157,7 @@ public final class BrokerNode implements AutoCloseable {
         awaitQuorumStep("metadata catch-up", quorum::awaitCaughtUp);
         long hostStartNanos = System.nanoTime();
         partitions.start(quorum.image(), quorum.lostItsLog());
+        quorum.lostLogRecorded(); // the replicas it lost are marked durably: no later start needs to know
         log.info("Node {}: hosting its replicas took {} ms", config.nodeId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - hostStartNanos));
         // Its own thread: a checkpoint is a synced write, and the request timers (long polls, the

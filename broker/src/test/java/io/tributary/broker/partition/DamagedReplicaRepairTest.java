@@ -66,7 +66,11 @@ class DamagedReplicaRepairTest {
             segment.write(b ^ 0x10);
         }
         logs = LogManager.open(dir);
-        manager = new PartitionManager(ME, logs, new BrokerMetrics(), 10_000, () -> 0L,
+        manager = newManager();
+    }
+
+    private PartitionManager newManager() {
+        return new PartitionManager(ME, logs, new BrokerMetrics(), 10_000, () -> 0L,
                 new Partition.Listener() {
                     @Override
                     public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {
@@ -136,6 +140,23 @@ class DamagedReplicaRepairTest {
         manager.onMetadataUpdate(image(20, 20, List.of(2), "fresh", "fresh-id"));
 
         assertThat(manager.partition(fresh)).isPresent();
+    }
+
+    /** The mark is durable: a restart before the replica was hosted must not trust the empty disk. */
+    @Test
+    void aRestartAfterALostDiskStillWaitsUntilOutOfTheIsr() {
+        TopicPartition fresh = new TopicPartition("fresh", 0);
+        manager.start(image(10, 5, List.of(1, 2), "fresh", "fresh-id"), true);
+        logs.close();
+        logs = LogManager.open(dir);
+        PartitionManager restarted = newManager();
+
+        restarted.start(image(30, 5, List.of(1, 2), "fresh", "fresh-id"), false);
+        restarted.onRegistered(40, image(30, 5, List.of(1, 2), "fresh", "fresh-id"));
+        assertThat(restarted.partition(fresh)).isEmpty();
+
+        restarted.onMetadataUpdate(image(40, 40, List.of(2), "fresh", "fresh-id"));
+        assertThat(restarted.partition(fresh)).isPresent();
     }
 
     @Test
