@@ -149,9 +149,11 @@ public final class PartitionManager {
                 TopicPartition tp = new TopicPartition(topic.name(), registration.partition());
                 wanted.add(tp);
                 try {
-                    // an unclean topic accepts losing committed records: its damaged replicas are cut at once
-                    boolean mayLoseCommitted = outOfIsrAsRegistered(image, registration) || Boolean.parseBoolean(
-                            topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
+                    // an unclean topic accepts losing committed records where nothing better is left: as the
+                    // last in-sync replica (registered), its damaged replica is cut and hosted
+                    boolean lastInSync = registeredBrokerEpoch >= 0 && registration.isr().equals(java.util.List.of(nodeId));
+                    boolean mayLoseCommitted = outOfIsrAsRegistered(image, registration) || lastInSync
+                            && Boolean.parseBoolean(topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
                     applyPartition(tp, topic, registration, mayLoseCommitted);
                     damaged.remove(tp);
                 } catch (ReplicaDamagedException e) {
@@ -194,8 +196,8 @@ public final class PartitionManager {
         }
         if (lastInSync) {
             log.error("{}: this broker is the partition's last in-sync replica and lost committed records ({}); it is"
-                    + " not hosted, and the partition has no leader until an operator restores this disk or enables"
-                    + " unclean.leader.election.enable to accept the loss", tp, e.getMessage());
+                    + " not hosted, so the partition is unavailable until an operator restores this disk or enables"
+                    + " unclean.leader.election.enable on the topic to accept the loss", tp, e.getMessage());
         } else {
             newlyDeferred.put(tp, e.getMessage());
         }
