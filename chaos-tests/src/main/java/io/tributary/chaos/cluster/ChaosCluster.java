@@ -116,6 +116,14 @@ public final class ChaosCluster implements AutoCloseable {
         processes.startAll();
     }
 
+    /**
+     * When the node said its log directory failed and it stops, waits up to {@code limit} for it to
+     * exit; its exit status, or empty if it is not stopping (or still runs after the limit).
+     */
+    public java.util.OptionalInt awaitExitIfStopping(int id, Duration limit) throws IOException, InterruptedException {
+        return processes.isStoppingOnStorageFailure(id) ? processes.awaitExit(id, limit) : java.util.OptionalInt.empty();
+    }
+
     /** The node process's exit status once it exited (on its own, or stopped); empty while it runs. */
     public java.util.OptionalInt exitCode(int id) {
         return processes.exitCode(id);

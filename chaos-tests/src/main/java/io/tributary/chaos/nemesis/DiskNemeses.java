@@ -98,6 +98,9 @@ public final class DiskNemeses {
         });
     }
 
+    /** How long a full disk's heal waits for a node that is stopping on its failed write. */
+    private static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(20);
+
     /** A partition leader's disk is full: every write fails with ENOSPC until healed. */
     public static Nemesis fullDisk() {
         return storage("disk-full", (cluster, targets, random) -> {
@@ -106,7 +109,9 @@ public final class DiskNemeses {
             disk.setFull(true);
             return ProcessNemeses.fault("node " + node, () -> {
                 disk.setFull(false);
-                if (cluster.exitCode(node).isPresent()) { // it stopped on the failed write (exit 4): start it again
+                // It stops on the failed write (exit 4) after a controlled shutdown: one still on its way
+                // out at the heal must be waited for, or it stays down for the rest of the run.
+                if (cluster.exitCode(node).isPresent() || cluster.awaitExitIfStopping(node, STOP_WAIT).isPresent()) {
                     cluster.relaunch(node);
                 }
             });

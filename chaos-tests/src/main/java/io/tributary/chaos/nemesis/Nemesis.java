@@ -18,6 +18,14 @@ public interface Nemesis {
 
     Fault inject(ChaosCluster cluster, Targets targets, RandomGenerator random) throws Exception;
 
+    /**
+     * Whether it is only played on its own: a rolling restart waits for each node to be ready before
+     * the next, which a network fault cutting that node off would hold for good.
+     */
+    default boolean playsAlone() {
+        return false;
+    }
+
     /** Whether it needs the cluster's power-loss disk mounts. */
     default boolean needsDisks() {
         return false;

@@ -63,8 +63,8 @@ public final class NemesisSchedule {
                     continue; // every node is down (a heal failed): the final heal tries them again
                 }
                 List<Nemesis> otherFamily = nemeses.stream()
-                        .filter(n -> n.touchesProcesses() != first.touchesProcesses()).toList();
-                if (!otherFamily.isEmpty() && random.nextInt(4) == 0) {
+                        .filter(n -> n.touchesProcesses() != first.touchesProcesses() && !n.playsAlone()).toList();
+                if (!first.playsAlone() && !otherFamily.isEmpty() && random.nextInt(4) == 0) {
                     Nemesis second = otherFamily.get(random.nextInt(otherFamily.size()));
                     try {
                         inject(second, cluster, targets, history).ifPresent(active::add);

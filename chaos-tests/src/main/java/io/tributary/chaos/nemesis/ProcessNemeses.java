@@ -37,7 +37,7 @@ public final class ProcessNemeses {
                 cluster.restart(node);
             }
             return Nemesis.done("nodes " + order);
-        });
+        }, true);
     }
 
     private static Nemesis killing(String kind, TargetChooser chooser) {
@@ -74,7 +74,11 @@ public final class ProcessNemeses {
         };
     }
 
-    private record ProcessNemesis(String kind, Injector injector) implements Nemesis {
+    private record ProcessNemesis(String kind, Injector injector, boolean playsAlone) implements Nemesis {
+        ProcessNemesis(String kind, Injector injector) {
+            this(kind, injector, false);
+        }
+
         @Override
         public boolean touchesProcesses() {
             return true;

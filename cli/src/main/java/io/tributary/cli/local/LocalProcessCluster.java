@@ -210,6 +210,24 @@ public final class LocalProcessCluster implements AutoCloseable {
                 : java.util.OptionalInt.of(process.exitValue());
     }
 
+    /**
+     * Waits up to {@code limit} for the node's process to exit; returns its exit status, or empty
+     * if it still runs (or was never started).
+     */
+    public java.util.OptionalInt awaitExit(int id, Duration limit) throws InterruptedException {
+        Process process = processes.get(id);
+        if (process == null) {
+            return java.util.OptionalInt.empty();
+        }
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? java.util.OptionalInt.of(process.exitValue())
+                : java.util.OptionalInt.empty();
+    }
+
+    /** Whether the node said, since it was last started, that its log directory failed and it stops (exit 4). */
+    public boolean isStoppingOnStorageFailure(int id) throws IOException {
+        return logSinceLastStart(nodes.get(id)).contains("its log directory failed");
+    }
+
     public boolean isAlive(int id) {
         Process process = processes.get(id);
         return process != null && process.isAlive();
