@@ -39,13 +39,20 @@ public final class LocalProcessCluster implements AutoCloseable {
     }
 
     private final Map<Integer, Node> nodes = new TreeMap<>();
-    private final Map<Integer, Process> processes = new TreeMap<>();
+    private final Map<Integer, Process> processes = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final NodePlacement placement;
     private final List<String> extraProperties;
+    /** The nodes must not outlive this JVM when it ends without {@link #close} (a harness stopped by SIGTERM). */
+    private final Thread killOnExit = new Thread(this::killAll, "local-cluster-kill-on-exit");
 
     private LocalProcessCluster(NodePlacement placement, List<String> extraProperties) {
         this.placement = placement;
         this.extraProperties = extraProperties;
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    private void killAll() {
+        processes.values().forEach(Process::destroyForcibly); // SIGKILL also ends a SIGSTOPped process
     }
 
     /** Lays out {@code count} combined nodes under {@code root}; starts none. */
@@ -286,14 +293,14 @@ public final class LocalProcessCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        for (int id : processes.keySet()) {
-            Process process = processes.get(id);
-            if (process.isAlive()) {
-                process.destroyForcibly(); // SIGKILL also ends a SIGSTOPped process
-            }
-        }
+        killAll();
         for (Process process : processes.values()) {
             process.waitFor(30, TimeUnit.SECONDS);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // closed by another shutdown hook: the hook runs anyway and finds nothing alive
         }
     }
 
