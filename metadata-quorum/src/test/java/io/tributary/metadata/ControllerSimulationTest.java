@@ -36,7 +36,9 @@ class ControllerSimulationTest {
     static final int EVENTS = 300;
 
     static Stream<Arguments> cases() {
-        return Stream.of(3, 5).flatMap(n -> Stream.iterate(1L, s -> s + 1).limit(100).map(s -> Arguments.of(n, s)));
+        // -Dtributary.sim.seeds=N runs more seeds per cluster size than CI's 100
+        long seeds = Long.getLong("tributary.sim.seeds", 100);
+        return Stream.of(3, 5).flatMap(n -> Stream.iterate(1L, s -> s + 1).limit(seeds).map(s -> Arguments.of(n, s)));
     }
 
     @ParameterizedTest(name = "brokers={0} seed={1}")

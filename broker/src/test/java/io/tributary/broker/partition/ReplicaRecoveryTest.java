@@ -72,13 +72,7 @@ class ReplicaRecoveryTest {
     @Test
     void aFlippedBitBelowTheRecoveryPointCutsTheLogAtThatBatch() throws Exception {
         long second = writeThreeBatches();
-        try (RandomAccessFile file = new RandomAccessFile(segment().toFile(), "rw")) {
-            long at = second + batch("b").remaining() - 1; // the second batch's last value byte, under its CRC
-            file.seek(at);
-            int b = file.read();
-            file.seek(at);
-            file.write(b ^ 0x10);
-        }
+        flipLastValueBitOfSecondBatch(second); // the second batch's last value byte, under its CRC
         long[] logEnd = new long[1];
 
         ReplicaRecovery.Result result = reopenAndRecover(1, logEnd);
@@ -95,13 +89,7 @@ class ReplicaRecoveryTest {
     @Test
     void damageBelowTheHighWatermarkIsRefusedNotCut() throws Exception {
         long second = writeThreeBatches();
-        try (RandomAccessFile file = new RandomAccessFile(segment().toFile(), "rw")) {
-            long at = second + batch("b").remaining() - 1;
-            file.seek(at);
-            int b = file.read();
-            file.seek(at);
-            file.write(b ^ 0x10);
-        }
+        flipLastValueBitOfSecondBatch(second);
         long[] logEnd = new long[1];
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> reopenAndRecover(3, logEnd))
