@@ -348,31 +348,62 @@ public final class ProduceDispatcher {
 
     /**
      * Whether another request may carry this partition's batches: one at a time without
-     * idempotence; with it up to maxInFlightRequestsPerConnection, but none while a re-queued
-     * batch waits for the requests in flight to answer.
+     * idempotence; with it up to maxInFlightRequestsPerConnection, but only one at a time while
+     * re-queued batches are resent. Each retry goes alone and must reach the leader in order: a
+     * retry sent behind another that the leader takes second fails out of order and is re-queued
+     * again, and after a long outage with many batches waiting that churn left a producer making
+     * almost no progress until its batches expired (the chaos harness and the producer simulation
+     * saw it).
      */
     private boolean canSend(PartitionQueue queue) {
         if (!idempotent) {
             return queue.inFlight == 0;
         }
-        return queue.resendPending ? queue.inFlight == 0 : queue.inFlight < config.maxInFlightRequestsPerConnection();
+        if (queue.resendPending || headIsRetry(queue)) {
+            return queue.inFlight == 0;
+        }
+        return queue.inFlight < config.maxInFlightRequestsPerConnection();
+    }
+
+    private static boolean headIsRetry(PartitionQueue queue) {
+        synchronized (queue) {
+            ProducerBatch head = queue.batches.peekFirst();
+            return head != null && head.requestGroup >= 0;
+        }
     }
 
     /**
-     * A retry: the head batch alone, in a request group of its own. A leader appends a request's
-     * batches all or none, but after a leader change the new leader may hold only the first of them,
-     * so batches are retried one by one: each is then either wholly a duplicate (answered with its
-     * original offset) or wholly new, never a mix the leader must refuse.
+     * A retry. A leader appends a request's batches all or none, and answers a request made only of
+     * batches it already holds with their original offsets, but refuses one that mixes held and
+     * new batches. A batch whose outcome is unknown (an attempt failed indefinitely: after a leader
+     * change the new leader may hold it or not) therefore goes alone, in a request group of its
+     * own, and is then wholly a duplicate or wholly new. Batches that only ever failed definitely
+     * were never appended: the run of them at the head of the queue goes together, so that a
+     * producer with many batches re-queued (out-of-order answers to pipelined requests) catches up
+     * in one round trip instead of one per batch.
      */
     private void drainRetry(PartitionQueue queue, RequestBuilder request, List<ProducerBatch> drained) {
-        ProducerBatch batch = queue.batches.peekFirst();
-        if (request.sizeInBytes > 0 && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
-            return;
+        long group = queue.nextRequestGroup;
+        ProducerBatch batch;
+        while ((batch = queue.batches.peekFirst()) != null && batch.requestGroup >= 0) {
+            boolean unknownOutcome = batch.indefiniteFailure != null;
+            if (!drained.isEmpty() && (unknownOutcome
+                    || request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize())) {
+                break;
+            }
+            if (drained.isEmpty() && request.sizeInBytes > 0
+                    && request.sizeInBytes + batch.sizeInBytes() > config.maxRequestSize()) {
+                return;
+            }
+            queue.batches.pollFirst();
+            batch.requestGroup = group;
+            drained.add(batch);
+            request.sizeInBytes += batch.sizeInBytes();
+            if (unknownOutcome) {
+                break;
+            }
         }
-        queue.batches.pollFirst();
-        batch.requestGroup = queue.nextRequestGroup++;
-        drained.add(batch);
-        request.sizeInBytes += batch.sizeInBytes();
+        queue.nextRequestGroup++;
     }
 
     /**

@@ -50,15 +50,23 @@ import java.util.concurrent.CompletableFuture;
  * Leaders sometimes append but cannot confirm replication (NOT_ENOUGH_REPLICAS_AFTER_APPEND,
  * REQUEST_TIMED_OUT), and leadership moves: the new leader keeps every acknowledged record and a
  * random part of the unacknowledged tail, and rebuilds its producer state from its log; producers
- * learn of the move from metadata refreshed late. After a healed phase every record must be
- * resolved, and the checker requires: every acknowledged record in the log exactly once at its
- * acknowledged offset, no definitely failed record in the log, no record twice, and each
- * producer's records in each partition in the order it sent them.
+ * learn of the move from metadata refreshed late. Some seeds take the whole cluster down for
+ * longer than the delivery timeout (a power loss of every node: no broker answers, and each leader
+ * comes back with only its acknowledged records), so that batches expire while their sequences
+ * are outstanding. After the faults every record must be resolved, and the checker requires:
+ * every acknowledged record in the log exactly once at its acknowledged offset, no definitely
+ * failed record in the log, no record twice, each producer's records in each partition in the
+ * order it sent them, and liveness: producers keep sending once the faults are healed, and every
+ * record sent after the old ones had time to resolve is acknowledged.
  */
 final class ProducerSimulation {
     static final String TOPIC = "t";
     static final long FAULT_PHASE_MS = 4_000;
     static final long HEAL_PHASE_MS = 12_000;
+    private static final int DELIVERY_TIMEOUT_MS = 3_000;
+    /** Producers send until then; records sent from {@link #MUST_SUCCEED_FROM_MS} on must be acknowledged. */
+    private static final long SEND_UNTIL_MS = FAULT_PHASE_MS + 8_000;
+    private static final long MUST_SUCCEED_FROM_MS = FAULT_PHASE_MS + DELIVERY_TIMEOUT_MS + 1_000;
     private static final int BROKERS = 3;
 
     private record Event(long timeMs, long seq, Runnable action) {
@@ -81,14 +89,16 @@ final class ProducerSimulation {
         final int partition;
         final int number;
         final String value;
+        final long sentMs;
         RecordMetadata acked;
         TributaryException failed;
 
-        Sent(int producer, int partition, int number) {
+        Sent(int producer, int partition, int number, long sentMs) {
             this.producer = producer;
             this.partition = partition;
             this.number = number;
             this.value = "P" + producer + "-" + number;
+            this.sentMs = sentMs;
         }
     }
 
@@ -104,6 +114,9 @@ final class ProducerSimulation {
     private final double unconfirmedRate;
     private final double failoverRate;
     private final int maxDelayMs;
+    /** When no broker answers at all (a cluster-wide outage), or -1 when this seed has none. */
+    private final long outageStartMs;
+    private final long outageEndMs;
     private long nextProducerId = 1000;
     private final List<Sent> sent = new ArrayList<>();
     final List<String> trace = new ArrayList<>();
@@ -120,6 +133,13 @@ final class ProducerSimulation {
         this.unconfirmedRate = random.nextDouble() * 0.05;
         this.failoverRate = random.nextDouble() * 0.004;
         this.maxDelayMs = 1 + random.nextInt(40);
+        if (random.nextInt(3) == 0) {
+            this.outageStartMs = random.nextInt((int) FAULT_PHASE_MS / 2);
+            this.outageEndMs = Math.min(FAULT_PHASE_MS, outageStartMs + 500 + random.nextInt(2 * DELIVERY_TIMEOUT_MS));
+        } else {
+            this.outageStartMs = -1;
+            this.outageEndMs = -1;
+        }
     }
 
     private void schedule(long delayMs, Runnable action) {
@@ -130,9 +150,14 @@ final class ProducerSimulation {
         return nowMs < FAULT_PHASE_MS;
     }
 
+    private boolean clusterDown() {
+        return nowMs >= outageStartMs && nowMs < outageEndMs;
+    }
+
+    /** Keeps the last events for a failure's report ({@code -Dtributary.sim.trace=N} keeps more). */
     private void log(String s) {
         trace.add(nowMs + " " + s);
-        if (trace.size() > 60) {
+        if (trace.size() > Integer.getInteger("tributary.sim.trace", 60)) {
             trace.remove(0);
         }
     }
@@ -143,6 +168,9 @@ final class ProducerSimulation {
             startProducer(p);
         }
         schedule(1, this::faultTick);
+        if (outageStartMs >= 0) {
+            schedule(outageStartMs, this::powerLossEverywhere);
+        }
         while (!queue.isEmpty()) {
             Event e = queue.poll();
             if (e.timeMs > FAULT_PHASE_MS + HEAL_PHASE_MS) {
@@ -162,7 +190,7 @@ final class ProducerSimulation {
                 .batchSize(80 + random.nextInt(300))
                 .maxInFlightRequestsPerConnection(1 + random.nextInt(5))
                 .requestTimeoutMs(200 + random.nextInt(300))
-                .deliveryTimeoutMs(3_000)
+                .deliveryTimeoutMs(DELIVERY_TIMEOUT_MS)
                 .retryBackoffMs(5 + random.nextInt(50))
                 .maxRequestSize(1_000 + random.nextInt(4_000))
                 .bufferMemory(64L << 20)
@@ -176,9 +204,9 @@ final class ProducerSimulation {
         int[] numbers = new int[1];
         Runnable[] tick = new Runnable[1];
         tick[0] = () -> {
-            if (faults() && random.nextDouble() < 0.5) {
+            if (nowMs < SEND_UNTIL_MS && random.nextDouble() < (faults() ? 0.5 : 0.1)) {
                 int partition = random.nextInt(partitions);
-                Sent record = new Sent(id, partition, numbers[0]++);
+                Sent record = new Sent(id, partition, numbers[0]++, nowMs);
                 sent.add(record);
                 byte[] value = record.value.getBytes(StandardCharsets.UTF_8);
                 CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
@@ -259,6 +287,15 @@ final class ProducerSimulation {
 
         private <T> CompletableFuture<T> exchange(java.util.function.Supplier<T> handler, long timeoutMs) {
             CompletableFuture<T> future = new CompletableFuture<>();
+            if (clusterDown()) { // every node is down: the connection is refused or never answers
+                if (random.nextBoolean()) {
+                    schedule(1, () -> future.completeExceptionally(new NetworkException("connection refused", true, null)));
+                } else {
+                    schedule(timeoutMs, () -> future.completeExceptionally(
+                            new TimeoutException("deadline of " + timeoutMs + " ms exceeded", false, null)));
+                }
+                return future;
+            }
             if (faults() && random.nextDouble() < dropRate / 4) {
                 schedule(1, () -> future.completeExceptionally(new NetworkException("connection reset", true, null)));
                 return future;
@@ -304,7 +341,7 @@ final class ProducerSimulation {
         RequestValidation decision = RequestValidation.of(leader.state, parsed);
         if (decision instanceof RequestValidation.Reject reject) {
             log("p" + data.getPartition() + " rejects " + reject.code() + " " + reject.message());
-            return error(data.getPartition(), reject.code());
+            return error(data.getPartition(), reject.code()).toBuilder().setErrorMessage(reject.message()).build();
         }
         long first;
         long end;
@@ -342,26 +379,43 @@ final class ProducerSimulation {
         }
         for (int p = 0; p < partitions; p++) {
             if (random.nextDouble() < failoverRate) {
-                SimLeader leader = leaders.get(p);
-                List<Long> cuts = new ArrayList<>();
-                for (RecordBatch b : leader.log) {
-                    if (b.baseOffset() >= leader.committedEnd) {
-                        cuts.add(b.baseOffset());
-                    }
-                }
-                cuts.add(leader.nextOffset);
-                long cut = cuts.get(random.nextInt(cuts.size()));
-                leader.log.removeIf(b -> b.baseOffset() >= cut);
-                leader.nextOffset = cut;
-                leader.state = new ProducerStateManager();
-                leader.state.rebuildFrom(leader.log);
-                leader.broker = 1 + (leader.broker + random.nextInt(BROKERS - 1)) % BROKERS;
-                leader.leaderEpoch++;
-                failovers++;
-                log("p" + p + " failover to " + leader.broker + " epoch " + leader.leaderEpoch + ", log cut to " + cut);
+                failOver(p, randomCut(leaders.get(p)));
             }
         }
         schedule(1, this::faultTick);
+    }
+
+    /** Every node loses power: each partition comes back with only its acknowledged records. */
+    private void powerLossEverywhere() {
+        log("power loss everywhere until " + outageEndMs);
+        for (int p = 0; p < partitions; p++) {
+            failOver(p, leaders.get(p).committedEnd);
+        }
+    }
+
+    /** An offset at or past the acknowledged end where a new leader's log may end. */
+    private long randomCut(SimLeader leader) {
+        List<Long> cuts = new ArrayList<>();
+        for (RecordBatch b : leader.log) {
+            if (b.baseOffset() >= leader.committedEnd) {
+                cuts.add(b.baseOffset());
+            }
+        }
+        cuts.add(leader.nextOffset);
+        return cuts.get(random.nextInt(cuts.size()));
+    }
+
+    /** A new leader whose log ends at {@code cut} and whose producer state is rebuilt from it. */
+    private void failOver(int p, long cut) {
+        SimLeader leader = leaders.get(p);
+        leader.log.removeIf(b -> b.baseOffset() >= cut);
+        leader.nextOffset = cut;
+        leader.state = new ProducerStateManager();
+        leader.state.rebuildFrom(leader.log);
+        leader.broker = 1 + (leader.broker + random.nextInt(BROKERS - 1)) % BROKERS;
+        leader.leaderEpoch++;
+        failovers++;
+        log("p" + p + " failover to " + leader.broker + " epoch " + leader.leaderEpoch + ", log cut to " + cut);
     }
 
     // ---------------------------------------------------------------- checker
@@ -397,6 +451,9 @@ final class ProducerSimulation {
                 } else if (offset != record.acked.offset() || record.acked.partition() != record.partition) {
                     fail("misplaced: " + record.value + " acknowledged at " + record.acked.offset() + " is at " + offset);
                 }
+            } else if (record.sentMs >= MUST_SUCCEED_FROM_MS) {
+                fail("no liveness: " + record.value + " sent at " + record.sentMs + " ms, after the faults were healed at "
+                        + FAULT_PHASE_MS + " ms, failed: " + record.failed.getMessage());
             } else if (record.failed.isDefinite() && offset != null) {
                 fail("false definite failure: " + record.value + " failed definitely (" + record.failed.getMessage()
                         + ") but is in the log at " + offset);
@@ -414,6 +471,7 @@ final class ProducerSimulation {
 
     private void fail(String message) {
         throw new AssertionError("seed " + seed + ": " + message
+                + (outageStartMs < 0 ? "" : "\n(no broker answered from " + outageStartMs + " to " + outageEndMs + " ms)")
                 + "\nreproduce: mvn -o -pl broker test -Dtest=ProducerSimulationTest -Dtributary.sim.seed=" + seed
                 + "\nlast events:\n" + String.join("\n", trace));
     }
