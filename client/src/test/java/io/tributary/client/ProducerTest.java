@@ -292,9 +292,41 @@ class ProducerTest {
     }
 
     @Test
-    void aRefusedRequestIsRetriedOneBatchPerRequestInOrderAndAtMost32StayUnanswered() throws Exception {
+    void aRequestOfUnknownOutcomeIsRetriedOneBatchPerRequestInOrderAndAtMost32StayUnanswered() throws Exception {
+        broker.hangProduce(true);
+        broker.failNextProducesAfterAppend(new TopicPartition("events", 0), ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        List<String> values = sendFortyWhileHung();
+        List<List<Integer>> sequencesPerRequest = sequencesPerProduceRequest();
+        List<Integer> unknown = sequencesPerRequest.get(0);
+        // a new leader may hold only the first batches of a request; one batch per retry is then
+        // either a duplicate or new, never a mix the leader must refuse (issue 9, hole 3)
+        assertThat(sequencesPerRequest.subList(1, sequencesPerRequest.size()))
+                .as("the batches of unknown outcome went out again one per request")
+                .filteredOn(sequences -> unknown.contains(sequences.get(0))).allSatisfy(r -> assertThat(r).hasSize(1));
+        assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactlyElementsOf(values);
+        assertThat(broker.initProducerIdCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void aRefusedRequestIsRetriedInOneRequestInOrder() throws Exception {
         broker.hangProduce(true);
         broker.failNextProduces(new TopicPartition("events", 0), ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        List<String> values = sendFortyWhileHung();
+        List<List<Integer>> sequencesPerRequest = sequencesPerProduceRequest();
+        List<Integer> refused = sequencesPerRequest.get(0);
+        assertThat(refused).hasSizeGreaterThan(1);
+        // refused outright, so never appended: resent together, not one round trip per batch
+        assertThat(sequencesPerRequest.subList(1, sequencesPerRequest.size()))
+                .filteredOn(sequences -> sequences.contains(refused.get(0)))
+                .first().asList().startsWith(refused.toArray());
+        assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
+                .containsExactlyElementsOf(values);
+        assertThat(broker.initProducerIdCalls()).isEqualTo(1);
+    }
+
+    /** Sends 40 one-record batches to events-0 while the broker holds produces, then lets it answer. */
+    private List<String> sendFortyWhileHung() throws Exception {
         List<String> values = new ArrayList<>();
         try (Producer producer = new Producer(config().batchSize(1).lingerMs(0).build())) {
             List<java.util.concurrent.CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
@@ -304,11 +336,8 @@ class ProducerTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> !broker.produceRequests().isEmpty());
             int sentBeforeAnyAnswer = 0;
-            for (ProduceRequest request : broker.produceRequests()) {
-                for (RecordBatch ignored : RecordBatches.of(request.getTopics(0).getPartitions(0).getRecords()
-                        .asReadOnlyByteBuffer())) {
-                    sentBeforeAnyAnswer++;
-                }
+            for (List<Integer> request : sequencesPerProduceRequest()) {
+                sentBeforeAnyAnswer += request.size();
             }
             assertThat(sentBeforeAnyAnswer).as("unanswered batches of one partition").isLessThanOrEqualTo(32);
             broker.releaseHungProduces(false);
@@ -316,6 +345,11 @@ class ProducerTest {
                 future.get(10, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
+        return values;
+    }
+
+    /** The base sequences of the events-0 batches in each produce request the broker received. */
+    private List<List<Integer>> sequencesPerProduceRequest() {
         List<List<Integer>> sequencesPerRequest = new ArrayList<>();
         for (ProduceRequest request : broker.produceRequests()) {
             List<Integer> sequences = new ArrayList<>();
@@ -323,15 +357,7 @@ class ProducerTest {
                     .forEach(b -> sequences.add(b.baseSequence()));
             sequencesPerRequest.add(sequences);
         }
-        List<Integer> refused = sequencesPerRequest.get(0);
-        // a new leader may hold only the first batches of a request; one batch per retry is then
-        // either a duplicate or new, never a mix the leader must refuse (issue 9, hole 3)
-        assertThat(sequencesPerRequest.subList(1, sequencesPerRequest.size()))
-                .as("the refused request's batches went out again one per request")
-                .filteredOn(sequences -> refused.contains(sequences.get(0))).allSatisfy(r -> assertThat(r).hasSize(1));
-        assertThat(broker.records("events", 0)).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
-                .containsExactlyElementsOf(values);
-        assertThat(broker.initProducerIdCalls()).isEqualTo(1);
+        return sequencesPerRequest;
     }
 
     @Test

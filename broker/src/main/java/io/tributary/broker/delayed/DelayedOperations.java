@@ -152,10 +152,19 @@ public final class DelayedOperations implements AutoCloseable {
         return count;
     }
 
-    /** Forgets a partition's (empty) maps when it is removed from this broker. */
+    /**
+     * Forgets a partition's maps when it is removed from this broker. Produce waiters left there
+     * were appended, so they fail with an indefinite error (the records may be on other replicas);
+     * NOT_LEADER_OR_FOLLOWER would tell a producer they were not written.
+     */
     public void forget(TopicPartition tp) {
         for (Watch watch : Watch.values()) {
-            completeAbove(tp, watch, Long.MIN_VALUE, ErrorCode.NOT_LEADER_OR_FOLLOWER).run();
+            ErrorCode outcome = switch (watch) {
+                case ACKS_ALL -> ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+                case DURABLE -> ErrorCode.STORAGE_ERROR;
+                case HIGH_WATERMARK, LOG_END -> ErrorCode.NOT_LEADER_OR_FOLLOWER;
+            };
+            completeAbove(tp, watch, Long.MIN_VALUE, outcome).run();
             waiters.remove(new Key(tp, watch));
         }
     }
