@@ -88,7 +88,7 @@ public final class MetadataQuorum implements AutoCloseable {
     /** How often the active controller looks for expired broker leases. */
     public static final long CONTROLLER_TICK_MS = 100;
     private static final long COMMAND_TIMEOUT_MS = 5_000;
-    static final long CLIENT_RPC_TIMEOUT_MS = 700;
+    static final long CLIENT_RPC_TIMEOUT_MS = 500;
     /** Producer ids per AllocateProducerIdsCommand block. */
     public static final int PRODUCER_ID_BLOCK_SIZE = ProducerIdControlManager.BLOCK_SIZE;
 
@@ -198,7 +198,7 @@ public final class MetadataQuorum implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         // A client request to a leader that died or paused waits this long before the client tries
-        // another peer: it must fit well inside a broker session (1.5 s), or a broker whose
+        // another peer: it must fit well inside a broker session (1 s), or a broker whose
         // heartbeat sits on the old leader is fenced by the new one. A slow answer is only resent
         // (the leader's retry cache keeps it once).
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(CLIENT_RPC_TIMEOUT_MS, TimeUnit.MILLISECONDS));

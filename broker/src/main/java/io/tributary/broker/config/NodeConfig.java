@@ -29,7 +29,7 @@ import java.util.Set;
  *     the metadata log as non-voting Ratis listeners on their controller.port</td></tr>
  * <tr><td>default.replication.factor</td><td>1</td><td>RF for topics created without one</td></tr>
  * <tr><td>broker.heartbeat.interval.ms</td><td>250</td><td>how often the broker heartbeats to the active controller</td></tr>
- * <tr><td>broker.session.timeout.ms</td><td>1500</td><td>a broker silent this long is fenced and loses its leaderships</td></tr>
+ * <tr><td>broker.session.timeout.ms</td><td>1000</td><td>a broker silent this long is fenced and loses its leaderships</td></tr>
  * <tr><td>replica.lag.time.max.ms</td><td>10000</td><td>a follower not caught up with the leader for this long
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * </table>
@@ -38,7 +38,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                          List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
-    public static final long DEFAULT_SESSION_TIMEOUT_MS = 1500;
+    public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
 
 
