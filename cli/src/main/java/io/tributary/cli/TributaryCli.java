@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             QuickstartCommand.class,
             ServerCommand.class,
             StopCommand.class,
+            HealthCommand.class,
             TopicCommand.class,
             ClusterCommand.class,
             ProduceCommand.class,

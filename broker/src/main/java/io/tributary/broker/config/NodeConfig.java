@@ -30,13 +30,17 @@ import java.util.Set;
  * <tr><td>default.replication.factor</td><td>1</td><td>RF for topics created without one</td></tr>
  * <tr><td>broker.heartbeat.interval.ms</td><td>250</td><td>how often the broker heartbeats to the active controller</td></tr>
  * <tr><td>broker.session.timeout.ms</td><td>1000</td><td>a broker silent this long is fenced and loses its leaderships</td></tr>
+ * <tr><td>advertised.host</td><td>host</td><td>the address clients and other brokers are told to reach this
+ *     broker's client listener at (a NAT, a container's published port); it must reach the listener from both</td></tr>
+ * <tr><td>advertised.client.port</td><td>the bound client port</td><td>the port that goes with advertised.host</td></tr>
  * <tr><td>replica.lag.time.max.ms</td><td>10000</td><td>a follower not caught up with the leader for this long
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * </table>
  */
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
                          List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
-                         long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs) {
+                         long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
+                         String advertisedHost, int advertisedClientPort) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
@@ -62,7 +66,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     private static final Set<String> KEYS = Set.of("node.id", "host", "client.port", "controller.port",
             "metrics.port", "data.dir", "process.roles", "controller.quorum.voters", "controller.quorum.listeners",
             "default.replication.factor",
-            "broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms");
+            "broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms",
+            "advertised.host", "advertised.client.port");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -71,6 +76,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         checkPort("client.port", clientPort, false);
         checkPort("controller.port", controllerPort, false);
         checkPort("metrics.port", metricsPort, true);
+        checkPort("advertised.client.port", advertisedClientPort, false);
+        advertisedHost = advertisedHost == null || advertisedHost.isBlank() ? host : advertisedHost.trim();
         if (heartbeatIntervalMs < 10 || sessionTimeoutMs < 2 * heartbeatIntervalMs) {
             throw new ConfigException("broker.heartbeat.interval.ms (" + heartbeatIntervalMs + ") must be >= 10 and "
                     + "broker.session.timeout.ms (" + sessionTimeoutMs + ") at least twice as long");
@@ -111,24 +118,26 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     public static NodeConfig dev(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
-                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs);
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
+                advertisedHost, advertisedClientPort);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
-                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs);
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
+                advertisedHost, advertisedClientPort);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -165,7 +174,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 voters, listeners, !roles.equals("controller"), intValue(properties, "default.replication.factor", 1),
                 intValue(properties, "broker.heartbeat.interval.ms", (int) DEFAULT_HEARTBEAT_INTERVAL_MS),
                 intValue(properties, "broker.session.timeout.ms", (int) DEFAULT_SESSION_TIMEOUT_MS),
-                intValue(properties, "replica.lag.time.max.ms", (int) DEFAULT_REPLICA_LAG_TIME_MAX_MS));
+                intValue(properties, "replica.lag.time.max.ms", (int) DEFAULT_REPLICA_LAG_TIME_MAX_MS),
+                properties.getProperty("advertised.host"), intValue(properties, "advertised.client.port", 0));
     }
 
     private static List<Voter> members(Properties properties, String key) {

@@ -1,6 +1,7 @@
 package io.tributary.broker.server;
 
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -176,7 +177,10 @@ public final class BrokerNode implements AutoCloseable {
         });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, completion, scheduler, serving);
+        // The standard gRPC health check (container health checks, load balancers) says SERVING only
+        // once this node serves clients (below), and NOT_SERVING from the start of a shutdown.
         HealthStatusManager health = new HealthStatusManager();
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, HealthCheckResponse.ServingStatus.NOT_SERVING);
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 // Handlers never block (their waits are futures, and the metadata quorum's client
@@ -191,6 +195,7 @@ public final class BrokerNode implements AutoCloseable {
                 .build()
                 .start();
         toClose.add(this::stopGrpc);
+        toClose.add(health::enterTerminalState); // closed first (toClose runs in reverse)
 
         if (config.brokerRole()) {
             long brokerEpoch = registerBroker(grpcServer.getPort());
@@ -214,6 +219,7 @@ public final class BrokerNode implements AutoCloseable {
         }
         BrokerLifecycle leaseHolder = lifecycle;
         serving.open(leaseHolder == null ? () -> true : leaseHolder::hasLease);
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, HealthCheckResponse.ServingStatus.SERVING);
         if (config.metricsPort() >= 0) {
             metricsServer = new MetricsHttpServer(config.host(), config.metricsPort(), metrics);
             toClose.add(metricsServer);
@@ -271,7 +277,8 @@ public final class BrokerNode implements AutoCloseable {
         RegisterBrokerRecord registration = RegisterBrokerRecord.newBuilder().setBrokerId(config.nodeId())
                 .setIncarnationId(UUID.randomUUID().toString())
                 .addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.CLIENT_LISTENER)
-                        .setHost(config.host()).setPort(clientPort))
+                        .setHost(config.advertisedHost())
+                        .setPort(config.advertisedClientPort() == 0 ? clientPort : config.advertisedClientPort()))
                 .build();
         MetadataCommand command = MetadataCommand.newBuilder().setRegisterBroker(registration).build();
         MetadataCommandResult result;
