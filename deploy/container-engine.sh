@@ -18,6 +18,14 @@ state=/var/tmp/tributary-docker
 base_image=tributary-base:bookworm-jre17
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
+# apt-get install, refreshing the package lists once if they are missing or stale
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >"$state.apt.log" 2>&1 && return
+  apt-get update -q >>"$state.apt.log" 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$state.apt.log" 2>&1 \
+    || { echo "container-engine: apt-get install $* failed (see $state.apt.log)" >&2; exit 3; }
+}
+
 engine_answers() {
   docker version --format '{{.Server.Version}}' >/dev/null 2>&1
 }
@@ -39,11 +47,7 @@ start() {
   fi
   if ! command -v dockerd >/dev/null 2>&1; then
     echo "container-engine: installing Debian's docker.io" >&2
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >"$state.apt.log" 2>&1; then
-      apt-get update -q >/dev/null 2>&1 || true
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >"$state.apt.log" 2>&1 \
-        || { echo "container-engine: apt-get install docker.io failed (see $state.apt.log)" >&2; exit 3; }
-    fi
+    apt_install docker.io
   fi
   mkdir -p "$state"
   # setsid: the engine outlives this script; stop ends it by its pid file
@@ -68,7 +72,7 @@ base_image() {
     echo "$base_image"
     return
   fi
-  command -v debootstrap >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2
+  command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
   local root
   root=$(mktemp -d /var/tmp/tributary-base.XXXXXX)
   echo "container-engine: building $base_image with debootstrap (a few minutes)" >&2

@@ -29,7 +29,7 @@ class TributaryContainerTest {
 
     @Test
     void aNodeInAContainerServesClientsOnThePublishedPortAndStopsCleanly() throws Exception {
-        try (TributaryContainer node = new TributaryContainer(NodeImage.get().get())) {
+        try (TributaryContainer node = new TributaryContainer(TributaryImage.fromCheckout().get())) {
             node.start();
             List<String> bootstrap = List.of(node.getBootstrapServers());
             try (Admin admin = Admin.create(bootstrap, Duration.ofSeconds(30))) {

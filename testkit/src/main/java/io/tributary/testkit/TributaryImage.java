@@ -8,18 +8,19 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
 /**
- * The node image built from this checkout's deploy/Dockerfile and packaged distribution, for the
- * container tests. Without a Docker engine they are skipped, saying so, unless
+ * The node image built from a Tributary checkout's deploy/Dockerfile and packaged distribution, for
+ * the project's container tests. Without a Docker engine they are skipped, saying so, unless
  * {@code TRIBUTARY_CONTAINERS_REQUIRED=1} (CI, which starts one with deploy/container-engine.sh).
  * {@code TRIBUTARY_BASE_IMAGE} names the Java runtime base (default: the Dockerfile's).
  */
-final class NodeImage {
+public final class TributaryImage {
     private static ImageFromDockerfile image;
 
-    private NodeImage() {
+    private TributaryImage() {
     }
 
-    static synchronized ImageFromDockerfile get() {
+    /** The image, built once per JVM; aborts the calling test (JUnit assumption) when no engine answers. */
+    public static synchronized ImageFromDockerfile fromCheckout() {
         boolean required = "1".equals(System.getenv("TRIBUTARY_CONTAINERS_REQUIRED"));
         boolean engine = DockerClientFactory.instance().isDockerAvailable();
         if (!engine && !required) {
