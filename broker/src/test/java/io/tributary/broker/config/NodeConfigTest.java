@@ -1,0 +1,47 @@
+package io.tributary.broker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class NodeConfigTest {
+
+    private static Properties properties(String... keyValues) {
+        Properties properties = new Properties();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            properties.setProperty(keyValues[i], keyValues[i + 1]);
+        }
+        return properties;
+    }
+
+    @Test
+    void aNodeAdvertisesItsBindAddressUnlessToldOtherwise() {
+        NodeConfig plain = NodeConfig.fromProperties(properties("host", "10.0.0.5", "client.port", "9092"));
+        assertThat(plain.advertisedHost()).isEqualTo("10.0.0.5");
+        assertThat(plain.advertisedClientPort()).isZero(); // the port actually bound
+
+        NodeConfig published = NodeConfig.fromProperties(properties("host", "c2760f38fb56",
+                "advertised.host", "localhost", "advertised.client.port", "32768"));
+        assertThat(published.host()).isEqualTo("c2760f38fb56");
+        assertThat(published.advertisedHost()).isEqualTo("localhost");
+        assertThat(published.advertisedClientPort()).isEqualTo(32768);
+        assertThat(published.withPorts(19092, 19093, -1).advertisedHost()).isEqualTo("localhost");
+    }
+
+    @Test
+    void badSettingsAreRefusedByName() {
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("advertised.port", "1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown node config 'advertised.port'");
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("advertised.client.port", "70000")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("advertised.client.port");
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("broker.session.timeout.ms", "400")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("broker.session.timeout.ms");
+    }
+
+    @Test
+    void theBrokerSessionDefaultsToOneSecond() {
+        assertThat(NodeConfig.fromProperties(new Properties()).sessionTimeoutMs()).isEqualTo(1000);
+    }
+}
