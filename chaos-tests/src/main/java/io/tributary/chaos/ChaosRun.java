@@ -14,9 +14,7 @@ import io.tributary.chaos.nemesis.Nemesis;
 import io.tributary.chaos.nemesis.NemesisSchedule;
 import io.tributary.chaos.nemesis.Nemeses;
 import io.tributary.chaos.nemesis.Targets;
-import io.tributary.chaos.workload.ConsumerWorkload;
-import io.tributary.chaos.workload.FinalDrain;
-import io.tributary.chaos.workload.ProducerWorkload;
+import io.tributary.chaos.workload.ChaosWorkload;
 import io.tributary.chaos.workload.ReplicaDumper;
 import io.tributary.client.Admin;
 import io.tributary.client.NewTopic;
@@ -44,10 +42,7 @@ public final class ChaosRun {
     public static final String TOPIC = "chaos";
     public static final String HISTORY_FILE = "history.tsv";
     public static final String REPLICAS_FILE = "replicas.tsv";
-    private static final Duration RECOVERY = Duration.ofSeconds(10);
     /** Each producer's unanswered sends per partition (a cap of 200 over all partitions let one stuck partition stall all). */
-    private static final int MAX_IN_FLIGHT_PER_PARTITION = 50;
-    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
     /** The verdict and where the evidence is. */
     public record Outcome(CheckResult check, Availability availability, Path dir, String report) {
@@ -118,39 +113,17 @@ public final class ChaosRun {
     }
 
     private void runWorkload(ChaosCluster cluster, List<Nemesis> nemeses, History history) throws Exception {
-        List<ProducerWorkload> producers = new ArrayList<>();
-        List<ConsumerWorkload> consumers = new ArrayList<>();
-        int perProducer = Math.max(1, options.recordsPerSecond() / options.producers());
-        try {
-            for (int i = 0; i < options.consumers(); i++) {
-                consumers.add(new ConsumerWorkload(i, cluster.bootstrap(), TOPIC, options.partitions(), history));
-                consumers.get(i).start();
-            }
-            for (int i = 0; i < options.producers(); i++) {
-                producers.add(new ProducerWorkload(i, cluster.bootstrap(), TOPIC, options.partitions(), perProducer,
-                        MAX_IN_FLIGHT_PER_PARTITION, history));
-                producers.get(i).start();
-            }
+        ChaosWorkload workload = new ChaosWorkload(cluster.bootstrap(), TOPIC, options.partitions(), options.producers(),
+                options.consumers(), options.recordsPerSecond());
+        boolean drained = workload.run(() -> {
             Targets targets = new Targets(cluster, TOPIC, options.partitions());
-            NemesisSchedule schedule = new NemesisSchedule(nemeses, options.seed(),
-                    1_000, 4_000, 3_000, 8_000);
+            NemesisSchedule schedule = new NemesisSchedule(nemeses, options.seed(), 1_000, 4_000, 3_000, 8_000);
             try {
                 schedule.run(cluster, targets, history, options.seconds() * 1000L);
             } finally {
                 healEverything(cluster, history);
             }
-            // the workload goes on after the heal: the checker asks that every producer succeeds again
-            Thread.sleep(RECOVERY.toMillis());
-        } finally {
-            for (ProducerWorkload producer : producers) {
-                producer.close();
-            }
-            for (ConsumerWorkload consumer : consumers) {
-                consumer.close();
-            }
-        }
-        history.flush();
-        boolean drained = FinalDrain.run(cluster.bootstrap(), TOPIC, options.partitions(), history, DRAIN_TIMEOUT);
+        }, history);
         log.info("final drain {}", drained ? "complete" : "INCOMPLETE");
     }
 

@@ -1,15 +1,15 @@
 package io.tributary.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import io.tributary.chaos.history.History;
 import io.tributary.chaos.history.HistoryEvent;
 import io.tributary.chaos.history.HistoryEvent.Type;
-import io.tributary.chaos.workload.ConsumerWorkload;
-import io.tributary.chaos.workload.FinalDrain;
-import io.tributary.chaos.workload.ProducerWorkload;
+import io.tributary.chaos.nemesis.FaultPacing;
+import io.tributary.chaos.workload.ChaosWorkload;
 import io.tributary.client.Admin;
 import io.tributary.client.NewTopic;
 import io.tributary.testkit.TributaryContainer;
@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -42,7 +41,6 @@ class ContainerChaosTest {
     private static final int PARTITIONS = 4;
     private static final long SEED = 31;
     private static final Duration FAULTS = Duration.ofSeconds(40);
-    private static final Duration RECOVERY = Duration.ofSeconds(10);
 
     @Test
     void theChaosWorkloadChecksOutAgainstContainers() throws Exception {
@@ -89,43 +87,23 @@ class ContainerChaosTest {
 
     private static void runWorkload(List<TributaryContainer> nodes, Network network, List<String> bootstrap,
                                     History history) throws Exception {
-        List<ProducerWorkload> producers = new ArrayList<>();
-        List<ConsumerWorkload> consumers = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2; i++) {
-                consumers.add(new ConsumerWorkload(i, bootstrap, ChaosRun.TOPIC, PARTITIONS, history));
-                consumers.get(i).start();
-            }
-            for (int i = 0; i < 4; i++) {
-                producers.add(new ProducerWorkload(i, bootstrap, ChaosRun.TOPIC, PARTITIONS, 100, 50, history));
-                producers.get(i).start();
-            }
+        ChaosWorkload workload = new ChaosWorkload(bootstrap, ChaosRun.TOPIC, PARTITIONS, 4, 2, 400);
+        boolean drained = workload.run(() -> {
             playFaults(nodes, network, history);
             history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, "heal-all", -1, "every container up and connected");
-            // the workload goes on after the heal: the checker asks that every producer succeeds again
-            Thread.sleep(RECOVERY.toMillis());
-        } finally {
-            for (ProducerWorkload producer : producers) {
-                producer.close();
-            }
-            for (ConsumerWorkload consumer : consumers) {
-                consumer.close();
-            }
-        }
-        history.flush();
-        assertThat(FinalDrain.run(bootstrap, ChaosRun.TOPIC, PARTITIONS, history, Duration.ofSeconds(90)))
-                .as("the final drain read every partition").isTrue();
+        }, history);
+        assertThat(drained).as("the final drain read every partition").isTrue();
     }
 
     /** One fault at a time on one container, each healed before the next. */
     private static void playFaults(List<TributaryContainer> nodes, Network network, History history) throws Exception {
-        Random random = new Random(SEED);
+        FaultPacing pacing = new FaultPacing(SEED);
         DockerClient docker = nodes.get(0).getDockerClient();
         long endNanos = System.nanoTime() + FAULTS.toNanos();
         List<String> kinds = List.of("isolate", "kill", "pause"); // in turn, so that a short run plays each
         for (int round = 0; System.nanoTime() < endNanos; round++) {
-            Thread.sleep(2_000 + random.nextInt(2_000)); // time between faults, not synchronisation
-            int index = random.nextInt(nodes.size());
+            pacing.pause(2_000, 4_000);
+            int index = pacing.random().nextInt(nodes.size());
             TributaryContainer node = nodes.get(index);
             String id = node.getContainerId();
             String kind = kinds.get(round % kinds.size());
@@ -138,7 +116,7 @@ class ContainerChaosTest {
                 default -> docker.disconnectFromNetworkCmd().withNetworkId(network.getId()).withContainerId(id)
                         .withForce(true).exec();
             }
-            Thread.sleep(3_000 + random.nextInt(3_000)); // the fault's duration
+            pacing.pause(3_000, 6_000);
             switch (kind) {
                 case "kill" -> docker.startContainerCmd(id).exec();
                 case "pause" -> docker.unpauseContainerCmd(id).exec();
@@ -159,14 +137,10 @@ class ContainerChaosTest {
     }
 
     /** A restarted container serves again once it prints another ready line (the next fault waits for it). */
-    private static void awaitReadyAgain(TributaryContainer node, int readyLinesBefore, History history, int nodeId)
-            throws InterruptedException {
+    private static void awaitReadyAgain(TributaryContainer node, int readyLinesBefore, History history, int nodeId) {
         long startNanos = System.nanoTime();
-        long deadline = startNanos + TimeUnit.SECONDS.toNanos(120);
-        while (readyLines(node) <= readyLinesBefore) {
-            assertThat(System.nanoTime()).as("node%d ready again within 120 s of its restart", nodeId).isLessThan(deadline);
-            Thread.sleep(200); // polls the container's log
-        }
+        await("node" + nodeId + " ready again after its restart").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(200)).until(() -> readyLines(node) > readyLinesBefore);
         history.record(HistoryEvent.NEMESIS, Type.NODE_READY, -1, "node" + nodeId,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), "");
     }

@@ -29,6 +29,7 @@ public final class NemesisSchedule {
     private static final Duration RESTART_WAIT = Duration.ofSeconds(45);
 
     private final List<Nemesis> nemeses;
+    private final FaultPacing pacing;
     private final Random random;
     private final long quietMinMs;
     private final long quietMaxMs;
@@ -41,7 +42,8 @@ public final class NemesisSchedule {
             throw new IllegalArgumentException("no nemesis to run");
         }
         this.nemeses = List.copyOf(nemeses);
-        this.random = new Random(seed);
+        this.pacing = new FaultPacing(seed);
+        this.random = pacing.random();
         this.quietMinMs = quietMinMs;
         this.quietMaxMs = quietMaxMs;
         this.faultMinMs = faultMinMs;
@@ -52,7 +54,7 @@ public final class NemesisSchedule {
     public void run(ChaosCluster cluster, Targets targets, History history, long durationMs) throws Exception {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(durationMs);
         while (System.nanoTime() < end) {
-            waitMs(between(quietMinMs, quietMaxMs));
+            pacing.pause(quietMinMs, quietMaxMs);
             List<Active> active = new ArrayList<>();
             try {
                 Nemesis first = nemeses.get(random.nextInt(nemeses.size()));
@@ -72,7 +74,7 @@ public final class NemesisSchedule {
                         log.info("nemesis {} skipped: {}", second.kind(), e.getMessage());
                     }
                 }
-                waitMs(between(faultMinMs, faultMaxMs));
+                pacing.pause(faultMinMs, faultMaxMs);
             } finally {
                 for (int i = active.size() - 1; i >= 0; i--) {
                     heal(active.get(i), history);
@@ -138,14 +140,5 @@ public final class NemesisSchedule {
             history.record(HistoryEvent.NEMESIS, Type.NODE_LOG, -1, "", -1, "healing " + kind + " ("
                     + active.fault().description() + ") failed: " + e);
         }
-    }
-
-    private long between(long minMs, long maxMs) {
-        return minMs + (maxMs > minMs ? (long) (random.nextDouble() * (maxMs - minMs)) : 0);
-    }
-
-    /** The schedule's own pacing: faults are held for a chosen time, nothing is awaited. */
-    private static void waitMs(long ms) throws InterruptedException {
-        TimeUnit.MILLISECONDS.sleep(ms);
     }
 }

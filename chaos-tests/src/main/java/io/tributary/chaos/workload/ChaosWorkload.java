@@ -1,0 +1,71 @@
+package io.tributary.chaos.workload;
+
+import io.tributary.chaos.history.History;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The workload of a chaos run, whatever runs the cluster (processes in namespaces, containers):
+ * consumers reading every partition and idempotent producers writing to them while faults are
+ * played, then {@link #RECOVERY} more after the last heal (the checker asks that every producer
+ * succeeds again), then a final drain of every partition.
+ */
+public final class ChaosWorkload {
+    /** How long the workload goes on after the last heal. */
+    public static final Duration RECOVERY = Duration.ofSeconds(10);
+    private static final int MAX_IN_FLIGHT_PER_PARTITION = 50;
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
+
+    /** The faults of a run: played while the workload runs, every one healed when this returns or throws. */
+    @FunctionalInterface
+    public interface Faults {
+        void playAndHeal() throws Exception;
+    }
+
+    private final List<String> bootstrap;
+    private final String topic;
+    private final int partitions;
+    private final int producers;
+    private final int consumers;
+    private final int recordsPerSecond;
+
+    public ChaosWorkload(List<String> bootstrap, String topic, int partitions, int producers, int consumers,
+                         int recordsPerSecond) {
+        this.bootstrap = List.copyOf(bootstrap);
+        this.topic = topic;
+        this.partitions = partitions;
+        this.producers = producers;
+        this.consumers = consumers;
+        this.recordsPerSecond = recordsPerSecond;
+    }
+
+    /** Runs the workload around {@code faults}, then the recovery window; returns whether the final drain read every partition. */
+    public boolean run(Faults faults, History history) throws Exception {
+        List<ProducerWorkload> producerList = new ArrayList<>();
+        List<ConsumerWorkload> consumerList = new ArrayList<>();
+        int perProducer = Math.max(1, recordsPerSecond / producers);
+        try {
+            for (int i = 0; i < consumers; i++) {
+                consumerList.add(new ConsumerWorkload(i, bootstrap, topic, partitions, history));
+                consumerList.get(i).start();
+            }
+            for (int i = 0; i < producers; i++) {
+                producerList.add(new ProducerWorkload(i, bootstrap, topic, partitions, perProducer,
+                        MAX_IN_FLIGHT_PER_PARTITION, history));
+                producerList.get(i).start();
+            }
+            faults.playAndHeal();
+            Thread.sleep(RECOVERY.toMillis()); // the workload's length after the heal, not synchronisation
+        } finally {
+            for (ProducerWorkload producer : producerList) {
+                producer.close();
+            }
+            for (ConsumerWorkload consumer : consumerList) {
+                consumer.close();
+            }
+        }
+        history.flush();
+        return FinalDrain.run(bootstrap, topic, partitions, history, DRAIN_TIMEOUT);
+    }
+}
