@@ -9,6 +9,7 @@
 # TRIBUTARY_JAVA_OPTS: JVM options (the image sizes the heap from the container's memory limit).
 # TRIBUTARY_CONFIG_WAIT=FILE: wait until FILE exists and add its properties last (Testcontainers
 #   writes the published port there once the container has started: advertised.client.port).
+# TRIBUTARY_LOG_LEVEL, TRIBUTARY_ELECTION_LOG_LEVEL: logging (see logback.xml), not node settings.
 set -eu
 
 lib=/opt/tributary/lib
@@ -25,7 +26,7 @@ write_config() {
   grep -q '^[[:space:]]*data\.dir[[:space:]]*=' "$config.tmp" || [ -n "${TRIBUTARY_DATA_DIR:-}" ] \
     || echo "data.dir=/var/lib/tributary/data" >> "$config.tmp"
   # later lines win in a properties file: the environment overrides the mounted file
-  env | grep '^TRIBUTARY_' | grep -v -e '^TRIBUTARY_JAVA_OPTS=' -e '^TRIBUTARY_CONFIG_WAIT=' | while IFS='=' read -r name value; do
+  env | grep '^TRIBUTARY_' | grep -v -e '^TRIBUTARY_JAVA_OPTS=' -e '^TRIBUTARY_CONFIG_WAIT=' -e '^TRIBUTARY_[A-Z_]*LOG_LEVEL=' | while IFS='=' read -r name value; do
     key=$(echo "${name#TRIBUTARY_}" | tr 'A-Z_' 'a-z.')
     echo "$key=$value" >> "$config.tmp"
   done

@@ -58,7 +58,9 @@ class ContainerChaosTest {
             try {
                 for (int id = 1; id <= NODES; id++) {
                     nodes.add(new TributaryContainer(image).asClusterMember(network, id, prefix + (10 + id), voters)
-                            .withEnv("TRIBUTARY_DEFAULT_REPLICATION_FACTOR", "3"));
+                            .withEnv("TRIBUTARY_DEFAULT_REPLICATION_FACTOR", "3")
+                            // election rounds in the saved node logs: where a controller failover's time goes
+                            .withEnv("TRIBUTARY_ELECTION_LOG_LEVEL", "INFO"));
                 }
                 Startables.deepStart(nodes).join();
                 List<String> bootstrap = nodes.stream().map(TributaryContainer::getClusterAddress).toList();

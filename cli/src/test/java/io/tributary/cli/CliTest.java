@@ -2,38 +2,21 @@ package io.tributary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.broker.config.NodeConfig;
-import io.tributary.broker.server.BrokerNode;
+import io.tributary.testkit.TributaryExtension;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The CLI against a real node: output a user reads and exit codes a script relies on. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CliTest {
-    @TempDir
-    static Path dataDir;
-    private BrokerNode node;
+    @RegisterExtension
+    static final TributaryExtension tributary = TributaryExtension.singleNode();
 
     private record Result(int exitCode, String out, String err) {
-    }
-
-    @BeforeAll
-    void start() throws Exception {
-        node = BrokerNode.start(NodeConfig.ephemeral(dataDir));
-    }
-
-    @AfterAll
-    void stop() {
-        node.close();
     }
 
     private Result run(String stdin, String... args) {
@@ -49,7 +32,7 @@ class CliTest {
             String[] withBootstrap = new String[args.length + 2];
             System.arraycopy(args, 0, withBootstrap, 0, args.length);
             withBootstrap[args.length] = "--bootstrap";
-            withBootstrap[args.length + 1] = node.bootstrapAddress();
+            withBootstrap[args.length + 1] = tributary.bootstrapServers();
             int exit = TributaryCli.commandLine().execute(withBootstrap);
             return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {

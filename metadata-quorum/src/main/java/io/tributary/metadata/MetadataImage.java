@@ -39,6 +39,24 @@ public record MetadataImage(long version, String clusterId, Map<Integer, BrokerR
         return b != null && b.isEligibleLeader();
     }
 
+    /** Partitions that have no leader (offline: neither produce nor fetch is served). */
+    public int offlinePartitions() {
+        int count = 0;
+        for (TopicImage t : topicsByName.values()) {
+            for (PartitionRegistration p : t.partitions().values()) {
+                if (!p.hasLeader()) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    /** Registered brokers that are fenced (their session lapsed, or not yet unfenced). */
+    public int fencedBrokers() {
+        return (int) brokers.values().stream().filter(BrokerRegistration::fenced).count();
+    }
+
     /** How many partitions {@code brokerId} leads. */
     public int leaderships(int brokerId) {
         int count = 0;

@@ -351,6 +351,11 @@ public final class MetadataQuorum implements AutoCloseable {
         return division.getInfo().isLeader() && division.getInfo().isLeaderReady();
     }
 
+    /** The metadata quorum's Raft term as this node knows it (each controller election raises it). */
+    public long currentTerm() {
+        return division.getInfo().getCurrentTerm();
+    }
+
     /** The active controller's node id, if known. */
     public OptionalInt leaderId() {
         RaftPeerId leader = division.getInfo().isLeader() ? division.getId() : division.getInfo().getLeaderId();

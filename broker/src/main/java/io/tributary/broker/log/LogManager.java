@@ -29,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -57,7 +56,7 @@ public final class LogManager implements AutoCloseable {
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
-    private final LongAdder fsyncs = new LongAdder();
+    private final FsyncStats fsyncs = new FsyncStats();
     private final Consumer<PartitionLog> beforeFlushHook;
     private final Object createLock = new Object();
     private long nextIndexKey;
@@ -351,9 +350,14 @@ public final class LogManager implements AutoCloseable {
         return delayed;
     }
 
-    /** Number of fsyncs of segment files since open (for tests and metrics). */
+    /** Number of fsyncs of segment files since open (for tests). */
     public long fsyncCount() {
-        return fsyncs.sum();
+        return fsyncs.count();
+    }
+
+    /** The segment fsyncs of these logs: their count and each one's duration (metrics). */
+    public FsyncStats fsyncStats() {
+        return fsyncs;
     }
 
     private void wakeFlusher() {

@@ -21,7 +21,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -47,7 +46,7 @@ public final class PartitionLog {
     private final Path dir;
     private final long partitionKey;
     private final LogIndex index;
-    private final LongAdder fsyncs;
+    private final FsyncStats fsyncs;
     private final Runnable configListener;
     /** Told of every disk failure (a failed write, fsync or truncation): the node's storage is failing. */
     private final Consumer<String> storageFailureListener;
@@ -77,7 +76,7 @@ public final class PartitionLog {
     private volatile String offlineReason;
 
     private PartitionLog(TopicPartition topicPartition, String topicId, Path dir, long partitionKey, LogIndex index,
-                         LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed,
+                         LogConfig config, FsyncStats fsyncs, Runnable configListener, DelayedOperations delayed,
                          Consumer<String> storageFailureListener, LogRecovery.State state) {
         this.storageFailureListener = storageFailureListener;
         this.topicPartition = topicPartition;
@@ -99,7 +98,7 @@ public final class PartitionLog {
 
     /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
     static PartitionLog open(TopicPartition tp, String topicId, Path dir, long partitionKey, LogIndex index,
-                             LogConfig config, LongAdder fsyncs, Runnable configListener, DelayedOperations delayed,
+                             LogConfig config, FsyncStats fsyncs, Runnable configListener, DelayedOperations delayed,
                              Consumer<String> storageFailureListener) {
         LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, tp.toString());
         return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, delayed,
@@ -433,12 +432,10 @@ public final class PartitionLog {
             keep.truncateTo(keepBytes);
             for (Segment rolled : rolledUnflushed) {
                 if (rolled != keep && segments.get(rolled.baseOffset()) == rolled) {
-                    rolled.flush();
-                    fsyncs.increment();
+                    fsyncs.time(rolled::flush);
                 }
             }
-            keep.flush();
-            fsyncs.increment();
+            fsyncs.time(keep::flush);
             if (deleted) {
                 Segment.fsyncDirectory(dir);
             }
@@ -504,8 +501,7 @@ public final class PartitionLog {
                 }
                 for (Segment segment : toSync) {
                     try {
-                        segment.flush();
-                        fsyncs.increment();
+                        fsyncs.time(segment::flush);
                     } catch (IOException e) {
                         offlineReason = "fsync of " + segment + " failed: " + e.getMessage();
                         storageFailureListener.accept(topicPartition + ": " + offlineReason);

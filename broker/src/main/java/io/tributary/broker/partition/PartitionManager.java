@@ -63,6 +63,7 @@ public final class PartitionManager {
         this.roleListener = roleListener;
         metrics.bindReplicationHealth(() -> partitions.values().stream().filter(Partition::isUnderReplicated).count(),
                 () -> partitions.values().stream().filter(Partition::isUnderMinIsr).count());
+        metrics.bindPartitionCounts(partitions::size, () -> partitions.values().stream().filter(Partition::isLeader).count());
     }
 
     public Optional<Partition> partition(TopicPartition tp) {
@@ -224,7 +225,11 @@ public final class PartitionManager {
             partition.log().updateConfig(config);
         }
         boolean unclean = Boolean.parseBoolean(topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
+        int isrSizeBefore = partition.isr().size();
         Replica.RoleChange change = partition.applyRegistration(registration, minIsr, unclean);
+        if (change == Replica.RoleChange.ISR_CHANGED) {
+            metrics.recordIsrChange(isrSizeBefore, partition.isr().size());
+        }
         if (change != Replica.RoleChange.NONE) {
             roleListener.onRoleChange(partition, change);
         }

@@ -115,7 +115,8 @@ public final class BrokerNode implements AutoCloseable {
         toClose.add(logManager);
         log.info("Node {}: opening the partition logs took {} ms", config.nodeId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStartNanos));
-        metrics.bindFsyncCount(logManager, manager -> ((LogManager) manager).fsyncCount());
+        metrics.bindFsyncs(logManager.fsyncStats());
+        metrics.bindDataDirectory(dataDir);
 
         controllerPort = config.controllerPort() == 0 ? UnusedPorts.pick(config.host()) : config.controllerPort();
         List<QuorumPeer> peers = config.voters().stream()
@@ -130,6 +131,7 @@ public final class BrokerNode implements AutoCloseable {
         quorum = MetadataQuorum.start(new QuorumConfig(config.nodeId(), dataDir, peers, listeners, null,
                 SNAPSHOT_THRESHOLD_ENTRIES, config.sessionTimeoutMs(), QuorumConfig.MONOTONIC_CLOCK_MS));
         toClose.add(quorum);
+        metrics.bindMetadataQuorum(new QuorumMetricsView(quorum));
         log.info("Node {}: starting the metadata quorum member took {} ms", config.nodeId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quorumStartNanos));
 
@@ -399,6 +401,19 @@ public final class BrokerNode implements AutoCloseable {
                         e.toString());
             }
         }
+        stopParts();
+    }
+
+    /**
+     * Stops at once without a controlled shutdown: its leaderships are not handed over first. For a
+     * whole cluster going away together (embedded test clusters), where hand-overs only wait for
+     * peers that are stopping too.
+     */
+    public synchronized void closeWithoutHandOver() {
+        stopParts();
+    }
+
+    private void stopParts() {
         for (int i = toClose.size() - 1; i >= 0; i--) {
             try {
                 toClose.get(i).close();

@@ -119,6 +119,26 @@ class SingleNodeIntegrationTest {
                 .contains("tributary_log_end_offset{partition=\"0\",topic=\"events\"}")
                 .contains("jvm_memory_used_bytes")
                 .contains("process_cpu_usage");
+        String body = response.body();
+        assertThat(metricValue(body, "tributary_partitions")).isEqualTo(PARTITIONS);
+        assertThat(metricValue(body, "tributary_partitions_leader")).isEqualTo(PARTITIONS);
+        assertThat(metricValue(body, "tributary_controller_active")).isEqualTo(1);
+        assertThat(metricValue(body, "tributary_controller_brokers_registered")).isEqualTo(1);
+        assertThat(metricValue(body, "tributary_controller_brokers_fenced")).isZero();
+        assertThat(metricValue(body, "tributary_controller_partitions_offline")).isZero();
+        assertThat(metricValue(body, "tributary_metadata_applied_offset")).isPositive();
+        assertThat(metricValue(body, "tributary_metadata_term")).isPositive();
+        assertThat(metricValue(body, "tributary_log_fsync_seconds_count")).isPositive();
+        assertThat(metricValue(body, "tributary_disk_usable_bytes")).isPositive()
+                .isLessThanOrEqualTo(metricValue(body, "tributary_disk_total_bytes"));
+        assertThat(metricValue(body, "process_resident_memory_bytes")).isGreaterThan(16 * 1024 * 1024);
+    }
+
+    /** The value of an untagged sample {@code name} in a Prometheus text exposition. */
+    private static double metricValue(String exposition, String name) {
+        return exposition.lines().filter(line -> line.startsWith(name + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1).trim()))
+                .findFirst().orElseThrow(() -> new AssertionError("no sample " + name + " in\n" + exposition));
     }
 
     private static byte[] key(int i) {

@@ -24,7 +24,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.Container;
 
-/** The node image run the way a user's test runs it: a record produced from the host comes back, over the published port. */
+/**
+ * (In chaos-tests, not testkit: the image is built from cli's packaged jars, and cli's own tests
+ * use testkit, so testkit comes before cli in the build.)
+ * The node image run the way a user's test runs it: a record produced from the host comes back, over the published port. */
 class TributaryContainerTest {
 
     @Test
