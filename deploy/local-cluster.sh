@@ -5,6 +5,9 @@
 #   deploy/local-cluster.sh start|stop|status [--data-dir DIR] [--nodes N]
 #
 # Data, configs, logs and pids go under DIR (default ./data/cluster), one folder per node.
+# start also writes deploy/prometheus/targets/local-cluster.json, so the compose cluster's
+# Prometheus config scrapes these nodes too:
+#   prometheus --config.file=deploy/prometheus/prometheus.yml --storage.tsdb.path=DIR/prometheus
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cmd="${1:-}"; shift || true
@@ -57,7 +60,22 @@ PROPS
       sleep 0.2
     done
   done
+  write_prometheus_targets
   echo "cluster ready: bootstrap $(for i in $(seq 1 "$nodes"); do printf '127.0.0.%s:9092%s' "$i" "$([ "$i" -lt "$nodes" ] && echo ,)"; done)"
+}
+
+# The nodes' /metrics for deploy/prometheus/prometheus.yml (file_sd: targets/*.json).
+targets_file="$root/deploy/prometheus/targets/local-cluster.json"
+write_prometheus_targets() {
+  mkdir -p "$(dirname "$targets_file")"
+  {
+    echo "["
+    for i in $(seq 1 "$nodes"); do
+      printf '  {"targets": ["127.0.0.%s:9094"], "labels": {"node": "%s"}}%s\n' "$i" "$i" "$([ "$i" -lt "$nodes" ] && echo ,)"
+    done
+    echo "]"
+  } > "$targets_file.tmp"
+  mv "$targets_file.tmp" "$targets_file"
 }
 
 stop() {
@@ -75,6 +93,7 @@ stop() {
     rm -f "$data_dir/node$i/node.pid"
     echo "stopped node $i"
   done
+  rm -f "$targets_file"
 }
 
 status() {

@@ -21,15 +21,7 @@ public final class TributaryImage {
 
     /** The image, built once per JVM; aborts the calling test (JUnit assumption) when no engine answers. */
     public static synchronized ImageFromDockerfile fromCheckout() {
-        boolean required = "1".equals(System.getenv("TRIBUTARY_CONTAINERS_REQUIRED"));
-        boolean engine = DockerClientFactory.instance().isDockerAvailable();
-        if (!engine && !required) {
-            Assumptions.abort("no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): the container tests are "
-                    + "skipped; `eval \"$(deploy/container-engine.sh start)\"` starts one as root");
-        }
-        if (!engine) {
-            throw new IllegalStateException("TRIBUTARY_CONTAINERS_REQUIRED=1 but no Docker engine answers");
-        }
+        requireEngine();
         if (image == null) {
             Path root = checkoutRoot();
             Path lib = root.resolve("cli/target/lib");
@@ -51,7 +43,24 @@ public final class TributaryImage {
         return image;
     }
 
-    private static Path checkoutRoot() {
+    /**
+     * Aborts the calling test (JUnit assumption) when no Docker engine answers, or fails it when
+     * {@code TRIBUTARY_CONTAINERS_REQUIRED=1}.
+     */
+    public static void requireEngine() {
+        boolean required = "1".equals(System.getenv("TRIBUTARY_CONTAINERS_REQUIRED"));
+        boolean engine = DockerClientFactory.instance().isDockerAvailable();
+        if (!engine && !required) {
+            Assumptions.abort("no Docker engine answers (DOCKER_HOST or /var/run/docker.sock): the container tests are "
+                    + "skipped; `eval \"$(deploy/container-engine.sh start)\"` starts one as root");
+        }
+        if (!engine) {
+            throw new IllegalStateException("TRIBUTARY_CONTAINERS_REQUIRED=1 but no Docker engine answers");
+        }
+    }
+
+    /** The checkout this test runs in: the nearest directory above with deploy/Dockerfile. */
+    public static Path checkoutRoot() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isRegularFile(dir.resolve("deploy/Dockerfile"))) {
             dir = dir.getParent();

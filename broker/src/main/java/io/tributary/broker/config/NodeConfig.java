@@ -33,6 +33,11 @@ import java.util.Set;
  * <tr><td>advertised.host</td><td>host</td><td>the address clients and other brokers are told to reach this
  *     broker's client listener at (a NAT, a container's published port); it must reach the listener from both</td></tr>
  * <tr><td>advertised.client.port</td><td>the bound client port</td><td>the port that goes with advertised.host</td></tr>
+ * <tr><td>external.port</td><td>-1 (off)</td><td>a second client listener on host (0 = ephemeral), for clients
+ *     that reach the node by another address than the brokers do: a container's published port. Clients
+ *     that connect to it are told the other brokers' external addresses</td></tr>
+ * <tr><td>external.advertised.host</td><td>advertised.host</td><td>the address clients reach the external listener at</td></tr>
+ * <tr><td>external.advertised.port</td><td>external.port</td><td>the port that goes with external.advertised.host</td></tr>
  * <tr><td>replica.lag.time.max.ms</td><td>10000</td><td>a follower not caught up with the leader for this long
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * </table>
@@ -40,11 +45,22 @@ import java.util.Set;
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
                          List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
-                         String advertisedHost, int advertisedClientPort) {
+                         String advertisedHost, int advertisedClientPort, ExternalListener external) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
 
+
+    /**
+     * The second client listener: bound on {@code host} at {@code port}, advertised to the clients
+     * that connect to it as {@code advertisedHost:advertisedPort} (0 = the bound port).
+     */
+    public record ExternalListener(int port, String advertisedHost, int advertisedPort) {
+        public ExternalListener {
+            checkPort("external.port", port, false);
+            checkPort("external.advertised.port", advertisedPort, false);
+        }
+    }
 
     /** One metadata quorum member: a voter, or a non-voting listener. */
     public record Voter(int id, String host, int port) {
@@ -67,7 +83,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "metrics.port", "data.dir", "process.roles", "controller.quorum.voters", "controller.quorum.listeners",
             "default.replication.factor",
             "broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms",
-            "advertised.host", "advertised.client.port");
+            "advertised.host", "advertised.client.port", "external.port", "external.advertised.host",
+            "external.advertised.port");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -78,6 +95,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         checkPort("metrics.port", metricsPort, true);
         checkPort("advertised.client.port", advertisedClientPort, false);
         advertisedHost = advertisedHost == null || advertisedHost.isBlank() ? host : advertisedHost.trim();
+        if (external != null && (external.advertisedHost() == null || external.advertisedHost().isBlank())) {
+            external = new ExternalListener(external.port(), advertisedHost, external.advertisedPort());
+        }
         if (heartbeatIntervalMs < 10 || sessionTimeoutMs < 2 * heartbeatIntervalMs) {
             throw new ConfigException("broker.heartbeat.interval.ms (" + heartbeatIntervalMs + ") must be >= 10 and "
                     + "broker.session.timeout.ms (" + sessionTimeoutMs + ") at least twice as long");
@@ -118,26 +138,26 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     public static NodeConfig dev(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort);
+                advertisedHost, advertisedClientPort, external);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort);
+                advertisedHost, advertisedClientPort, external);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -151,7 +171,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     public static NodeConfig fromProperties(Properties properties) {
         for (String key : properties.stringPropertyNames()) {
             if (!KEYS.contains(key)) {
-                throw new ConfigException("unknown node config '" + key + "'; known keys: " + KEYS);
+                throw new ConfigException("unknown node config '" + key + "'; known keys: " + new java.util.TreeSet<>(KEYS));
             }
         }
         int nodeId = intValue(properties, "node.id", 1);
@@ -175,7 +195,22 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 intValue(properties, "broker.heartbeat.interval.ms", (int) DEFAULT_HEARTBEAT_INTERVAL_MS),
                 intValue(properties, "broker.session.timeout.ms", (int) DEFAULT_SESSION_TIMEOUT_MS),
                 intValue(properties, "replica.lag.time.max.ms", (int) DEFAULT_REPLICA_LAG_TIME_MAX_MS),
-                properties.getProperty("advertised.host"), intValue(properties, "advertised.client.port", 0));
+                properties.getProperty("advertised.host"), intValue(properties, "advertised.client.port", 0),
+                externalListener(properties));
+    }
+
+    private static ExternalListener externalListener(Properties properties) {
+        int port = intValue(properties, "external.port", -1);
+        if (port < 0) {
+            for (String key : List.of("external.advertised.host", "external.advertised.port")) {
+                if (properties.getProperty(key) != null) {
+                    throw new ConfigException(key + " is set but external.port is not (the external listener is off)");
+                }
+            }
+            return null;
+        }
+        return new ExternalListener(port, properties.getProperty("external.advertised.host"),
+                intValue(properties, "external.advertised.port", 0));
     }
 
     private static List<Voter> members(Properties properties, String key) {

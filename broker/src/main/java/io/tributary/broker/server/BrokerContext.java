@@ -8,6 +8,7 @@ import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.MetadataQuorum;
 import io.tributary.proto.v1.LeaderHint;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -17,13 +18,30 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 record BrokerContext(int nodeId, int defaultReplicationFactor, MetadataQuorum quorum, PartitionManager partitions,
                      LogManager logManager, BrokerMetrics metrics, Executor completionExecutor,
-                     ScheduledExecutorService scheduler, ServingGate serving) {
+                     ScheduledExecutorService scheduler, ServingGate serving, String listener) {
 
+    /** The listener brokers reach each other at (replica fetches), and clients by default. */
     static final String CLIENT_LISTENER = "CLIENT";
+    /** The optional second client listener (external.port): clients outside the brokers' network. */
+    static final String EXTERNAL_LISTENER = "EXTERNAL";
     static final int DEFAULT_TIMEOUT_MS = 30_000;
 
     MetadataImage image() {
         return quorum.image();
+    }
+
+    /** The same node's context for requests that arrive on {@code listenerName}. */
+    BrokerContext onListener(String listenerName) {
+        return new BrokerContext(nodeId, defaultReplicationFactor, quorum, partitions, logManager, metrics,
+                completionExecutor, scheduler, serving, listenerName);
+    }
+
+    /**
+     * Where a client of this listener reaches {@code broker}: its endpoint of the same name (as in
+     * Kafka, a broker without one is not reachable from this listener's clients).
+     */
+    Optional<Endpoint> endpointOf(BrokerRegistration broker) {
+        return broker.endpoints().stream().filter(e -> e.name().equals(listener)).findFirst();
     }
 
     /** Where clients reach {@code leaderId}, as far as the metadata knows. */
@@ -31,11 +49,7 @@ record BrokerContext(int nodeId, int defaultReplicationFactor, MetadataQuorum qu
         LeaderHint.Builder hint = LeaderHint.newBuilder().setLeaderId(leaderId).setLeaderEpoch(leaderEpoch);
         BrokerRegistration broker = image().brokers().get(leaderId);
         if (broker != null) {
-            for (Endpoint endpoint : broker.endpoints()) {
-                if (endpoint.name().equals(CLIENT_LISTENER)) {
-                    hint.setHost(endpoint.host()).setPort(endpoint.port());
-                }
-            }
+            endpointOf(broker).ifPresent(endpoint -> hint.setHost(endpoint.host()).setPort(endpoint.port()));
         }
         return hint.build();
     }

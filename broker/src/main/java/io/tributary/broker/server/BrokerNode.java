@@ -75,6 +75,7 @@ public final class BrokerNode implements AutoCloseable {
     private PartitionManager partitions;
     private final ServingGate serving = new ServingGate();
     private Server grpcServer;
+    private Server externalServer; // the external.port listener, if configured
     private MetricsHttpServer metricsServer;
     private int controllerPort;
     private volatile BrokerLifecycle lifecycle;
@@ -178,7 +179,7 @@ public final class BrokerNode implements AutoCloseable {
             partitions.checkpointHighWatermarks();
         });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
-                logManager, metrics, completion, scheduler, serving);
+                logManager, metrics, completion, scheduler, serving, BrokerContext.CLIENT_LISTENER);
         // The standard gRPC health check (container health checks, load balancers) says SERVING only
         // once this node serves clients (below), and NOT_SERVING from the start of a shutdown.
         HealthStatusManager health = new HealthStatusManager();
@@ -198,6 +199,17 @@ public final class BrokerNode implements AutoCloseable {
                 .start();
         toClose.add(this::stopGrpc);
         toClose.add(health::enterTerminalState); // closed first (toClose runs in reverse)
+        if (config.external() != null) {
+            externalServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.external().port()))
+                    .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                    .directExecutor()
+                    .addService(new TributaryGrpcService(context.onListener(BrokerContext.EXTERNAL_LISTENER),
+                            () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()))
+                    .addService(health.getHealthService())
+                    .build()
+                    .start();
+            toClose.add(() -> stopServer(externalServer));
+        }
 
         if (config.brokerRole()) {
             long brokerEpoch = registerBroker(grpcServer.getPort());
@@ -276,12 +288,17 @@ public final class BrokerNode implements AutoCloseable {
     }
 
     private long registerBroker(int clientPort) throws IOException {
-        RegisterBrokerRecord registration = RegisterBrokerRecord.newBuilder().setBrokerId(config.nodeId())
+        RegisterBrokerRecord.Builder registration = RegisterBrokerRecord.newBuilder().setBrokerId(config.nodeId())
                 .setIncarnationId(UUID.randomUUID().toString())
                 .addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.CLIENT_LISTENER)
                         .setHost(config.advertisedHost())
-                        .setPort(config.advertisedClientPort() == 0 ? clientPort : config.advertisedClientPort()))
-                .build();
+                        .setPort(config.advertisedClientPort() == 0 ? clientPort : config.advertisedClientPort()));
+        if (externalServer != null) {
+            NodeConfig.ExternalListener external = config.external();
+            registration.addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.EXTERNAL_LISTENER)
+                    .setHost(external.advertisedHost())
+                    .setPort(external.advertisedPort() == 0 ? externalServer.getPort() : external.advertisedPort()));
+        }
         MetadataCommand command = MetadataCommand.newBuilder().setRegisterBroker(registration).build();
         MetadataCommandResult result;
         int attempts = 0;
@@ -308,9 +325,13 @@ public final class BrokerNode implements AutoCloseable {
     }
 
     private void stopGrpc() throws InterruptedException {
-        grpcServer.shutdown();
-        if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
-            grpcServer.shutdownNow();
+        stopServer(grpcServer);
+    }
+
+    private static void stopServer(Server server) throws InterruptedException {
+        server.shutdown();
+        if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+            server.shutdownNow();
         }
     }
 
@@ -329,6 +350,11 @@ public final class BrokerNode implements AutoCloseable {
 
     public String host() {
         return config.host();
+    }
+
+    /** The external listener's bound port, or -1 when there is none. */
+    public int externalPort() {
+        return externalServer == null ? -1 : externalServer.getPort();
     }
 
     public int clientPort() {

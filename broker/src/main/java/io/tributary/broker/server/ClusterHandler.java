@@ -2,7 +2,6 @@ package io.tributary.broker.server;
 
 import io.grpc.stub.StreamObserver;
 import io.tributary.metadata.BrokerRegistration;
-import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.QuorumStatus;
@@ -56,11 +55,7 @@ final class ClusterHandler {
                     .setBrokerEpoch(broker.brokerEpoch()).setIncarnationId(broker.incarnationId())
                     .setFenced(broker.fenced()).setInControlledShutdown(broker.inControlledShutdown())
                     .setLeaderships(leaderships.getOrDefault(broker.brokerId(), 0));
-            for (Endpoint endpoint : broker.endpoints()) {
-                if (endpoint.name().equals(BrokerContext.CLIENT_LISTENER)) {
-                    state.setHost(endpoint.host()).setPort(endpoint.port());
-                }
-            }
+            context.endpointOf(broker).ifPresent(endpoint -> state.setHost(endpoint.host()).setPort(endpoint.port()));
             response.addBrokers(state);
         }
         observer.onNext(response.build());

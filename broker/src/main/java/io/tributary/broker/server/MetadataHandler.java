@@ -4,7 +4,6 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.partition.Partition;
 import io.tributary.metadata.BrokerRegistration;
-import io.tributary.metadata.Endpoint;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
@@ -36,12 +35,9 @@ final class MetadataHandler {
         MetadataResponse.Builder response = MetadataResponse.newBuilder().setClusterId(nullToEmpty(image.clusterId()))
                 .setControllerId(context.quorum().leaderId().orElse(-1)).setMetadataVersion(image.version());
         for (BrokerRegistration broker : new TreeMap<>(image.brokers()).values()) {
-            for (Endpoint endpoint : broker.endpoints()) {
-                if (endpoint.name().equals(BrokerContext.CLIENT_LISTENER)) {
-                    response.addBrokers(BrokerInfo.newBuilder().setNodeId(broker.brokerId()).setHost(endpoint.host())
-                            .setPort(endpoint.port()).setRack(nullToEmpty(broker.rack())));
-                }
-            }
+            context.endpointOf(broker).ifPresent(endpoint -> response.addBrokers(BrokerInfo.newBuilder()
+                    .setNodeId(broker.brokerId()).setHost(endpoint.host()).setPort(endpoint.port())
+                    .setRack(nullToEmpty(broker.rack()))));
         }
         for (String name : requestedNames(image, request.getTopicsList())) {
             Optional<TopicImage> topic = image.topic(name);

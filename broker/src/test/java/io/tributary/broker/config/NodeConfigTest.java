@@ -31,6 +31,22 @@ class NodeConfigTest {
     }
 
     @Test
+    void theExternalListenerIsOffUnlessItsPortIsSetAndAdvertisesTheNodeByDefault() {
+        assertThat(NodeConfig.fromProperties(properties("host", "node1")).external()).isNull();
+        NodeConfig external = NodeConfig.fromProperties(properties("host", "node1", "external.port", "9095",
+                "external.advertised.host", "localhost", "external.advertised.port", "19092"));
+        assertThat(external.external()).isEqualTo(new NodeConfig.ExternalListener(9095, "localhost", 19092));
+        NodeConfig defaults = NodeConfig.fromProperties(properties("host", "node1", "advertised.host", "n1.example",
+                "external.port", "9095"));
+        assertThat(defaults.external()).isEqualTo(new NodeConfig.ExternalListener(9095, "n1.example", 0));
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("external.advertised.host", "localhost")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("external.advertised.host is set but external.port is not");
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("external.port", "99999")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("external.port");
+    }
+
+    @Test
     void badSettingsAreRefusedByName() {
         assertThatThrownBy(() -> NodeConfig.fromProperties(properties("advertised.port", "1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unknown node config 'advertised.port'");

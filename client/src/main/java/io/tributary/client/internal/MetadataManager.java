@@ -1,5 +1,6 @@
 package io.tributary.client.internal;
 
+import io.grpc.Status;
 import io.tributary.client.NetworkException;
 import io.tributary.client.TimeoutException;
 import io.tributary.client.TributaryException;
@@ -108,7 +109,7 @@ public final class MetadataManager implements ProducerMetadata {
         synchronized (this) {
             nodes = candidates();
         }
-        attemptRaw(MetadataRequest.newBuilder().addAllTopics(names).build(), nodes, 0, future, null);
+        attemptRaw(MetadataRequest.newBuilder().addAllTopics(names).build(), nodes, 0, future, null, roundsDeadline());
         return future;
     }
 
@@ -127,7 +128,7 @@ public final class MetadataManager implements ProducerMetadata {
     private void attempt(MetadataRequest request, List<BrokerAddress> nodes, int index,
                          CompletableFuture<Cluster> future, Throwable last) {
         CompletableFuture<MetadataResponse> raw = new CompletableFuture<>();
-        attemptRaw(request, nodes, index, raw, last);
+        attemptRaw(request, nodes, index, raw, last, roundsDeadline());
         raw.whenComplete((response, error) -> {
             if (error != null) {
                 future.completeExceptionally(error);
@@ -151,9 +152,25 @@ public final class MetadataManager implements ProducerMetadata {
         });
     }
 
+    private long roundsDeadline() {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
+    }
+
+    /**
+     * Asks the nodes in turn, each for at most {@link #ATTEMPT_TIMEOUT_MS}. When every one failed
+     * and the last was only slow (no answer within its attempt: a busy machine, a node still
+     * accepting its first connection), asks them all again after the retry back-off until the
+     * request timeout has passed; a refused connection (nothing listens there) fails at once.
+     */
     private void attemptRaw(MetadataRequest request, List<BrokerAddress> nodes, int index,
-                            CompletableFuture<MetadataResponse> future, Throwable last) {
+                            CompletableFuture<MetadataResponse> future, Throwable last, long deadlineNanos) {
         if (index >= nodes.size()) {
+            boolean onlySlow = last != null && Status.fromThrowable(last).getCode() == Status.Code.DEADLINE_EXCEEDED;
+            if (onlySlow && deadlineNanos - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(retryBackoffMs)) {
+                CompletableFuture.runAsync(() -> attemptRaw(request, nodes, 0, future, last, deadlineNanos),
+                        CompletableFuture.delayedExecutor(retryBackoffMs, TimeUnit.MILLISECONDS));
+                return;
+            }
             future.completeExceptionally(last != null ? Rpc.transportFailure(last, "Metadata")
                     : new NetworkException("no broker to ask for metadata", true, null));
             return;
@@ -167,7 +184,7 @@ public final class MetadataManager implements ProducerMetadata {
                         future.complete(response);
                     } else {
                         log.debug("Metadata request to {} failed: {}", node, error.toString());
-                        attemptRaw(request, nodes, index + 1, future, error);
+                        attemptRaw(request, nodes, index + 1, future, error, deadlineNanos);
                     }
                 });
     }
