@@ -65,6 +65,11 @@ class DistributionTest {
             run(home, List.of("one", "two"), "bin/tributary", "produce", "--topic", "unpacked", "--bootstrap", bootstrap);
             assertThat(run(home, "bin/tributary", "consume", "--topic", "unpacked", "--from-beginning",
                     "--max-messages", "2", "--bootstrap", bootstrap).lines().toList()).contains("one", "two");
+            // the first command wrote the class-data sharing archive the later ones started from
+            try (var archives = Files.list(home.resolve("lib/cds"))) {
+                assertThat(archives.map(f -> f.getFileName().toString()).toList()).singleElement()
+                        .satisfies(name -> assertThat(name).matches("cli-[0-9]+\\.jsa"));
+            }
         } finally {
             node.destroy(); // SIGTERM: the controlled shutdown
             if (!node.waitFor(30, TimeUnit.SECONDS)) {
