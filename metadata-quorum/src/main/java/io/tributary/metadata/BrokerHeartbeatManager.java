@@ -16,7 +16,8 @@ import java.util.Map;
  *   <tr><th>call</th><th>effect</th></tr>
  *   <tr><td>{@link #activate}</td><td>this node became the active controller: forget every lease and
  *       treat each registered broker as seen now (a grace of one session timeout)</td></tr>
- *   <tr><td>{@link #touch}</td><td>a heartbeat from (broker, epoch) at nowMs renews its lease</td></tr>
+ *   <tr><td>{@link #touch}</td><td>a heartbeat from (broker, epoch) at nowMs renews its lease (and says
+ *       whether it is the broker's first since the activation)</td></tr>
  *   <tr><td>{@link #expired}</td><td>unfenced brokers whose last heartbeat for their current epoch is
  *       more than the session timeout old</td></tr>
  * </table>
@@ -57,9 +58,13 @@ public final class BrokerHeartbeatManager {
         leases.replaceAll((id, lease) -> new Lease(lease.brokerEpoch(), lease.lastSeenMs() + pausedMs));
     }
 
-    /** Renews the lease of {@code brokerId} at {@code brokerEpoch}. */
-    public void touch(int brokerId, long brokerEpoch, long nowMs) {
-        leases.put(brokerId, new Lease(brokerEpoch, nowMs));
+    /**
+     * Renews the lease of {@code brokerId} at {@code brokerEpoch}; returns how long after this
+     * controller's activation the broker's first heartbeat arrived, or -1 if it was not the first.
+     */
+    public long touch(int brokerId, long brokerEpoch, long nowMs) {
+        Lease previous = leases.put(brokerId, new Lease(brokerEpoch, nowMs));
+        return previous == null ? nowMs - activatedAtMs : -1;
     }
 
     /** When {@code brokerId} at {@code brokerEpoch} was last seen (or the activation time). */

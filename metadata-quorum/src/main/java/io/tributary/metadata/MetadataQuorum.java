@@ -356,6 +356,23 @@ public final class MetadataQuorum implements AutoCloseable {
         return division.getInfo().getCurrentTerm();
     }
 
+    /**
+     * The node whose quorum member this node's member follows now (never this node), if it knows
+     * one: after an election a member learns the new leader from its first append, sooner than a
+     * Ratis client, which first retries the leader it last knew.
+     */
+    public OptionalInt followedLeader() {
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        if (leader == null || leader.equals(division.getId())) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(leader.toString().substring(1)));
+        } catch (RuntimeException e) {
+            return OptionalInt.empty();
+        }
+    }
+
     /** The active controller's node id, if known. */
     public OptionalInt leaderId() {
         RaftPeerId leader = division.getInfo().isLeader() ? division.getId() : division.getInfo().getLeaderId();
@@ -518,8 +535,15 @@ public final class MetadataQuorum implements AutoCloseable {
         if (error.isPresent()) {
             return CompletableFuture.completedFuture(error.get());
         }
+        long firstAfterMs;
         synchronized (leases) {
-            leases.touch(request.getBrokerId(), request.getBrokerEpoch(), activeAt(config.clockMs().getAsLong()));
+            firstAfterMs = leases.touch(request.getBrokerId(), request.getBrokerEpoch(),
+                    activeAt(config.clockMs().getAsLong()));
+        }
+        if (firstAfterMs >= 0) {
+            // after an election: how long the broker took to find this controller (its lease may lapse meanwhile)
+            LOG.info("node {}: first heartbeat of broker {} as active controller, {} ms after taking over", nodeId(),
+                    request.getBrokerId(), firstAfterMs);
         }
         Optional<MetadataCommand> command = BrokerControlManager.heartbeatCommand(image, request);
         if (command.isEmpty()) {

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,14 @@ class ActiveControllerQuorumTest {
             // its leases start on its first tick or heartbeat, whichever comes first; this heartbeat
             // makes sure they started before the clock moves (the tick may not have run yet)
             assertThat(heartbeat(newLeader, 1, e1).getIsFenced()).isFalse();
+            // the remaining follower's member knows whom it follows, and its broker's heartbeat gets there
+            MetadataQuorum remaining = nodes.stream().filter(n -> n != newLeader).findFirst().orElseThrow();
+            await("the remaining follower follows the new leader", () -> remaining.followedLeader()
+                    .equals(OptionalInt.of(newLeader.nodeId())));
+            BrokerHeartbeatResponse viaFollower = remaining.sendBrokerHeartbeat(BrokerHeartbeatRequest.newBuilder()
+                    .setBrokerId(1).setBrokerEpoch(e1).build()).get(5, TimeUnit.SECONDS);
+            assertThat(viaFollower.getErrorCode()).isEqualTo(ErrorCode.NONE);
+            assertThat(viaFollower.getIsFenced()).isFalse();
             long lastHeartbeatMs = clockMs.get();
             // The fake clock moves on in small steps, as time does: a jump of a whole session between
             // two ticks would look like the controller's own pause, which restarts the leases.

@@ -263,7 +263,8 @@ class ActiveControllerTest {
         BrokerHeartbeatManager leases = new BrokerHeartbeatManager(1500);
         leases.activate(10_000);
         assertThat(leases.expired(h.image(), 11_500)).isEmpty();
-        leases.touch(1, epoch(h, 1), 11_000);
+        assertThat(leases.touch(1, epoch(h, 1), 11_000)).as("first heartbeat, 1 s after the activation").isEqualTo(1_000);
+        assertThat(leases.touch(1, epoch(h, 1), 11_000)).as("not the first").isEqualTo(-1);
         assertThat(leases.expired(h.image(), 11_501)).extracting(BrokerRegistration::brokerId).containsExactly(2);
         assertThat(leases.expired(h.image(), 12_501)).extracting(BrokerRegistration::brokerId).containsExactly(1, 2);
         leases.touch(2, epoch(h, 2) - 1, 12_000); // a stale epoch does not renew the current registration
@@ -271,6 +272,7 @@ class ActiveControllerTest {
         leases.activate(20_000); // a new active controller: full grace
         assertThat(leases.expired(h.image(), 21_000)).isEmpty();
         assertThat(leases.fenceCommands(h.image(), 21_501)).hasSize(2);
+        assertThat(leases.touch(1, epoch(h, 1), 21_600)).as("first since this activation").isEqualTo(1_600);
     }
 
     /**

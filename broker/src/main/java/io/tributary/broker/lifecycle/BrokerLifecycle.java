@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps this broker's session with the active controller (wherever it is: the Ratis client finds
- * it): a heartbeat every
+ * Keeps this broker's session with the active controller (wherever it is: {@link ControllerHeartbeats}
+ * finds it): a heartbeat every
  * {@code heartbeatIntervalMs}, one in flight at a time unless it has gone unanswered for two
  * intervals: a heartbeat held by a controller that paused or died (the client waits out its RPC
  * timeout there, and may be sent back to it while the others still name it leader) must not hold
@@ -53,10 +53,14 @@ public final class BrokerLifecycle implements AutoCloseable {
     private volatile boolean leaseLapseLogged;
     private ScheduledFuture<?> task;
 
-    /** Heartbeats through {@code quorum}: in-process on the active controller, else by its Ratis client. */
-    public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum, ScheduledExecutorService scheduler,
-                           long heartbeatIntervalMs, long sessionTimeoutMs) {
-        this(brokerId, brokerEpoch, quorum::sendBrokerHeartbeat, () -> quorum.image().version(), System::nanoTime,
+    /**
+     * Heartbeats through {@code controller} (in-process on the active controller, else straight to
+     * it or by the quorum's Ratis client: {@link ControllerHeartbeats}).
+     */
+    public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum,
+                           Function<BrokerHeartbeatRequest, CompletableFuture<BrokerHeartbeatResponse>> controller,
+                           ScheduledExecutorService scheduler, long heartbeatIntervalMs, long sessionTimeoutMs) {
+        this(brokerId, brokerEpoch, controller, () -> quorum.image().version(), System::nanoTime,
                 scheduler, heartbeatIntervalMs, sessionTimeoutMs);
     }
 

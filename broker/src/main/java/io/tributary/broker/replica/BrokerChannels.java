@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * gRPC channels from this broker to the other brokers' client listeners, for replica fetches; one
- * per broker and address, re-created when a broker re-registers elsewhere.
+ * gRPC channels from this broker to the other brokers' client listeners, for replica fetches and
+ * heartbeats to the active controller; one per broker and address, re-created when a broker
+ * re-registers elsewhere.
  */
 public final class BrokerChannels implements AutoCloseable {
     private static final int MAX_INBOUND_MESSAGE_BYTES = 100 * 1024 * 1024;
@@ -33,7 +34,12 @@ public final class BrokerChannels implements AutoCloseable {
     }
 
     /** A stub for {@code brokerId}'s current address, or empty when the metadata has none. */
-    public synchronized Optional<TributaryGrpc.TributaryBlockingStub> stub(int brokerId) {
+    public Optional<TributaryGrpc.TributaryBlockingStub> stub(int brokerId) {
+        return channel(brokerId).map(TributaryGrpc::newBlockingStub);
+    }
+
+    /** The channel to {@code brokerId}'s current address, or empty when the metadata has none. */
+    public synchronized Optional<ManagedChannel> channel(int brokerId) {
         if (closed) {
             return Optional.empty();
         }
@@ -56,7 +62,7 @@ public final class BrokerChannels implements AutoCloseable {
             entry = new Entry(address, channel);
             channels.put(brokerId, entry);
         }
-        return Optional.of(TributaryGrpc.newBlockingStub(entry.channel()));
+        return Optional.of(entry.channel());
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.lifecycle.BrokerLifecycle;
+import io.tributary.broker.lifecycle.ControllerHeartbeats;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.MetricsHttpServer;
@@ -219,7 +220,8 @@ public final class BrokerNode implements AutoCloseable {
             ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
                     daemonThreads("broker-heartbeat"));
             toClose.add(heartbeats::shutdownNow);
-            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum, heartbeats, config.heartbeatIntervalMs(),
+            lifecycle = new BrokerLifecycle(config.nodeId(), brokerEpoch, quorum,
+                    new ControllerHeartbeats(quorum, channels::channel), heartbeats, config.heartbeatIntervalMs(),
                     config.sessionTimeoutMs());
             lifecycle.start();
             toClose.add(lifecycle);
