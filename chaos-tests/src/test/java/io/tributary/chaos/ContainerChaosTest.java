@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.model.ContainerNetwork;
 import io.tributary.chaos.history.History;
 import io.tributary.chaos.history.HistoryEvent;
@@ -114,7 +115,7 @@ class ContainerChaosTest {
             history.record(HistoryEvent.NEMESIS, Type.NEMESIS_START, -1, kind, -1, what);
             switch (kind) {
                 case "kill" -> docker.killContainerCmd(id).exec();
-                case "pause" -> docker.pauseContainerCmd(id).exec();
+                case "pause" -> pause(docker, id);
                 default -> docker.disconnectFromNetworkCmd().withNetworkId(network.getId()).withContainerId(id)
                         .withForce(true).exec();
             }
@@ -130,6 +131,24 @@ class ContainerChaosTest {
             history.record(HistoryEvent.NEMESIS, Type.NEMESIS_STOP, -1, kind, -1, what);
             if (kind.equals("kill")) {
                 awaitReadyAgain(node, readyLines, history, index + 1);
+            }
+        }
+    }
+
+    /**
+     * docker pause, tried again when the cgroup freezer gives up ("unable to freeze": runc times
+     * out while a task sits in uninterruptible I/O, an fsync, and thaws the container again).
+     */
+    private static void pause(DockerClient docker, String id) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                docker.pauseContainerCmd(id).exec();
+                return;
+            } catch (InternalServerErrorException e) {
+                if (attempt == 5 || e.getMessage() == null || !e.getMessage().contains("unable to freeze")) {
+                    throw e;
+                }
+                Thread.sleep(100); // a retry's back-off: the engine offers nothing to wait on
             }
         }
     }
