@@ -139,18 +139,14 @@ class ContainerChaosTest {
      * docker pause, tried again when the cgroup freezer gives up ("unable to freeze": runc times
      * out while a task sits in uninterruptible I/O, an fsync, and thaws the container again).
      */
-    private static void pause(DockerClient docker, String id) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                docker.pauseContainerCmd(id).exec();
-                return;
-            } catch (InternalServerErrorException e) {
-                if (attempt == 5 || e.getMessage() == null || !e.getMessage().contains("unable to freeze")) {
-                    throw e;
-                }
-                Thread.sleep(100); // a retry's back-off: the engine offers nothing to wait on
-            }
-        }
+    private static void pause(DockerClient docker, String id) {
+        await("docker pause " + id).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsMatching(e -> e instanceof InternalServerErrorException && e.getMessage() != null
+                        && e.getMessage().contains("unable to freeze"))
+                .until(() -> {
+                    docker.pauseContainerCmd(id).exec();
+                    return true;
+                });
     }
 
     private static int readyLines(TributaryContainer node) {

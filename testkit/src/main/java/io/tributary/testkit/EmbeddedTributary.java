@@ -95,7 +95,7 @@ public final class EmbeddedTributary implements AutoCloseable {
             return new EmbeddedTributary(directory, List.copyOf(started));
         } catch (RuntimeException e) {
             started.forEach(BrokerNode::closeWithoutHandOver);
-            deleteQuietly(directory);
+            deleteRecursively(directory);
             throw e;
         }
     }
@@ -177,13 +177,13 @@ public final class EmbeddedTributary implements AutoCloseable {
                 failure = failure == null ? e : failure;
             }
         }
-        deleteQuietly(directory);
+        deleteRecursively(directory);
         if (failure != null) {
             throw failure;
         }
     }
 
-    private static void deleteQuietly(Path directory) {
+    private static void deleteRecursively(Path directory) {
         try {
             Files.walkFileTree(directory, new SimpleFileVisitor<>() {
                 @Override

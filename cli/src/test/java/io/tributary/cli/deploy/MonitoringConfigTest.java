@@ -1,6 +1,7 @@
 package io.tributary.cli.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.Admin;
 import io.tributary.client.NewTopic;
@@ -64,16 +65,10 @@ class MonitoringConfigTest {
         }
         // The GC pause timer appears with the first collection that the JVM reports (asynchronously).
         System.gc();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            exposition = scrape(nodes.nodes().get(0).metricsPort());
-        } while (!exposition.contains("jvm_gc_pause_seconds_count") && System.nanoTime() < deadline
-                && pause());
-    }
-
-    private static boolean pause() throws InterruptedException {
-        Thread.sleep(100); // the JVM's GC notification arrives on its own thread: nothing to wait on
-        return true;
+        int metricsPort = nodes.nodes().get(0).metricsPort();
+        await("the GC pause timer in the exposition").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> scrape(metricsPort), text -> text.contains("jvm_gc_pause_seconds_count"));
+        exposition = scrape(metricsPort);
     }
 
     @Test
@@ -181,21 +176,12 @@ class MonitoringConfigTest {
         return output;
     }
 
-    private static void awaitQuery(String api, String query, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String answer = "";
-        while (System.nanoTime() < deadline) {
-            try {
-                answer = get(api + "query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8));
-                if (answer.contains("\"result\":[{")) {
-                    return;
-                }
-            } catch (IOException e) {
-                answer = e.toString(); // not listening yet
-            }
-            Thread.sleep(200); // polling an external process's HTTP API: nothing to wait on instead
-        }
-        throw new AssertionError("Prometheus had no result for " + query + " after " + timeout + ": " + answer);
+    private static void awaitQuery(String api, String query, Duration timeout) {
+        // polls an external process's HTTP API; it refuses connections until it listens
+        await("Prometheus has a result for " + query).atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions()
+                .until(() -> get(api + "query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8)),
+                        answer -> answer.contains("\"result\":[{"));
     }
 
     private static String scrape(int metricsPort) throws Exception {
