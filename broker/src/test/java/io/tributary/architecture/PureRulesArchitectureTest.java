@@ -27,11 +27,15 @@ import org.junit.jupiter.api.Test;
 class PureRulesArchitectureTest {
     /** The metadata module's drivers: Ratis, files, threads and the wall clock live here only. */
     private static final Set<String> METADATA_DRIVERS = Set.of("MetadataQuorum", "MetadataStateMachine",
-            "QuorumClient", "EmptyMemberRejoin", "QuorumConfig", "SnapshotFiles", "AtomicFiles", "UnusedPorts",
+            "QuorumClient", "QuorumMemberProbe", "EmptyMemberRejoin", "QuorumConfig", "SnapshotFiles", "AtomicFiles", "UnusedPorts",
             "QuorumNoAnswerException", "QuorumUnavailableException");
+
+    /** The broker lifecycle's rules; its drivers (heartbeat timer, gRPC route) live beside them. */
+    private static final Set<String> LIFECYCLE_RULES = Set.of("BrokerLease", "ElectionLeaseRule");
 
     private static final DescribedPredicate<JavaClass> PURE = resideInAnyPackage("io.tributary.replication..",
             "io.tributary.broker.producer..")
+            .or(resideInAPackage("io.tributary.broker.lifecycle").and(outermostClassNamed(LIFECYCLE_RULES)))
             .or(resideInAPackage("io.tributary.metadata..").and(not(outermostClassNamed(METADATA_DRIVERS))))
             .as("pure rule classes");
 
@@ -56,7 +60,8 @@ class PureRulesArchitectureTest {
     static void importClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(location -> !location.contains("-tests.jar")) // simulations from test jars
-                .importPackages("io.tributary.replication", "io.tributary.metadata", "io.tributary.broker.producer");
+                .importPackages("io.tributary.replication", "io.tributary.metadata", "io.tributary.broker.producer",
+                        "io.tributary.broker.lifecycle");
     }
 
     @Test

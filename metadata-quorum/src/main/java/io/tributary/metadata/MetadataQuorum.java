@@ -89,6 +89,13 @@ public final class MetadataQuorum implements AutoCloseable {
     public static final long CONTROLLER_TICK_MS = 100;
     private static final long COMMAND_TIMEOUT_MS = 5_000;
     static final long CLIENT_RPC_TIMEOUT_MS = 500;
+    /**
+     * A follower that has not heard from its leader for this long may start an election (Raft's
+     * minimum election timeout); a leader reaches its followers at least twice as often.
+     */
+    public static final long ELECTION_TIMEOUT_MIN_MS = 400;
+    /** How long a probe of the voters ({@link #describeVoters}) waits for each answer. */
+    static final long MEMBER_PROBE_TIMEOUT_MS = 200;
     /** Producer ids per AllocateProducerIdsCommand block. */
     public static final int PRODUCER_ID_BLOCK_SIZE = ProducerIdControlManager.BLOCK_SIZE;
 
@@ -106,9 +113,11 @@ public final class MetadataQuorum implements AutoCloseable {
     private final ClientId localClientId = ClientId.randomId();
     private final EmptyMemberRejoin rejoined; // null unless this node started after losing its log
     private final AtomicLong localCallIds = new AtomicLong();
+    private final QuorumMemberProbe memberProbe;
 
     private MetadataQuorum(QuorumConfig config, RaftServer server, QuorumClient client,
-                           MetadataStateMachine stateMachine, EmptyMemberRejoin rejoined) throws IOException {
+                           MetadataStateMachine stateMachine, EmptyMemberRejoin rejoined, RaftGroup group,
+                           RaftProperties properties) throws IOException {
         this.config = config;
         this.rejoined = rejoined;
         this.server = server;
@@ -118,6 +127,8 @@ public final class MetadataQuorum implements AutoCloseable {
         this.division = server.getDivision(GROUP_ID);
         this.leases = new BrokerHeartbeatManager(config.brokerSessionTimeoutMs());
         this.controllerTick = new ControllerTick(leases);
+        this.memberProbe = new QuorumMemberProbe(config.nodeId(), group, properties, this::ownMemberState,
+                MEMBER_PROBE_TIMEOUT_MS);
         this.controllerThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "metadata-controller-" + config.nodeId());
             t.setDaemon(true);
@@ -158,7 +169,8 @@ public final class MetadataQuorum implements AutoCloseable {
                 rejoin.join();
             }
             client = new QuorumClient(properties, group, QuorumClient.REQUEST_LIFETIME_MS);
-            MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine, lostItsLog ? rejoin : null);
+            MetadataQuorum quorum = new MetadataQuorum(config, server, client, stateMachine, lostItsLog ? rejoin : null,
+                    group, properties);
             if (config.voters().size() == 1 && !config.isListener()) {
                 quorum.awaitLeaderReady(SINGLE_VOTER_LEADER_WAIT_MS);
             }
@@ -192,7 +204,7 @@ public final class MetadataQuorum implements AutoCloseable {
         GrpcConfigKeys.Server.setHost(p, config.self().host());
         GrpcConfigKeys.Server.setPort(p, config.self().port());
         // Loopback/LAN timeouts: elect within about a second, fail requests after a few.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(ELECTION_TIMEOUT_MIN_MS, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS));
@@ -366,11 +378,28 @@ public final class MetadataQuorum implements AutoCloseable {
         if (leader == null || leader.equals(division.getId())) {
             return OptionalInt.empty();
         }
-        try {
-            return OptionalInt.of(Integer.parseInt(leader.toString().substring(1)));
-        } catch (RuntimeException e) {
-            return OptionalInt.empty();
+        return nodeIdOf(leader.toString());
+    }
+
+    /**
+     * Every voter's own account of the election that answered within {@value #MEMBER_PROBE_TIMEOUT_MS}
+     * ms, asked at its Raft address; voters that did not answer are missing. A broker whose
+     * heartbeats go unanswered uses it to tell an election under way from its own isolation.
+     */
+    public CompletableFuture<List<QuorumMemberState>> describeVoters() {
+        return memberProbe.describeVoters();
+    }
+
+    /** The node ids of the metadata quorum's voters. */
+    public java.util.Set<Integer> voterIds() {
+        return config.voters().stream().map(QuorumPeer::id).collect(Collectors.toUnmodifiableSet());
+    }
+
+    private QuorumMemberState ownMemberState() {
+        if (division.getInfo().isLeader()) {
+            return QuorumMemberState.leader(nodeId(), division.getInfo().isLeaderReady());
         }
+        return QuorumMemberProbe.stateOf(nodeId(), division.getInfo().getRoleInfoProto(), null);
     }
 
     /** The active controller's node id, if known. */
@@ -382,10 +411,14 @@ public final class MetadataQuorum implements AutoCloseable {
         if (leader == null) {
             return OptionalInt.empty();
         }
-        String id = leader.toString();
+        return nodeIdOf(leader.toString());
+    }
+
+    /** The node id in a quorum member's Ratis peer id ("n3" is node 3); empty for anything else. */
+    static OptionalInt nodeIdOf(String peerId) {
         try {
-            return OptionalInt.of(Integer.parseInt(id.substring(1)));
-        } catch (RuntimeException e) {
+            return peerId.startsWith("n") ? OptionalInt.of(Integer.parseInt(peerId.substring(1))) : OptionalInt.empty();
+        } catch (NumberFormatException e) {
             return OptionalInt.empty();
         }
     }
@@ -687,6 +720,7 @@ public final class MetadataQuorum implements AutoCloseable {
     @Override
     public void close() {
         controllerThread.shutdownNow();
+        memberProbe.close();
         closeQuietly(client, server);
         LOG.info("metadata quorum node {} closed", config.nodeId());
     }

@@ -6,29 +6,81 @@ package io.tributary.broker.lifecycle;
  * broker one session timeout after the last heartbeat it received, which is no earlier than that,
  * so a broker without a lease stops acting as leader before (or when) the controller moves its
  * leaderships away: a leader cut off from the metadata quorum stops taking writes it could never
- * commit. Pure: times come in as nanos.
+ * commit.
+ *
+ * <p>While the controller is being replaced nobody answers heartbeats, yet nobody can fence the
+ * broker either ({@link ElectionLeaseRule}): a probe of the voters that shows an election under way
+ * extends a still valid lease a little past the probe's send time, and at most {@code
+ * maxElectionExtensionNanos} past the last answered heartbeat's expiry, so that healthy brokers do
+ * not all stop leading while their controller fails over. Pure: times come in as nanos.
  */
 public final class BrokerLease {
     private final long sessionTimeoutNanos;
+    private final long maxElectionExtensionNanos;
     private boolean granted;
+    private long heartbeatExpiresNanos;
     private long expiresNanos;
 
     public BrokerLease(long sessionTimeoutNanos) {
+        this(sessionTimeoutNanos, 0);
+    }
+
+    public BrokerLease(long sessionTimeoutNanos, long maxElectionExtensionNanos) {
         this.sessionTimeoutNanos = sessionTimeoutNanos;
+        this.maxElectionExtensionNanos = maxElectionExtensionNanos;
     }
 
     /** The controller answered a heartbeat sent at {@code sentNanos}. */
     public synchronized void onHeartbeatAnswer(long sentNanos, boolean fenced) {
         if (fenced) {
             granted = false;
-        } else if (!granted || sentNanos + sessionTimeoutNanos - expiresNanos > 0) {
-            granted = true;
-            expiresNanos = sentNanos + sessionTimeoutNanos;
+            return;
         }
+        long until = sentNanos + sessionTimeoutNanos;
+        if (!granted) {
+            granted = true;
+            heartbeatExpiresNanos = until;
+            expiresNanos = until;
+            return;
+        }
+        if (until - heartbeatExpiresNanos > 0) {
+            heartbeatExpiresNanos = until;
+        }
+        if (heartbeatExpiresNanos - expiresNanos > 0) {
+            expiresNanos = heartbeatExpiresNanos;
+        }
+    }
+
+    /**
+     * A probe sent at {@code probeSentNanos} found an election under way: the lease, if it was
+     * valid when the probe went out, runs until {@code probeSentNanos + extensionNanos} (never
+     * shorter than it was, never more than the maximum past the last heartbeat's expiry).
+     * Returns whether it was extended.
+     */
+    public synchronized boolean onElectionUnderWay(long probeSentNanos, long extensionNanos) {
+        if (!granted || probeSentNanos - expiresNanos >= 0) {
+            return false; // lapsed before the probe: only a heartbeat answer restores it
+        }
+        long until = Math.min(probeSentNanos + extensionNanos, heartbeatExpiresNanos + maxElectionExtensionNanos);
+        if (until - expiresNanos <= 0) {
+            return false;
+        }
+        expiresNanos = until;
+        return true;
     }
 
     public synchronized boolean isValid(long nowNanos) {
         return granted && nowNanos - expiresNanos < 0;
+    }
+
+    /** How long the lease has left (0 once it ran out or was never granted). */
+    public synchronized long remainingNanos(long nowNanos) {
+        return isValid(nowNanos) ? expiresNanos - nowNanos : 0;
+    }
+
+    /** Whether an election probe has carried the lease past its last heartbeat's expiry. */
+    public synchronized boolean isExtendedByElection(long nowNanos) {
+        return isValid(nowNanos) && nowNanos - heartbeatExpiresNanos >= 0;
     }
 
     /** How long ago the lease ran out (0 while valid or never granted). */

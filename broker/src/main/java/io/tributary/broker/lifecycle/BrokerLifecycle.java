@@ -8,9 +8,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BrokerLifecycle implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerLifecycle.class);
+    /** An election that has not produced an active controller after this many sessions is not waited out. */
+    static final int MAX_ELECTION_SESSIONS = 5;
 
     private final int brokerId;
     private final long brokerEpoch;
@@ -50,7 +54,12 @@ public final class BrokerLifecycle implements AutoCloseable {
     private volatile boolean wantShutdown;
     private volatile boolean fenced = true;
     private final BrokerLease lease;
+    private final Supplier<CompletableFuture<ElectionLeaseRule.Verdict>> electionProbe;
+    private final long probeBelowNanos;
+    private final long electionExtensionNanos;
+    private final AtomicBoolean probing = new AtomicBoolean();
     private volatile boolean leaseLapseLogged;
+    private volatile boolean electionExtensionLogged;
     private ScheduledFuture<?> task;
 
     /**
@@ -60,20 +69,31 @@ public final class BrokerLifecycle implements AutoCloseable {
     public BrokerLifecycle(int brokerId, long brokerEpoch, MetadataQuorum quorum,
                            Function<BrokerHeartbeatRequest, CompletableFuture<BrokerHeartbeatResponse>> controller,
                            ScheduledExecutorService scheduler, long heartbeatIntervalMs, long sessionTimeoutMs) {
-        this(brokerId, brokerEpoch, controller, () -> quorum.image().version(), System::nanoTime,
-                scheduler, heartbeatIntervalMs, sessionTimeoutMs);
+        this(brokerId, brokerEpoch, controller, () -> quorum.image().version(),
+                () -> quorum.describeVoters().thenApply(answers -> ElectionLeaseRule.judge(quorum.voterIds(), answers,
+                        MetadataQuorum.ELECTION_TIMEOUT_MIN_MS)),
+                System::nanoTime, scheduler, heartbeatIntervalMs, sessionTimeoutMs);
     }
 
     /**
      * @param controller sends a heartbeat to the active controller
      * @param metadataOffset the metadata log offset this node has applied
+     * @param electionProbe asks the metadata quorum's voters whether an election is under way
+     *     ({@link ElectionLeaseRule})
      * @param nanoClock monotonic time in nanoseconds (tests pass a fake one)
      */
     BrokerLifecycle(int brokerId, long brokerEpoch,
                     Function<BrokerHeartbeatRequest, CompletableFuture<BrokerHeartbeatResponse>> controller,
-                    LongSupplier metadataOffset, LongSupplier nanoClock, ScheduledExecutorService scheduler,
+                    LongSupplier metadataOffset, Supplier<CompletableFuture<ElectionLeaseRule.Verdict>> electionProbe,
+                    LongSupplier nanoClock, ScheduledExecutorService scheduler,
                     long heartbeatIntervalMs, long sessionTimeoutMs) {
-        this.lease = new BrokerLease(TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs));
+        long sessionNanos = TimeUnit.MILLISECONDS.toNanos(sessionTimeoutMs);
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatIntervalMs);
+        this.lease = new BrokerLease(sessionNanos, MAX_ELECTION_SESSIONS * sessionNanos);
+        this.electionProbe = electionProbe;
+        // probe once a heartbeat answer is half an interval late; extend by less than a session
+        this.probeBelowNanos = sessionNanos - intervalNanos * 3 / 2;
+        this.electionExtensionNanos = Math.min(2 * intervalNanos, sessionNanos / 2);
         this.brokerId = brokerId;
         this.brokerEpoch = brokerEpoch;
         this.controller = controller;
@@ -84,7 +104,7 @@ public final class BrokerLifecycle implements AutoCloseable {
     }
 
     public void start() {
-        task = scheduler.scheduleWithFixedDelay(this::maybeSendHeartbeat, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
+        task = scheduler.scheduleWithFixedDelay(this::tick, 0, heartbeatIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     /** Completes the first time the controller reports this broker unfenced. */
@@ -126,6 +146,12 @@ public final class BrokerLifecycle implements AutoCloseable {
         return shutdownGranted;
     }
 
+    /** One tick: a heartbeat, and a probe of the voters when the lease is about to run out. */
+    void tick() {
+        maybeSendHeartbeat();
+        maybeProbeElection();
+    }
+
     void maybeSendHeartbeat() {
         long sentNanos = nanoClock.getAsLong();
         if (inFlight.get() > 0 && sentNanos - lastSentNanos < TimeUnit.MILLISECONDS.toNanos(2 * heartbeatIntervalMs)) {
@@ -152,6 +178,39 @@ public final class BrokerLifecycle implements AutoCloseable {
         });
     }
 
+    /**
+     * While no heartbeat is answered and the lease is about to run out, asks the voters whether an
+     * election is under way; if it is, nobody can fence this broker until a new controller has
+     * been active for a session ({@link ElectionLeaseRule}), so the lease is carried a little past
+     * the probe and the broker goes on leading while its controller fails over.
+     */
+    void maybeProbeElection() {
+        long sentNanos = nanoClock.getAsLong();
+        long remaining = lease.remainingNanos(sentNanos);
+        if (wantShutdown || remaining == 0 || remaining > probeBelowNanos || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture<ElectionLeaseRule.Verdict> verdict;
+        try {
+            verdict = electionProbe.get();
+        } catch (RuntimeException e) {
+            verdict = CompletableFuture.failedFuture(e);
+        }
+        verdict.whenComplete((answer, error) -> {
+            probing.set(false);
+            if (error != null) {
+                log.debug("Election probe of broker {} failed: {}", brokerId, error.toString());
+            } else if (answer.mayExtend() && lease.onElectionUnderWay(sentNanos, electionExtensionNanos)
+                    && !electionExtensionLogged && lease.isExtendedByElection(nanoClock.getAsLong())) {
+                electionExtensionLogged = true;
+                log.info("Broker {}: no controller answers its heartbeats but {}; it goes on leading meanwhile "
+                        + "(for at most {} sessions)", brokerId, answer.reason(), MAX_ELECTION_SESSIONS);
+            } else if (!answer.mayExtend()) {
+                log.debug("Broker {} does not extend its lease: {}", brokerId, answer.reason());
+            }
+        });
+    }
+
     private synchronized void handleResponse(BrokerHeartbeatResponse answer, long sentNanos) {
         if (sentNanos - newestAnsweredSentNanos < 0 && newestAnsweredSentNanos != Long.MIN_VALUE) {
             return; // a newer heartbeat was answered already: this answer is older news
@@ -170,6 +229,10 @@ public final class BrokerLifecycle implements AutoCloseable {
         boolean wasFenced = fenced;
         fenced = answer.getIsFenced();
         lease.onHeartbeatAnswer(sentNanos, fenced);
+        if (electionExtensionLogged && !fenced) {
+            electionExtensionLogged = false;
+            log.info("Broker {}: the controller answers its heartbeats again", brokerId);
+        }
         if (wasFenced && !fenced) {
             log.info("Broker {} is unfenced (epoch {})", brokerId, brokerEpoch);
             firstUnfenced.complete(null);

@@ -36,4 +36,49 @@ class BrokerLeaseTest {
         lease.onHeartbeatAnswer(3_000, false);
         assertThat(lease.isValid(3_001)).isTrue();
     }
+
+    @Test
+    void anElectionUnderWayExtendsAValidLeaseFromTheProbesSendTime() {
+        BrokerLease lease = new BrokerLease(SESSION, 5 * SESSION);
+        lease.onHeartbeatAnswer(0, false);
+        long probe = SESSION - 100;
+        assertThat(lease.onElectionUnderWay(probe, 500)).isTrue();
+        assertThat(lease.isValid(SESSION + 399)).isTrue();
+        assertThat(lease.isExtendedByElection(SESSION + 1)).isTrue();
+        assertThat(lease.isValid(probe + 500)).isFalse();
+        assertThat(lease.onElectionUnderWay(probe - 50, 500)).as("an older probe never shortens it").isFalse();
+        assertThat(lease.isValid(probe + 499)).isTrue();
+    }
+
+    @Test
+    void aLeaseThatLapsedBeforeTheProbeIsNotRevived() {
+        BrokerLease lease = new BrokerLease(SESSION, 5 * SESSION);
+        lease.onHeartbeatAnswer(0, false);
+        assertThat(lease.onElectionUnderWay(SESSION, 500)).isFalse();
+        assertThat(lease.isValid(SESSION + 1)).isFalse();
+    }
+
+    @Test
+    void electionExtensionsStopAtTheMaximumPastTheLastHeartbeat() {
+        BrokerLease lease = new BrokerLease(SESSION, 2 * SESSION);
+        lease.onHeartbeatAnswer(0, false);
+        long probe = SESSION - 1;
+        while (lease.onElectionUnderWay(probe, SESSION / 2)) {
+            probe += SESSION / 4;
+        }
+        assertThat(lease.isValid(3 * SESSION - 1)).isTrue();
+        assertThat(lease.isValid(3 * SESSION)).as("at most the maximum past the heartbeat's expiry").isFalse();
+    }
+
+    @Test
+    void aHeartbeatAnswerAfterAnExtensionTakesOverAndAFenceEndsIt() {
+        BrokerLease lease = new BrokerLease(SESSION, 5 * SESSION);
+        lease.onHeartbeatAnswer(0, false);
+        lease.onElectionUnderWay(SESSION - 1, SESSION / 2);
+        lease.onHeartbeatAnswer(SESSION + 10, false); // the new controller answers
+        assertThat(lease.isExtendedByElection(SESSION + 20)).isFalse();
+        assertThat(lease.isValid(2 * SESSION + 9)).isTrue();
+        lease.onHeartbeatAnswer(SESSION + 20, true);
+        assertThat(lease.isValid(SESSION + 21)).isFalse();
+    }
 }

@@ -19,13 +19,19 @@ import org.junit.jupiter.api.Test;
  */
 class BrokerLifecycleTest {
     private static final long INTERVAL_MS = 250;
+    private static final long SESSION_MS = 1500;
     private final AtomicLong nowNanos = new AtomicLong(1_000_000_000L);
     private final List<CompletableFuture<BrokerHeartbeatResponse>> sent = new ArrayList<>();
+    private final List<CompletableFuture<ElectionLeaseRule.Verdict>> probes = new ArrayList<>();
     private final BrokerLifecycle lifecycle = new BrokerLifecycle(1, 7, request -> {
         CompletableFuture<BrokerHeartbeatResponse> answer = new CompletableFuture<>();
         sent.add(answer);
         return answer;
-    }, () -> 10, nowNanos::get, null, INTERVAL_MS, 1500);
+    }, () -> 10, () -> {
+        CompletableFuture<ElectionLeaseRule.Verdict> verdict = new CompletableFuture<>();
+        probes.add(verdict);
+        return verdict;
+    }, nowNanos::get, null, INTERVAL_MS, SESSION_MS);
 
     private void advanceMs(long ms) {
         nowNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
@@ -64,5 +70,65 @@ class BrokerLifecycleTest {
 
         assertThat(lifecycle.isFenced()).isFalse();
         assertThat(lifecycle.hasLease()).isTrue();
+    }
+
+    /** Ticks every interval for {@code ms}, answering every probe with {@code verdict}; heartbeats stay unanswered. */
+    private void tickFor(long ms, ElectionLeaseRule.Verdict verdict) {
+        for (long t = 0; t < ms; t += INTERVAL_MS) {
+            advanceMs(INTERVAL_MS);
+            lifecycle.tick();
+            probes.forEach(p -> p.complete(verdict));
+        }
+    }
+
+    @Test
+    void noProbeWhileHeartbeatsAreAnswered() {
+        for (int i = 0; i < 10; i++) {
+            lifecycle.tick();
+            sent.get(sent.size() - 1).complete(answer(false));
+            advanceMs(INTERVAL_MS);
+        }
+        assertThat(probes).isEmpty();
+    }
+
+    @Test
+    void anElectionUnderWayKeepsTheLeaseUntilTheNewControllerAnswersButNoLongerThanItsBound() {
+        lifecycle.tick();
+        sent.get(0).complete(answer(false));
+        ElectionLeaseRule.Verdict election = new ElectionLeaseRule.Verdict(true, "an election is under way");
+
+        tickFor(3 * SESSION_MS, election);
+        assertThat(probes).as("probed once the answers stopped").isNotEmpty();
+        assertThat(lifecycle.hasLease()).as("three sessions on, still leading").isTrue();
+
+        tickFor(3 * SESSION_MS, election);
+        assertThat(lifecycle.hasLease()).as("an election that never ends is not waited out").isFalse();
+
+        lifecycle.maybeSendHeartbeat();
+        sent.get(sent.size() - 1).complete(answer(false));
+        assertThat(lifecycle.hasLease()).as("a heartbeat answer restores it").isTrue();
+    }
+
+    @Test
+    void withoutAnElectionTheLeaseRunsOutOneSessionAfterTheLastAnsweredHeartbeat() {
+        lifecycle.tick();
+        sent.get(0).complete(answer(false));
+
+        tickFor(SESSION_MS - INTERVAL_MS, new ElectionLeaseRule.Verdict(false, "node 2 is the active controller"));
+        assertThat(probes).isNotEmpty();
+        assertThat(lifecycle.hasLease()).isTrue();
+        tickFor(INTERVAL_MS, new ElectionLeaseRule.Verdict(false, "node 2 is the active controller"));
+        assertThat(lifecycle.hasLease()).isFalse();
+    }
+
+    @Test
+    void aLeaseThatRanOutIsNotRevivedByAProbe() {
+        lifecycle.tick();
+        sent.get(0).complete(answer(false));
+        advanceMs(SESSION_MS);
+        lifecycle.tick();
+        probes.forEach(p -> p.complete(new ElectionLeaseRule.Verdict(true, "an election is under way")));
+        assertThat(probes).isEmpty();
+        assertThat(lifecycle.hasLease()).isFalse();
     }
 }
