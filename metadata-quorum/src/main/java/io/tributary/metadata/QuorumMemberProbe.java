@@ -39,7 +39,7 @@ final class QuorumMemberProbe implements AutoCloseable {
     private final Supplier<QuorumMemberState> self;
     private final long timeoutMs;
     private final RaftClient client;
-    private final ExecutorService callers; // Ratis's group info call blocks; one thread per remote voter
+    private final ExecutorService callers;
 
     QuorumMemberProbe(int selfId, RaftGroup group, RaftProperties serverProperties, Supplier<QuorumMemberState> self,
                       long timeoutMs) {
@@ -51,8 +51,9 @@ final class QuorumMemberProbe implements AutoCloseable {
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
         this.client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
                 .setRetryPolicy(RetryPolicies.noRetry()).build();
-        int remoteVoters = (int) voters().stream().filter(p -> !isSelf(p)).count();
-        this.callers = Executors.newFixedThreadPool(Math.max(1, remoteVoters), r -> {
+        // Ratis's group info call blocks (bounded by its deadline); a thread per call in flight, so
+        // that a voter cut off by a dropping firewall never holds up the answers of the others
+        this.callers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "quorum-probe-" + selfId);
             t.setDaemon(true);
             return t;
