@@ -39,6 +39,7 @@ start() {
   if engine_answers; then
     echo "export DOCKER_HOST=$DOCKER_HOST"
     echo "export TESTCONTAINERS_RYUK_DISABLED=true"
+    echo "export TESTCONTAINERS_CHECKS_DISABLE=true"
     return
   fi
   if [ "$(id -u)" != 0 ]; then
@@ -63,8 +64,10 @@ start() {
   fi
   echo "export DOCKER_HOST=$DOCKER_HOST"
   # this private engine reaches no image registry: Testcontainers' reaper (an image from Docker Hub)
-  # cannot run, so tests stop their containers themselves (try-with-resources)
+  # cannot run, so tests stop their containers themselves (try-with-resources); nor can its start-up
+  # checks (a disk-space probe in alpine:3.17, pulled for two minutes before it gives up)
   echo "export TESTCONTAINERS_RYUK_DISABLED=true"
+  echo "export TESTCONTAINERS_CHECKS_DISABLE=true"
 }
 
 base_image() {
