@@ -20,7 +20,7 @@ import java.util.TreeSet;
  * onAppend(leo)                 leader LEO := leo; maybe advance HW
  * onFollowerFetch(now, r, o, e) e != leader epoch -> FENCED/UNKNOWN_LEADER_EPOCH; else LEO(r) := o,
  *                               update r's caught-up time; maybe advance HW
- * isrChangeToPropose(now)       none in flight: shrink (laggards) else expand (caught up) -> pending
+ * isrChangeToPropose(now)       none in flight: shrink (laggards, silent ones) else expand (caught up) -> pending
  * applyIsr(isr, pEpoch)         controller committed an ISR; clears pending; maybe advance HW
  * abandonPendingIsrChange()     the proposal was rejected or lost
  * </pre>
@@ -35,7 +35,7 @@ public final class PartitionLeaderState {
     private final Set<Integer> replicas;
     private final int leaderEpoch;
     private int minInsyncReplicas;
-    private final long replicaLagTimeMaxMs;
+    private final FollowerLagLimits lagLimits;
     /** The leader's log end offset when it became leader: followers below it have not fetched this epoch. */
     private final long leaderEpochStartOffset;
     private final Map<Integer, FollowerProgress> followers = new TreeMap<>();
@@ -58,13 +58,13 @@ public final class PartitionLeaderState {
      * @param highWatermark  the leader's high watermark on becoming leader (at most {@code logEndOffset})
      */
     public PartitionLeaderState(int leaderId, Set<Integer> replicas, Set<Integer> isr, int leaderEpoch,
-                                int partitionEpoch, int minInsyncReplicas, long replicaLagTimeMaxMs,
+                                int partitionEpoch, int minInsyncReplicas, FollowerLagLimits lagLimits,
                                 long logEndOffset, long highWatermark, long nowMs) {
         if (!replicas.contains(leaderId) || !isr.contains(leaderId) || !replicas.containsAll(isr)) {
             throw new IllegalArgumentException("leader " + leaderId + " must be in ISR " + isr + " within replicas " + replicas);
         }
-        if (minInsyncReplicas < 1 || replicaLagTimeMaxMs < 0 || highWatermark < 0 || highWatermark > logEndOffset) {
-            throw new IllegalArgumentException("invalid config or offsets: minIsr=" + minInsyncReplicas + " lag=" + replicaLagTimeMaxMs
+        if (minInsyncReplicas < 1 || highWatermark < 0 || highWatermark > logEndOffset) {
+            throw new IllegalArgumentException("invalid config or offsets: minIsr=" + minInsyncReplicas
                     + " hw=" + highWatermark + " leo=" + logEndOffset);
         }
         this.leaderId = leaderId;
@@ -73,7 +73,7 @@ public final class PartitionLeaderState {
         this.leaderEpoch = leaderEpoch;
         this.partitionEpoch = partitionEpoch;
         this.minInsyncReplicas = minInsyncReplicas;
-        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.lagLimits = lagLimits;
         this.leaderEpochStartOffset = logEndOffset;
         this.logEndOffset = logEndOffset;
         this.highWatermark = highWatermark;
@@ -82,6 +82,7 @@ public final class PartitionLeaderState {
                 FollowerProgress p = new FollowerProgress();
                 // ISR members get a full lag window to show up (Kafka resets their caught-up time).
                 p.lastCaughtUpTimeMs = isr.contains(r) ? nowMs : Long.MIN_VALUE / 2;
+                p.lastFetchTimeMs = p.lastCaughtUpTimeMs;
                 followers.put(r, p);
             }
         }
@@ -130,8 +131,9 @@ public final class PartitionLeaderState {
     }
 
     /**
-     * The ISR change the leader wants now, if none is in flight: drop followers not caught up for
-     * more than replica.lag.time.max.ms, else add followers that fetched in this epoch and reached the HW.
+     * The ISR change the leader wants now, if none is in flight: drop followers that lack records
+     * and have not caught up for more than replica.lag.time.max.ms or not fetched at all for the
+     * silence limit ({@link FollowerLagLimits}), else add followers that fetched in this epoch and reached the HW.
      * A returned proposal is pending until {@link #applyIsr} or {@link #abandonPendingIsrChange}.
      */
     public Optional<IsrChangeProposal> isrChangeToPropose(long nowMs) {
@@ -159,7 +161,8 @@ public final class PartitionLeaderState {
     }
 
     private boolean isOutOfSync(FollowerProgress p, long nowMs) {
-        return p.logEndOffset != logEndOffset && nowMs - p.lastCaughtUpTimeMs > replicaLagTimeMaxMs;
+        return p.logEndOffset != logEndOffset && (nowMs - p.lastCaughtUpTimeMs > lagLimits.notCaughtUpMaxMs()
+                || nowMs - p.lastFetchTimeMs > lagLimits.silentMaxMs());
     }
 
     private boolean isInSync(FollowerProgress p) {
@@ -221,7 +224,9 @@ public final class PartitionLeaderState {
         long deadline = Long.MAX_VALUE;
         for (int r : isr) {
             if (r != leaderId) {
-                deadline = Math.min(deadline, followers.get(r).lastCaughtUpTimeMs + replicaLagTimeMaxMs + 1);
+                FollowerProgress p = followers.get(r);
+                deadline = Math.min(deadline, Math.min(p.lastCaughtUpTimeMs + lagLimits.notCaughtUpMaxMs(),
+                        p.lastFetchTimeMs + lagLimits.silentMaxMs()) + 1);
             }
         }
         return deadline;

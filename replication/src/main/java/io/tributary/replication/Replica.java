@@ -69,7 +69,7 @@ public final class Replica {
     private final int localId;
     private final ReplicaLog log;
     private final LeaderEpochCache epochCache;
-    private final long replicaLagTimeMaxMs;
+    private final FollowerLagLimits lagLimits;
 
     /** The registration acted on; null before the first. */
     private volatile LeaderAndIsr registration;
@@ -84,11 +84,11 @@ public final class Replica {
      * @param recoveredHighWatermark the last checkpointed high watermark (capped at the log end here)
      */
     public Replica(int localId, ReplicaLog log, LeaderEpochCache epochCache, long recoveredHighWatermark,
-                   long replicaLagTimeMaxMs) {
+                   FollowerLagLimits lagLimits) {
         this.localId = localId;
         this.log = log;
         this.epochCache = epochCache;
-        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.lagLimits = lagLimits;
         this.highWatermark = Math.max(0, Math.min(recoveredHighWatermark, log.logEndOffset()));
     }
 
@@ -156,7 +156,7 @@ public final class Replica {
         long counted = localCountedEnd();
         epochCache.assign(next.leaderEpoch(), log.logEndOffset());
         leaderState = new PartitionLeaderState(localId, new HashSet<>(next.replicas()), new HashSet<>(next.isr()),
-                next.leaderEpoch(), next.partitionEpoch(), minInsyncReplicas, replicaLagTimeMaxMs, counted,
+                next.leaderEpoch(), next.partitionEpoch(), minInsyncReplicas, lagLimits, counted,
                 Math.min(highWatermark, counted), nowMs);
     }
 

@@ -15,7 +15,7 @@ class PartitionLeaderStateTest {
     private static final long LAG_MS = 10_000;
 
     private static PartitionLeaderState leader(Set<Integer> isr, int minIsr, long leo, long hw) {
-        return new PartitionLeaderState(1, Set.of(1, 2, 3), isr, 5, 7, minIsr, LAG_MS, leo, hw, 0);
+        return new PartitionLeaderState(1, Set.of(1, 2, 3), isr, 5, 7, minIsr, FollowerLagLimits.notCaughtUpFor(LAG_MS), leo, hw, 0);
     }
 
     @Test
@@ -62,6 +62,36 @@ class PartitionLeaderStateTest {
         assertThat(s.highWatermark()).isEqualTo(10);
         assertThat(s.applyIsr(Set.of(1), 8)).isFalse(); // stale partition epoch ignored
         assertThat(s.isr()).containsExactlyInAnyOrder(1, 2);
+    }
+
+    /**
+     * Issue 9: a follower that died together with the active controller held acks=all on every
+     * partition until the new controller fenced it, a whole session after it took over; the
+     * leader now proposes a follower that stopped fetching out of the ISR after the silence limit.
+     */
+    @Test
+    void aSilentFollowerIsProposedOutSoonerThanASlowOne() {
+        var s = new PartitionLeaderState(1, Set.of(1, 2, 3), Set.of(1, 2, 3), 5, 7, 2,
+                new FollowerLagLimits(LAG_MS, 1_000), 0, 0, 0);
+        s.onAppend(10);
+        s.onFollowerFetch(100, 2, 10, 5); // caught up, then dies
+        s.onFollowerFetch(100, 3, 10, 5);
+        assertThat(s.nextIsrCheckDeadlineMs()).isEqualTo(1_101);
+        for (long now = 200; now <= 1_100; now += 100) {
+            s.onAppend(10 + now / 100);
+            s.onFollowerFetch(now, 3, 10 + now / 100 - 1, 5); // slow but fetching: stays
+            assertThat(s.isrChangeToPropose(now)).isEmpty();
+        }
+        var p = s.isrChangeToPropose(1_101).orElseThrow();
+        assertThat(p.newIsr()).containsExactlyInAnyOrder(1, 3);
+    }
+
+    @Test
+    void aSilentFollowerThatLacksNothingStays() {
+        var s = new PartitionLeaderState(1, Set.of(1, 2), Set.of(1, 2), 5, 7, 1,
+                new FollowerLagLimits(LAG_MS, 1_000), 10, 10, 0);
+        s.onFollowerFetch(100, 2, 10, 5);
+        assertThat(s.isrChangeToPropose(5_000)).as("an idle partition: nothing to lack").isEmpty();
     }
 
     @Test
@@ -119,7 +149,7 @@ class PartitionLeaderStateTest {
                     isr.add(r);
                 }
             }
-            var s = new PartitionLeaderState(1, Set.of(1, 2, 3), isr, 1, 1, 1, LAG_MS, 0, 0, 0);
+            var s = new PartitionLeaderState(1, Set.of(1, 2, 3), isr, 1, 1, 1, FollowerLagLimits.notCaughtUpFor(LAG_MS), 0, 0, 0);
             Map<Integer, Long> leo = new HashMap<>();
             long leaderLeo = 0;
             long refHw = 0;

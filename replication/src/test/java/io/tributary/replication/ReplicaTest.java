@@ -30,7 +30,7 @@ class ReplicaTest {
     @Test
     void anEpochLedWithoutRecordsIsForgottenSoTruncationCompletes() {
         MemoryLog log = new MemoryLog();
-        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
         replica.applyLeaderAndIsr(0, registration(1, 2, 1, List.of(1, 2, 3)), 2, false);
         appendFetched(log, replica, 2, 668);
         log.flush();
@@ -50,7 +50,7 @@ class ReplicaTest {
     @Test
     void aFollowerFsyncsBeforeItReportsAndOnlyForTheEpochItFollows() {
         MemoryLog log = new MemoryLog();
-        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
         replica.applyLeaderAndIsr(0, registration(1, 4, 1, List.of(1, 2, 3)), 2, false);
         assertThat(replica.checkFetchedData(4, 0)).isEqualTo(Replica.FetchedDataCheck.APPEND);
         appendFetched(log, replica, 4, 3);
@@ -69,7 +69,7 @@ class ReplicaTest {
     @Test
     void aLateOlderRegistrationNeverUndoesANewerIsr() {
         MemoryLog log = new MemoryLog();
-        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
         assertThat(replica.applyLeaderAndIsr(0, registration(ME, 3, 5, List.of(1, 2, 3)), 2, false).change())
                 .isEqualTo(Replica.RoleChange.BECAME_LEADER);
         assertThat(replica.applyLeaderAndIsr(0, registration(ME, 3, 6, List.of(2)), 2, false).change())
@@ -83,7 +83,7 @@ class ReplicaTest {
     @Test
     void losingLeadershipLeavesWaitingAcksUnknown() {
         MemoryLog log = new MemoryLog();
-        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, 1_000);
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
         replica.applyLeaderAndIsr(0, registration(ME, 1, 1, List.of(1, 2)), 2, false);
         log.appendBatch(1, 5);
         assertThat(replica.onLeaderAppend()).as("under the ack policy only durable records count").isFalse();
@@ -99,7 +99,7 @@ class ReplicaTest {
     @Test
     void aFollowerWhoseLogDivergesIsRefusedAndNotCounted() {
         MemoryLog log = new MemoryLog();
-        Replica leader = new Replica(1, log, new LeaderEpochCache(), 0, 1_000);
+        Replica leader = new Replica(1, log, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
         leader.applyLeaderAndIsr(0, registration(2, 3, 1, List.of(1, 2)), 2, false); // follows 2 at epoch 3 first
         appendFetched(log, leader, 3, 10);
         log.flush();

@@ -14,6 +14,7 @@ import io.tributary.record.RecordBatches;
 import io.tributary.replication.AckDecision;
 import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.FollowerFetchResult;
+import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.FollowerTruncation;
 import io.tributary.replication.IsrChangeProposal;
 import io.tributary.replication.LeaderAndIsr;
@@ -57,7 +58,7 @@ public final class Partition {
     /** The high watermark last written by {@link #checkpointHighWatermark} (checkpoint thread only). */
     private volatile long checkpointedHighWatermark = -1;
 
-    Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, long replicaLagTimeMaxMs,
+    Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, FollowerLagLimits lagLimits,
               LongSupplier clockMs, Listener listener, DelayedOperations delayed) {
         this.log = log;
         this.delayed = delayed;
@@ -65,7 +66,7 @@ public final class Partition {
         this.clockMs = clockMs;
         this.listener = listener;
         this.replica = new Replica(localId, new SegmentReplicaLog(), recovered.epochCache(), recovered.highWatermark(),
-                replicaLagTimeMaxMs);
+                lagLimits);
     }
 
     /** The segment log as the replica sees it; a truncation rebuilds the producer state from what is left. */

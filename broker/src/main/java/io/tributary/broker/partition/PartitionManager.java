@@ -1,5 +1,6 @@
 package io.tributary.broker.partition;
 
+import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.Replica;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.LogConfig;
@@ -33,7 +34,7 @@ public final class PartitionManager {
     private final int nodeId;
     private final LogManager logManager;
     private final BrokerMetrics metrics;
-    private final long replicaLagTimeMaxMs;
+    private final FollowerLagLimits lagLimits;
     private final LongSupplier clockMs;
     private final Partition.Listener partitionListener;
     private final RoleListener roleListener;
@@ -52,12 +53,12 @@ public final class PartitionManager {
         void onRemoved(Partition partition);
     }
 
-    public PartitionManager(int nodeId, LogManager logManager, BrokerMetrics metrics, long replicaLagTimeMaxMs,
+    public PartitionManager(int nodeId, LogManager logManager, BrokerMetrics metrics, FollowerLagLimits lagLimits,
                             LongSupplier clockMs, Partition.Listener partitionListener, RoleListener roleListener) {
         this.nodeId = nodeId;
         this.logManager = logManager;
         this.metrics = metrics;
-        this.replicaLagTimeMaxMs = replicaLagTimeMaxMs;
+        this.lagLimits = lagLimits;
         this.clockMs = clockMs;
         this.partitionListener = partitionListener;
         this.roleListener = roleListener;
@@ -217,7 +218,7 @@ public final class PartitionManager {
         if (partition == null) {
             PartitionLog partitionLog = logManager.getOrCreate(tp, topic.topicId(), config);
             partition = new Partition(nodeId, partitionLog,
-                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint(), mayLoseCommitted), replicaLagTimeMaxMs,
+                    ReplicaRecovery.recover(partitionLog, partitionLog.highWatermarkCheckpoint(), mayLoseCommitted), lagLimits,
                     clockMs, partitionListener, logManager.delayedOperations());
             partitions.put(tp, partition);
             metrics.addPartition(tp, partitionLog::logEndOffset, partition::highWatermark, partitionLog::sizeInBytes);

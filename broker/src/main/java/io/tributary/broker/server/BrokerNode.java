@@ -27,6 +27,7 @@ import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.metadata.v1.RegisterBrokerRecord;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.replication.FollowerLagLimits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
@@ -155,7 +156,8 @@ public final class BrokerNode implements AutoCloseable {
         toClose.add(channels);
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(config.nodeId(), channels, logManager);
         toClose.add(fetchers); // stops before the logs close
-        partitions = new PartitionManager(config.nodeId(), logManager, metrics, config.replicaLagTimeMaxMs(),
+        partitions = new PartitionManager(config.nodeId(), logManager, metrics,
+                new FollowerLagLimits(config.replicaLagTimeMaxMs(), config.sessionTimeoutMs()),
                 () -> System.nanoTime() / 1_000_000L, wakeFetches, fetchers);
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.

@@ -12,6 +12,7 @@ import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.proto.TopicPartition;
 import io.tributary.record.RecordBatchBuilder;
+import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.Replica;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -70,7 +71,7 @@ class DamagedReplicaRepairTest {
     }
 
     private PartitionManager newManager() {
-        return new PartitionManager(ME, logs, new BrokerMetrics(), 10_000, () -> 0L,
+        return new PartitionManager(ME, logs, new BrokerMetrics(), FollowerLagLimits.notCaughtUpFor(10_000), () -> 0L,
                 new Partition.Listener() {
                     @Override
                     public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {

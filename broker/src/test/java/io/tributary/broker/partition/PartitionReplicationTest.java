@@ -1,5 +1,6 @@
 package io.tributary.broker.partition;
 
+import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.Replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -57,7 +58,7 @@ class PartitionReplicationTest {
 
     private Partition partition(PartitionRegistration registration) {
         PartitionLog log = logs.getOrCreate(TP, "id", LogConfig.defaults());
-        Partition partition = new Partition(ME, log, ReplicaRecovery.recover(log, 0, false), 10_000,
+        Partition partition = new Partition(ME, log, ReplicaRecovery.recover(log, 0, false), FollowerLagLimits.notCaughtUpFor(10_000),
                 clock::get, new Partition.Listener() {
                     @Override
                     public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {

@@ -1,5 +1,7 @@
 package io.tributary.replication.sim;
 
+import io.tributary.replication.FollowerLagLimits;
+
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.replication.AckDecision;
 import io.tributary.replication.EpochEndOffset;
@@ -30,6 +32,8 @@ import java.util.TreeSet;
  */
 final class SimPartition {
     static final long LAG_MS = 300;
+    /** A follower silent this long leaves the ISR sooner than a slow one (the broker uses its session). */
+    static final long SILENT_MS = 200;
     static final long ISR_TICK_MS = LAG_MS / 3;
     static final long ISR_RESEND_MS = 100;
     static final long CHECKPOINT_INTERVAL_MS = 100;
@@ -69,7 +73,7 @@ final class SimPartition {
         this.maxDelayMs = 1 + random.nextInt(30);
         List<Integer> ids = new ArrayList<>();
         for (int i = 1; i <= replicaCount; i++) {
-            replicas.add(new SimReplica(i, LAG_MS));
+            replicas.add(new SimReplica(i, new FollowerLagLimits(LAG_MS, SILENT_MS)));
             ids.add(i);
         }
         this.controller = new SimController(ids, random, this::log, this::publish);

@@ -1,5 +1,7 @@
 package io.tributary.replication.sim;
 
+import io.tributary.replication.FollowerLagLimits;
+
 import io.tributary.replication.LeaderEpochCache;
 import io.tributary.replication.Replica;
 
@@ -25,7 +27,7 @@ final class SimReplica extends MemoryLog {
     enum Role { OFFLINE, NONE, LEADER, TRUNCATING, FETCHING }
 
     final int id;
-    private final long replicaLagMs;
+    private final FollowerLagLimits lagLimits;
     /** The checkpoint that survives power loss, and the unsynced writes after it, oldest first. */
     private long hwCheckpointOnDisk;
     private final List<Long> hwCheckpointWrites = new ArrayList<>();
@@ -44,9 +46,9 @@ final class SimReplica extends MemoryLog {
     /** The log shrank since the last full acknowledged-records check. */
     boolean shrank;
 
-    SimReplica(int id, long replicaLagMs) {
+    SimReplica(int id, FollowerLagLimits lagLimits) {
         this.id = id;
-        this.replicaLagMs = replicaLagMs;
+        this.lagLimits = lagLimits;
     }
 
     /** A truncation also lowers the checkpoint (unsynced), as PartitionLog does below it. */
@@ -113,7 +115,7 @@ final class SimReplica extends MemoryLog {
         for (Entry e : log) {
             cache.assign(e.epoch(), e.offset());
         }
-        replica = new Replica(id, this, cache, hwCheckpointOnDisk, replicaLagMs);
+        replica = new Replica(id, this, cache, hwCheckpointOnDisk, lagLimits);
         role = Role.NONE;
     }
 
