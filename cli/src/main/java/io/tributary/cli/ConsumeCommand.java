@@ -1,9 +1,11 @@
 package io.tributary.cli;
 
 import io.tributary.client.Admin;
+import io.tributary.client.AutoOffsetReset;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
 import io.tributary.client.ConsumerRecord;
+import io.tributary.client.OffsetOutOfRangeException;
 import io.tributary.proto.TopicPartition;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -70,12 +72,19 @@ final class ConsumeCommand implements Callable<Integer> {
         Map<TopicPartition, Long> endOffsets = new HashMap<>();
         try (Admin admin = Admin.create(cluster.servers())) {
             for (TopicPartition tp : partitions) {
-                endOffsets.put(tp, admin.listOffsets(tp, -1L));
+                endOffsets.put(tp, admin.listOffsets(tp, Admin.LATEST));
+                if (start.offset != null) {
+                    checkInRange(tp, start.offset, admin.listOffsets(tp, Admin.EARLIEST), endOffsets.get(tp));
+                }
             }
         }
         PrintStream out = System.out;
         long printed = 0;
-        try (Consumer consumer = new Consumer(ConsumerConfig.builder().bootstrapServers(cluster.servers()).build())) {
+        ConsumerConfig.Builder config = ConsumerConfig.builder().bootstrapServers(cluster.servers());
+        if (start.offset != null) {
+            config.autoOffsetReset(AutoOffsetReset.NONE); // an offset deleted meanwhile is an error, not a jump
+        }
+        try (Consumer consumer = new Consumer(config.build())) {
             consumer.assign(partitions);
             for (TopicPartition tp : partitions) {
                 if (start.offset != null) {
@@ -101,6 +110,18 @@ final class ConsumeCommand implements Callable<Integer> {
         }
         out.flush();
         return TributaryCli.EXIT_OK;
+    }
+
+    /**
+     * An --offset outside what the partition holds would print nothing and succeed (beyond the end)
+     * or silently start elsewhere (before the start): say so, with the bounds.
+     */
+    static void checkInRange(TopicPartition tp, long offset, long logStart, long end) {
+        if (offset < logStart || offset > end) {
+            throw new OffsetOutOfRangeException("offset " + offset + " is out of range for " + tp.topic() + "-"
+                    + tp.partition() + ": " + (logStart == end ? "it holds no records; the next offset is " + end
+                    : "it holds offsets " + logStart + " to " + (end - 1) + " (the next is " + end + ")"));
+        }
     }
 
     private static boolean reachedEnd(Consumer consumer, List<TopicPartition> partitions, Map<TopicPartition, Long> ends) {

@@ -42,6 +42,26 @@ class CliTest {
         }
     }
 
+    /** Issue 11: `consume --offset N` beyond the end printed nothing and exited 0. */
+    @Test
+    void consumeFromAnOffsetOutsideThePartitionSaysSoWithTheBounds() {
+        assertThat(run("", "topic", "create", "--topic", "bounded", "--partitions", "1").exitCode()).isZero();
+        assertThat(run("a\nb\nc\n", "produce", "--topic", "bounded").exitCode()).isZero();
+
+        Result beyond = run("", "consume", "--topic", "bounded", "--offset", "7");
+        assertThat(beyond.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(beyond.err()).contains("offset 7 is out of range for bounded-0: it holds offsets 0 to 2 (the next is 3)");
+        assertThat(beyond.out()).isEmpty();
+
+        Result atEnd = run("", "consume", "--topic", "bounded", "--offset", "3");
+        assertThat(atEnd.exitCode()).as("the next offset: nothing yet, not an error").isZero();
+        Result inside = run("", "consume", "--topic", "bounded", "--offset", "1");
+        assertThat(inside.exitCode()).as(inside.err()).isZero();
+        assertThat(inside.out().lines()).containsExactly("b", "c");
+        assertThat(run("", "consume", "--topic", "bounded", "--offset", "-1").exitCode())
+                .as("below the log start").isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+    }
+
     @Test
     void topicLifecycleProduceAndConsume() {
         Result created = run("", "topic", "create", "--topic", "orders", "--partitions", "2", "--config", "flush.ms=500");
