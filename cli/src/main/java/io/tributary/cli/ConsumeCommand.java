@@ -10,6 +10,8 @@ import io.tributary.proto.TopicPartition;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,11 @@ final class ConsumeCommand implements Callable<Integer> {
 
         @Option(names = "--offset", paramLabel = "N", description = "Start at offset N (in every selected partition).")
         Long offset;
+
+        @Option(names = "--from-time", paramLabel = "TIME",
+                description = "Start at the first record with a timestamp at or after TIME: an ISO-8601 instant "
+                        + "(2026-11-30T10:00:00Z) or milliseconds since the epoch.")
+        String fromTime;
     }
 
     @ArgGroup(exclusive = true)
@@ -70,11 +77,17 @@ final class ConsumeCommand implements Callable<Integer> {
             partitions = List.of(only);
         }
         Map<TopicPartition, Long> endOffsets = new HashMap<>();
+        Map<TopicPartition, Long> fromTimeOffsets = new HashMap<>();
+        long fromTimeMs = start.fromTime == null ? -1 : parseTime(start.fromTime);
         try (Admin admin = Admin.create(cluster.servers())) {
             for (TopicPartition tp : partitions) {
                 endOffsets.put(tp, admin.listOffsets(tp, Admin.LATEST));
                 if (start.offset != null) {
                     checkInRange(tp, start.offset, admin.listOffsets(tp, Admin.EARLIEST), endOffsets.get(tp));
+                }
+                if (fromTimeMs >= 0) {
+                    long found = admin.listOffsets(tp, fromTimeMs); // -1: no record that recent
+                    fromTimeOffsets.put(tp, found < 0 ? endOffsets.get(tp) : found);
                 }
             }
         }
@@ -89,6 +102,8 @@ final class ConsumeCommand implements Callable<Integer> {
             for (TopicPartition tp : partitions) {
                 if (start.offset != null) {
                     consumer.seek(tp, start.offset);
+                } else if (fromTimeMs >= 0) {
+                    consumer.seek(tp, fromTimeOffsets.get(tp));
                 } else if (start.fromBeginning) {
                     consumer.seekToBeginning(List.of(tp));
                 } else {
@@ -121,6 +136,16 @@ final class ConsumeCommand implements Callable<Integer> {
             throw new OffsetOutOfRangeException("offset " + offset + " is out of range for " + tp.topic() + "-"
                     + tp.partition() + ": " + (logStart == end ? "it holds no records; the next offset is " + end
                     : "it holds offsets " + logStart + " to " + (end - 1) + " (the next is " + end + ")"));
+        }
+    }
+
+    /** An ISO-8601 instant or epoch milliseconds; anything else is a usage error naming both forms. */
+    static long parseTime(String text) {
+        try {
+            return text.chars().allMatch(Character::isDigit) ? Long.parseLong(text) : Instant.parse(text).toEpochMilli();
+        } catch (DateTimeParseException | NumberFormatException e) {
+            throw new IllegalArgumentException("--from-time '" + text + "' is neither an ISO-8601 instant such as "
+                    + "2026-11-30T10:00:00Z nor milliseconds since the epoch");
         }
     }
 

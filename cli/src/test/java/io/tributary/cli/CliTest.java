@@ -1,6 +1,7 @@
 package io.tributary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.tributary.testkit.TributaryExtension;
 import java.io.ByteArrayInputStream;
@@ -60,6 +61,30 @@ class CliTest {
         assertThat(inside.out().lines()).containsExactly("b", "c");
         assertThat(run("", "consume", "--topic", "bounded", "--offset", "-1").exitCode())
                 .as("below the log start").isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+    }
+
+    /** Issue 11: consume from a point in time, through the broker's timestamp index. */
+    @Test
+    void consumeFromATimeStartsAtTheFirstRecordAtOrAfterIt() {
+        assertThat(run("", "topic", "create", "--topic", "timed", "--partitions", "2").exitCode()).isZero();
+        assertThat(run("old1\nold2\n", "produce", "--topic", "timed").exitCode()).isZero();
+        long before = System.currentTimeMillis();
+        await().until(() -> System.currentTimeMillis() > before); // the next records get a later timestamp
+        long from = System.currentTimeMillis();
+        assertThat(run("new1\nnew2\nnew3\n", "produce", "--topic", "timed").exitCode()).isZero();
+
+        Result byMillis = run("", "consume", "--topic", "timed", "--from-time", Long.toString(from));
+        assertThat(byMillis.exitCode()).as(byMillis.err()).isZero();
+        assertThat(byMillis.out().lines()).containsExactlyInAnyOrder("new1", "new2", "new3");
+        Result byInstant = run("", "consume", "--topic", "timed", "--from-time",
+                java.time.Instant.ofEpochMilli(from).toString());
+        assertThat(byInstant.out().lines()).containsExactlyInAnyOrder("new1", "new2", "new3");
+        Result future = run("", "consume", "--topic", "timed", "--from-time", "2999-01-01T00:00:00Z");
+        assertThat(future.exitCode()).isZero();
+        assertThat(future.out()).isEmpty();
+        Result garbled = run("", "consume", "--topic", "timed", "--from-time", "yesterday");
+        assertThat(garbled.exitCode()).isEqualTo(TributaryCli.EXIT_USAGE);
+        assertThat(garbled.err()).contains("--from-time 'yesterday' is neither an ISO-8601 instant");
     }
 
     @Test
