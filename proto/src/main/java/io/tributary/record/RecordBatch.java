@@ -260,6 +260,17 @@ public final class RecordBatch {
         buffer.putInt(start + PARTITION_LEADER_EPOCH_OFFSET, epoch);
     }
 
+    /**
+     * Stamps the batch with the broker's append time (message.timestamp.type=LogAppendTime, as
+     * Kafka does): the timestamp-type attribute and the max timestamp, which readers then give
+     * every record of the batch; the CRC, which covers both, is computed again.
+     */
+    public void setLogAppendTime(long timestampMs) {
+        buffer.putShort(start + ATTRIBUTES_OFFSET, (short) (attributes() | TIMESTAMP_TYPE_MASK));
+        buffer.putLong(start + MAX_TIMESTAMP_OFFSET, timestampMs);
+        buffer.putInt(start + CRC_OFFSET, (int) computeChecksum());
+    }
+
     /** A duplicate buffer positioned on this batch's bytes only. */
     public ByteBuffer slice() {
         ByteBuffer dup = buffer.duplicate();

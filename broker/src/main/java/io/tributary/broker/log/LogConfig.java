@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param maxMessageBytes the largest record batch accepted, header included (Kafka's max.message.bytes)
  * @param flushPolicy when appends count as durable
  * @param flushIntervalMs how often {@link FlushPolicy#INTERVAL} logs are fsynced
+ * @param logAppendTime the leader stamps each batch with its append time (message.timestamp.type=LogAppendTime)
  */
-public record LogConfig(long segmentBytes, int maxMessageBytes, FlushPolicy flushPolicy, long flushIntervalMs) {
+public record LogConfig(long segmentBytes, int maxMessageBytes, FlushPolicy flushPolicy, long flushIntervalMs,
+                        boolean logAppendTime) {
     public static final long DEFAULT_SEGMENT_BYTES = 1L << 30;
     /** Kafka's default max.message.bytes: 1 MiB plus the 12-byte log overhead. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1048588;
@@ -33,20 +35,25 @@ public record LogConfig(long segmentBytes, int maxMessageBytes, FlushPolicy flus
         }
     }
 
-    /** Segment 1 GiB, max.message.bytes 1048588, fsync before ack, interval 1000 ms. */
+    /** Segment 1 GiB, max.message.bytes 1048588, fsync before ack, interval 1000 ms, CreateTime. */
     public static LogConfig defaults() {
-        return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_MAX_MESSAGE_BYTES, FlushPolicy.ACK, DEFAULT_FLUSH_INTERVAL_MS);
+        return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_MAX_MESSAGE_BYTES, FlushPolicy.ACK, DEFAULT_FLUSH_INTERVAL_MS,
+                false);
     }
 
     public LogConfig withSegmentBytes(long bytes) {
-        return new LogConfig(bytes, maxMessageBytes, flushPolicy, flushIntervalMs);
+        return new LogConfig(bytes, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime);
     }
 
     public LogConfig withMaxMessageBytes(int bytes) {
-        return new LogConfig(segmentBytes, bytes, flushPolicy, flushIntervalMs);
+        return new LogConfig(segmentBytes, bytes, flushPolicy, flushIntervalMs, logAppendTime);
     }
 
     public LogConfig withFlushPolicy(FlushPolicy policy, long intervalMs) {
-        return new LogConfig(segmentBytes, maxMessageBytes, policy, intervalMs);
+        return new LogConfig(segmentBytes, maxMessageBytes, policy, intervalMs, logAppendTime);
+    }
+
+    public LogConfig withLogAppendTime(boolean stamp) {
+        return new LogConfig(segmentBytes, maxMessageBytes, flushPolicy, flushIntervalMs, stamp);
     }
 }

@@ -178,6 +178,7 @@ public final class PartitionLog {
             long firstOffset = logEndOffset;
             long next = firstOffset;
             long appendMaxTimestamp = Long.MIN_VALUE;
+            long logAppendTimeMs = leaderEpoch != KEEP_OFFSETS && config.logAppendTime() ? System.currentTimeMillis() : -1;
             for (int pos = start; pos < limit; ) {
                 RecordBatch batch = RecordBatch.wrap(buffer, pos, limit);
                 if (leaderEpoch == KEEP_OFFSETS) {
@@ -187,6 +188,9 @@ public final class PartitionLog {
                 } else {
                     batch.setBaseOffset(next);
                     batch.setPartitionLeaderEpoch(leaderEpoch);
+                    if (logAppendTimeMs >= 0) {
+                        batch.setLogAppendTime(logAppendTimeMs); // followers keep the leader's stamp
+                    }
                 }
                 next = batch.nextOffset();
                 appendMaxTimestamp = Math.max(appendMaxTimestamp, batch.maxTimestamp());
@@ -200,7 +204,7 @@ public final class PartitionLog {
             segment.publishSize(position + totalBytes);
             maxTimestamp = newMaxTimestamp;
             logEndOffset = next;
-            return new AppendInfo(firstOffset, next - 1, appendMaxTimestamp, batchCount, totalBytes);
+            return new AppendInfo(firstOffset, next - 1, appendMaxTimestamp, batchCount, totalBytes, logAppendTimeMs);
         } finally {
             appendLock.unlock();
             structureLock.readLock().unlock();

@@ -274,6 +274,7 @@ public final class PartitionManager {
         return new LogConfig(TopicConfigs.getLong(effective, TopicConfigs.SEGMENT_BYTES),
                 (int) TopicConfigs.getLong(effective, TopicConfigs.MAX_MESSAGE_BYTES),
                 TopicConfigs.FLUSH_POLICY_INTERVAL.equals(effective.get(TopicConfigs.FLUSH_POLICY)) ? FlushPolicy.INTERVAL : FlushPolicy.ACK,
-                TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS));
+                TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS),
+                TopicConfigs.TIMESTAMP_LOG_APPEND_TIME.equals(effective.get(TopicConfigs.MESSAGE_TIMESTAMP_TYPE)));
     }
 }

@@ -106,7 +106,7 @@ final class ProduceHandler {
                     ? notLeader(tp, partition) : error(tp.partition(), refused.code(), refused.message()));
         }
         if (result instanceof LeaderAppend.Duplicate duplicate) {
-            return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), acks, timeoutMs,
+            return acknowledge(tp, partition, duplicate.firstOffset(), duplicate.lastOffset(), -1, acks, timeoutMs,
                     () -> countedOnceDurable(partition, duplicate.lastOffset()));
         }
         AppendInfo info = ((LeaderAppend.Appended) result).info();
@@ -114,7 +114,8 @@ final class ProduceHandler {
         // Started now, whatever acks asks: the leader's own fsync counts towards the high watermark
         // even after this produce timed out.
         CompletableFuture<Void> counted = countedOnceDurable(partition, info.lastOffset());
-        return acknowledge(tp, partition, info.firstOffset(), info.lastOffset(), acks, timeoutMs, () -> counted);
+        return acknowledge(tp, partition, info.firstOffset(), info.lastOffset(), info.logAppendTimeMs(), acks, timeoutMs,
+                () -> counted);
     }
 
     /**
@@ -123,12 +124,13 @@ final class ProduceHandler {
      * has them durably (the high watermark passed them) with the ISR at min.insync.replicas.
      */
     private CompletableFuture<PartitionProduceResponse> acknowledge(TopicPartition tp, Partition partition,
-                                                                    long firstOffset, long lastOffset, int acks,
+                                                                    long firstOffset, long lastOffset,
+                                                                    long logAppendTimeMs, int acks,
                                                                     int timeoutMs,
                                                                     Supplier<CompletableFuture<Void>> localDurable) {
         PartitionLog log = partition.log();
         PartitionProduceResponse success = PartitionProduceResponse.newBuilder().setPartition(tp.partition())
-                .setErrorCode(ErrorCode.NONE).setBaseOffset(firstOffset).setLogAppendTimeMs(-1)
+                .setErrorCode(ErrorCode.NONE).setBaseOffset(firstOffset).setLogAppendTimeMs(logAppendTimeMs)
                 .setLogStartOffset(log.logStartOffset()).build();
         if (acks == 0) {
             return CompletableFuture.completedFuture(success);

@@ -60,12 +60,41 @@ class PartitionLogTest {
         return expected;
     }
 
+    /** Issue 11: message.timestamp.type=LogAppendTime was validated and stored but not applied. */
+    @Test
+    void aLogAppendTimeTopicStampsBatchesOnTheLeaderAndFollowersKeepTheStamp() {
+        PartitionLog log = log(LogConfig.defaults().withLogAppendTime(true));
+        long before = System.currentTimeMillis();
+        AppendInfo info = log.append(batch(3, 100, "x"), 5);
+        assertThat(info.logAppendTimeMs()).isBetween(before, System.currentTimeMillis());
+        assertThat(info.maxTimestamp()).isEqualTo(info.logAppendTimeMs());
+
+        RecordBatch stored = batches(log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE)).get(0);
+        assertThat(stored.timestampType()).isEqualTo(io.tributary.record.TimestampType.LOG_APPEND_TIME);
+        assertThat(stored.maxTimestamp()).isEqualTo(info.logAppendTimeMs());
+        assertThat(stored.isValid()).as("the CRC covers the stamp").isTrue();
+        assertThat(stored.records()).allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(info.logAppendTimeMs()));
+        assertThat(log.offsetForTimestamp(info.logAppendTimeMs())).as("indexed by the stamp").isZero();
+
+        PartitionLog createTime = manager.getOrCreate(new TopicPartition("orders", 4), "topic-id-1", LogConfig.defaults());
+        AppendInfo plain = createTime.append(batch(1, 100, "y"), 5);
+        assertThat(plain.logAppendTimeMs()).isEqualTo(-1);
+        assertThat(plain.maxTimestamp()).isEqualTo(100);
+
+        PartitionLog follower = manager.getOrCreate(new TopicPartition("orders", 5), "topic-id-1",
+                LogConfig.defaults().withLogAppendTime(true));
+        AppendInfo copied = follower.appendAsFollower(log.read(0, Integer.MAX_VALUE, Long.MAX_VALUE));
+        assertThat(copied.logAppendTimeMs()).isEqualTo(-1);
+        assertThat(batches(follower.read(0, Integer.MAX_VALUE, Long.MAX_VALUE)).get(0).maxTimestamp())
+                .isEqualTo(info.logAppendTimeMs());
+    }
+
     @Test
     void appendAssignsDenseOffsetsAndEpochAndReadsBack() {
         PartitionLog log = log(LogConfig.defaults());
         ByteBuffer two = concat(batch(3, 100, "x"), batch(2, 200, "y"));
         AppendInfo first = log.append(two, 5);
-        assertThat(first).isEqualTo(new AppendInfo(0, 4, 201, 2, two.remaining()));
+        assertThat(first).isEqualTo(new AppendInfo(0, 4, 201, 2, two.remaining(), -1));
         assertThat(RecordBatch.wrap(two.duplicate()).baseOffset()).as("rewritten in place").isZero();
         AppendInfo second = log.append(batch(1, 300, "z"), 6);
         assertThat(second.firstOffset()).isEqualTo(5);
