@@ -102,8 +102,7 @@ final class QuorumMemberProbe implements AutoCloseable {
     }
 
     private List<RaftPeer> voters() {
-        return List.copyOf(group.getPeers().stream()
-                .filter(p -> p.getStartupRole() != RaftPeerRole.LISTENER).toList());
+        return group.getPeers().stream().filter(p -> p.getStartupRole() != RaftPeerRole.LISTENER).toList();
     }
 
     private boolean isSelf(RaftPeer peer) {

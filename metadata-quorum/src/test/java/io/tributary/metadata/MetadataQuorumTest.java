@@ -140,15 +140,24 @@ class MetadataQuorumTest {
         }
     }
 
-    @Test
-    void threeVotersConvergeAndAnswerThroughAnyNode() throws Exception {
+    /**
+     * Starts three voters on 127.0.0.1, each in {@code dir}/n{id}, adding each to {@code nodes} as
+     * it starts (the caller closes them, also after a failed start); returns the voters.
+     */
+    static List<QuorumPeer> startThreeVoters(Path dir, List<MetadataQuorum> nodes) throws IOException {
         List<QuorumPeer> voters = List.of(new QuorumPeer(1, "127.0.0.1", freePort()),
                 new QuorumPeer(2, "127.0.0.1", freePort()), new QuorumPeer(3, "127.0.0.1", freePort()));
+        for (QuorumPeer v : voters) {
+            nodes.add(MetadataQuorum.start(new QuorumConfig(v.id(), dir.resolve("n" + v.id()), voters, null, 1000)));
+        }
+        return voters;
+    }
+
+    @Test
+    void threeVotersConvergeAndAnswerThroughAnyNode() throws Exception {
         List<MetadataQuorum> nodes = new ArrayList<>();
         try {
-            for (QuorumPeer v : voters) {
-                nodes.add(MetadataQuorum.start(new QuorumConfig(v.id(), dir.resolve("n" + v.id()), voters, null, 1000)));
-            }
+            List<QuorumPeer> voters = startThreeVoters(dir, nodes);
             await("a leader", () -> nodes.stream().filter(MetadataQuorum::isLeader).count() == 1);
             int leader = nodes.stream().filter(MetadataQuorum::isLeader).findFirst().orElseThrow().nodeId();
             await("all know the leader", () -> nodes.stream().allMatch(n -> n.leaderId().orElse(-1) == leader));

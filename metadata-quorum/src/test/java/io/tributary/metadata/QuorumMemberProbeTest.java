@@ -1,7 +1,6 @@
 package io.tributary.metadata;
 
 import static io.tributary.metadata.MetadataQuorumTest.await;
-import static io.tributary.metadata.MetadataQuorumTest.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.metadata.QuorumMemberState.Role;
@@ -68,13 +67,9 @@ class QuorumMemberProbeTest {
      */
     @Test
     void votersDescribeTheElectionAsItHappens() throws Exception {
-        List<QuorumPeer> voters = List.of(new QuorumPeer(1, "127.0.0.1", freePort()),
-                new QuorumPeer(2, "127.0.0.1", freePort()), new QuorumPeer(3, "127.0.0.1", freePort()));
         List<MetadataQuorum> nodes = new ArrayList<>();
         try {
-            for (QuorumPeer v : voters) {
-                nodes.add(MetadataQuorum.start(new QuorumConfig(v.id(), dir.resolve("n" + v.id()), voters, null, 1000)));
-            }
+            MetadataQuorumTest.startThreeVoters(dir, nodes);
             await("a leader", () -> nodes.stream().filter(MetadataQuorum::isLeader).count() == 1);
             MetadataQuorum leader = nodes.stream().filter(MetadataQuorum::isLeader).findFirst().orElseThrow();
             MetadataQuorum other = nodes.stream().filter(n -> n != leader).findFirst().orElseThrow();
