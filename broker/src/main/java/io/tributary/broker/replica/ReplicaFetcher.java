@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaFetcher implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
-    static final int FETCH_MAX_WAIT_MS = 500;
+    static final int FETCH_MAX_WAIT_MS = ReplicaFetcherManager.FETCH_MAX_WAIT_MS;
     private static final int FETCH_MAX_BYTES = 16 * 1024 * 1024;
     private static final int PARTITION_MAX_BYTES = 1024 * 1024;
     private static final long RPC_MARGIN_MS = 10_000;

@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
  * followed partition to the fetcher of its current leader as the metadata changes.
  */
 public final class ReplicaFetcherManager implements PartitionManager.RoleListener, AutoCloseable {
+    /** How long a follower's fetch waits at the leader for new records (a live follower fetches at least this often). */
+    public static final int FETCH_MAX_WAIT_MS = 500;
+
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcherManager.class);
 
     private final int localId;

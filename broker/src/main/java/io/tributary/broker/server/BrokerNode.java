@@ -157,7 +157,9 @@ public final class BrokerNode implements AutoCloseable {
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(config.nodeId(), channels, logManager);
         toClose.add(fetchers); // stops before the logs close
         partitions = new PartitionManager(config.nodeId(), logManager, metrics,
-                new FollowerLagLimits(config.replicaLagTimeMaxMs(), config.sessionTimeoutMs()),
+                // a follower silent for a session is gone, but never sooner than two of its long polls
+                new FollowerLagLimits(config.replicaLagTimeMaxMs(),
+                        Math.max(config.sessionTimeoutMs(), 2L * ReplicaFetcherManager.FETCH_MAX_WAIT_MS)),
                 () -> System.nanoTime() / 1_000_000L, wakeFetches, fetchers);
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.
