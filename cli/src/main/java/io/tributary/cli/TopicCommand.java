@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code tributary topic create|list|describe|delete}. */
 @Command(name = "topic", mixinStandardHelpOptions = true, description = "Create, list, describe and delete topics.",
         subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class,
-            TopicCommand.Alter.class, TopicCommand.Delete.class})
+            TopicCommand.Alter.class, TopicCommand.Delete.class, TopicCommand.Trim.class})
 final class TopicCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -170,6 +170,46 @@ final class TopicCommand implements Runnable {
                     throw result.exception();
                 }
                 System.out.println("Deleted topic " + topic + ".");
+                return TributaryCli.EXIT_OK;
+            }
+        }
+    }
+
+    @Command(name = "trim", mixinStandardHelpOptions = true,
+            description = "Delete a partition's records below an offset (Kafka's DeleteRecords): they are no longer"
+                    + " served, and whole segments below it are deleted on every replica. Offsets never change.")
+    static final class Trim implements Callable<Integer> {
+        @Mixin
+        ClusterOptions cluster;
+
+        @Option(names = "--topic", required = true)
+        String topic;
+
+        @Option(names = "--partition", required = true)
+        int partition;
+
+        @Option(names = "--before", required = true, paramLabel = "OFFSET",
+                description = "Delete the records below this offset; 'hw' for every record consumers can read.")
+        String before;
+
+        @Override
+        public Integer call() {
+            long offset;
+            if (before.equalsIgnoreCase("hw")) {
+                offset = Admin.DELETE_TO_HIGH_WATERMARK;
+            } else {
+                try {
+                    offset = Long.parseLong(before.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--before must be an offset >= 0 or 'hw', got '" + before + "'");
+                }
+                if (offset < 0) {
+                    throw new IllegalArgumentException("--before must be an offset >= 0 or 'hw', got " + offset);
+                }
+            }
+            try (Admin admin = Admin.create(cluster.servers())) {
+                long start = admin.deleteRecords(new io.tributary.proto.TopicPartition(topic, partition), offset);
+                System.out.println("Partition " + topic + "-" + partition + " now starts at offset " + start + ".");
                 return TributaryCli.EXIT_OK;
             }
         }

@@ -63,6 +63,30 @@ class CliTest {
                 .as("below the log start").isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
     }
 
+    /** Issue 11: DeleteRecords from the command line; consumers below the new start are told the bounds. */
+    @Test
+    void trimDeletesAPrefixAndConsumersSeeTheNewStart() {
+        assertThat(run("", "topic", "create", "--topic", "trimmed", "--partitions", "1").exitCode()).isZero();
+        assertThat(run("a\nb\nc\nd\n", "produce", "--topic", "trimmed").exitCode()).isZero();
+
+        Result trimmed = run("", "topic", "trim", "--topic", "trimmed", "--partition", "0", "--before", "2");
+        assertThat(trimmed.exitCode()).as(trimmed.err()).isZero();
+        assertThat(trimmed.out()).contains("trimmed-0 now starts at offset 2");
+        assertThat(run("", "consume", "--topic", "trimmed", "--from-beginning").out().lines()).containsExactly("c", "d");
+        Result below = run("", "consume", "--topic", "trimmed", "--offset", "1");
+        assertThat(below.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(below.err()).contains("offset 1 is out of range for trimmed-0: it holds offsets 2 to 3");
+        assertThat(run("", "topic", "describe", "--topic", "trimmed").out()).containsPattern("\\b2\\s+4\\s+4\\b");
+
+        Result beyondHw = run("", "topic", "trim", "--topic", "trimmed", "--partition", "0", "--before", "9");
+        assertThat(beyondHw.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(beyondHw.err()).contains("OFFSET_OUT_OF_RANGE");
+        assertThat(run("", "topic", "trim", "--topic", "trimmed", "--partition", "0", "--before", "soon").exitCode())
+                .isEqualTo(TributaryCli.EXIT_USAGE);
+        Result all = run("", "topic", "trim", "--topic", "trimmed", "--partition", "0", "--before", "hw");
+        assertThat(all.out()).contains("now starts at offset 4");
+    }
+
     /** Issue 11: consume from a point in time, through the broker's timestamp index. */
     @Test
     void consumeFromATimeStartsAtTheFirstRecordAtOrAfterIt() {

@@ -9,6 +9,12 @@ import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.AlterConfigsRequest;
 import io.tributary.proto.v1.AlterConfigsResponse;
 import io.tributary.proto.v1.CreateTopicsRequest;
+import io.tributary.proto.v1.DeleteRecordsPartition;
+import io.tributary.proto.v1.DeleteRecordsPartitionResponse;
+import io.tributary.proto.v1.DeleteRecordsRequest;
+import io.tributary.proto.v1.DeleteRecordsResponse;
+import io.tributary.proto.v1.DeleteRecordsTopic;
+import io.tributary.proto.v1.DeleteRecordsTopicResponse;
 import io.tributary.proto.v1.DescribeClusterRequest;
 import io.tributary.proto.v1.DescribeClusterResponse;
 import io.tributary.proto.v1.ElectLeadersRequest;
@@ -190,6 +196,48 @@ public final class Admin implements AutoCloseable {
                         .addPartitions(ListOffsetsPartition.newBuilder().setPartition(tp.partition())
                                 .setTimestamp(timestamp)))
                 .build();
+        return callLeader(tp, "ListOffsets", node -> Rpc.<ListOffsetsResponse>call(o -> stub(node).listOffsets(request, o)),
+                response -> {
+                    ListOffsetsPartitionResponse r = find(response.getTopicsList(), tp, ListOffsetsTopicResponse::getTopic,
+                            ListOffsetsTopicResponse::getPartitionsList, ListOffsetsPartitionResponse::getPartition);
+                    return r == null ? null : new PartitionOutcome(r.getErrorCode(), r.getErrorMessage(), r.getOffset());
+                });
+    }
+
+    /**
+     * Deletes the partition's records below {@code beforeOffset} on its leader (Kafka's
+     * DeleteRecords): they are no longer served, and whole segments below it are deleted on every
+     * replica. {@link #DELETE_TO_HIGH_WATERMARK} (-1) deletes every record consumers can read.
+     *
+     * @return the partition's new log start offset (its low watermark)
+     * @throws OffsetOutOfRangeException {@code beforeOffset} is beyond the high watermark
+     */
+    public long deleteRecords(TopicPartition tp, long beforeOffset) {
+        DeleteRecordsRequest request = DeleteRecordsRequest.newBuilder()
+                .addTopics(DeleteRecordsTopic.newBuilder().setTopic(tp.topic())
+                        .addPartitions(DeleteRecordsPartition.newBuilder().setPartition(tp.partition()).setOffset(beforeOffset)))
+                .build();
+        return callLeader(tp, "DeleteRecords", node -> Rpc.<DeleteRecordsResponse>call(o -> stub(node).deleteRecords(request, o)),
+                response -> {
+                    DeleteRecordsPartitionResponse r = find(response.getTopicsList(), tp, DeleteRecordsTopicResponse::getTopic,
+                            DeleteRecordsTopicResponse::getPartitionsList, DeleteRecordsPartitionResponse::getPartition);
+                    return r == null ? null : new PartitionOutcome(r.getErrorCode(), r.getErrorMessage(), r.getLowWatermark());
+                });
+    }
+
+    /** For {@link #deleteRecords}: every record below the high watermark. */
+    public static final long DELETE_TO_HIGH_WATERMARK = -1L;
+
+    /** One partition's answer in a leader request: its error and its value. */
+    private record PartitionOutcome(ErrorCode code, String message, long value) {
+    }
+
+    /**
+     * Sends a one-partition request to the partition's leader, retrying retriable errors and moved
+     * leaderships within the timeout; returns the value of a successful answer.
+     */
+    private <T> long callLeader(TopicPartition tp, String what, Function<BrokerAddress, CompletableFuture<T>> call,
+                                Function<T, PartitionOutcome> outcomeOf) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         TributaryException last = null;
         while (true) {
@@ -201,19 +249,25 @@ public final class Admin implements AutoCloseable {
                 leader = metadata.cluster().leaderFor(tp.topic(), tp.partition());
             }
             if (leader != null) {
-                BrokerAddress node = leader;
-                ListOffsetsResponse response = Rpc.await(
-                        Rpc.<ListOffsetsResponse>call(o -> stub(node).listOffsets(request, o)), remainingMs(deadline),
-                        "ListOffsets");
-                ListOffsetsPartitionResponse result = find(response, tp);
-                if (result == null) {
-                    throw new UnknownTopicOrPartitionException("ListOffsets response has no result for " + tp);
+                PartitionOutcome outcome;
+                try {
+                    outcome = outcomeOf.apply(Rpc.await(call.apply(leader), remainingMs(deadline), what));
+                } catch (NetworkException e) { // the leader we knew is gone: ask for the new one
+                    if (!e.isRetriable() || remainingMs(deadline) <= retryBackoffMs) {
+                        throw e;
+                    }
+                    last = e;
+                    backoffAndRefresh();
+                    continue;
                 }
-                if (result.getErrorCode() == ErrorCode.NONE) {
-                    return result.getOffset();
+                if (outcome == null) {
+                    throw new UnknownTopicOrPartitionException(what + " response has no result for " + tp);
                 }
-                last = TributaryException.forCode(result.getErrorCode(), tp + ": " + result.getErrorMessage());
-                if (!last.isRetriable() && !io.tributary.proto.Errors.needsMetadataRefresh(result.getErrorCode())) {
+                if (outcome.code() == ErrorCode.NONE) {
+                    return outcome.value();
+                }
+                last = TributaryException.forCode(outcome.code(), tp + ": " + outcome.message());
+                if (!last.isRetriable() && !io.tributary.proto.Errors.needsMetadataRefresh(outcome.code())) {
                     throw last;
                 }
             }
@@ -235,11 +289,13 @@ public final class Admin implements AutoCloseable {
         return channels.stub(node).withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS);
     }
 
-    private static ListOffsetsPartitionResponse find(ListOffsetsResponse response, TopicPartition tp) {
-        for (ListOffsetsTopicResponse topic : response.getTopicsList()) {
-            if (topic.getTopic().equals(tp.topic())) {
-                for (ListOffsetsPartitionResponse partition : topic.getPartitionsList()) {
-                    if (partition.getPartition() == tp.partition()) {
+    /** The answer for {@code tp} among a response's topics, or null. */
+    private static <T, P> P find(List<T> topics, TopicPartition tp, Function<T, String> topicName,
+                                 Function<T, List<P>> partitionsOf, java.util.function.ToIntFunction<P> partitionId) {
+        for (T topic : topics) {
+            if (topicName.apply(topic).equals(tp.topic())) {
+                for (P partition : partitionsOf.apply(topic)) {
+                    if (partitionId.applyAsInt(partition) == tp.partition()) {
                         return partition;
                     }
                 }

@@ -88,9 +88,12 @@ public final class LeaderEpochCache {
     /**
      * OffsetsForLeaderEpoch: for {@code requestedEpoch}, the largest known epoch <= it and the start
      * offset of the first epoch greater than it; {@code logEndOffset} when the requested epoch is the
-     * latest. {@link EpochEndOffset#UNDEFINED} when the requested epoch is undefined, newer than any
-     * known epoch, or older than every entry (the log no longer holds it; Kafka would answer the
-     * first entry's start, we answer UNDEFINED so the follower falls back to its high watermark).
+     * latest. When the requested epoch is older than every entry (retention deleted the records of
+     * the epochs before the first entry), the requested epoch ending where the first entry starts,
+     * as Kafka answers: a follower then keeps what it holds up to there, which is below this log's
+     * start (a fallback to its high watermark could cut committed records this log no longer has,
+     * and an elected replica would then give their offsets to new records: the simulation found it).
+     * {@link EpochEndOffset#UNDEFINED} when the requested epoch is undefined or newer than any known.
      */
     public EpochEndOffset endOffsetFor(int requestedEpoch, long logEndOffset) {
         if (requestedEpoch < 0 || entries.isEmpty()) {
@@ -106,10 +109,15 @@ public final class LeaderEpochCache {
                 floor = e;
             } else {
                 // first entry greater than requested
-                return floor == null ? EpochEndOffset.UNDEFINED : new EpochEndOffset(floor.epoch(), e.startOffset());
+                return new EpochEndOffset(floor == null ? requestedEpoch : floor.epoch(), e.startOffset());
             }
         }
         return EpochEndOffset.UNDEFINED; // requested epoch newer than the latest known
+    }
+
+    /** The log was replaced by an empty one: no epoch is known. */
+    public void clear() {
+        entries.clear();
     }
 
     /** The log was truncated so that {@code endOffset} is its new end: drop entries starting at or after it. */

@@ -34,6 +34,9 @@ import java.util.Optional;
  * handleFollowerFetch(.., lastEp)         at this epoch, lastEp must end here at or after the fetch
  *                                         offset, else OFFSET_OUT_OF_RANGE (diverging: not counted)
  * updateFollowerHighWatermark(ep, hw)     HW := max(HW, min(hw, LEO))
+ * advanceLogStartOffset(o)                log start := min(o, HW) when higher; epoch cache from there
+ * followLeaderLogStart(ep, leaderStart)   a follower's advanceLogStartOffset(leaderStart) at ep
+ * startAtLeaderLogStart(ep, leaderStart)  LEO <= leaderStart: empty log at leaderStart, HW there
  * </pre>
  */
 public final class Replica {
@@ -212,7 +215,7 @@ public final class Replica {
         if (leaderState == null) {
             return new FollowerFetchResult(ErrorCode.NOT_LEADER_OR_FOLLOWER, false, highWatermark);
         }
-        if (fetchOffset > log.logEndOffset()) {
+        if (fetchOffset > log.logEndOffset() || fetchOffset < log.logStartOffset()) {
             return new FollowerFetchResult(ErrorCode.OFFSET_OUT_OF_RANGE, false, highWatermark);
         }
         if (followerLeaderEpoch == leaderState.leaderEpoch() && divergesFromThisLog(fetchOffset, lastFetchedEpoch)) {
@@ -350,6 +353,47 @@ public final class Replica {
         if (hw > highWatermark) {
             highWatermark = hw;
         }
+    }
+
+    /**
+     * A follower whose log ends at or below its leader's log start offset, and whose fetch the
+     * leader refused (it deleted what the follower would fetch next, or the records of the epoch it
+     * would check the follower's log against), replaces its log by an empty one starting there;
+     * everything it held lies below the leader's start, so nothing the leader still serves is lost.
+     *
+     * @return whether the log was replaced (false: the role changed, or the log goes past the leader's start)
+     */
+    public boolean startAtLeaderLogStart(int followedEpoch, long leaderLogStartOffset) {
+        if (!followsAt(followedEpoch) || log.logEndOffset() > leaderLogStartOffset) {
+            return false;
+        }
+        log.truncateFullyAndStartAt(leaderLogStartOffset);
+        epochCache.clear();
+        highWatermark = leaderLogStartOffset;
+        return true;
+    }
+
+    /** A follower's log start follows its leader's from each fetch answer, bounded by its own high watermark. */
+    public void followLeaderLogStart(int followedEpoch, long leaderLogStartOffset) {
+        if (followsAt(followedEpoch)) {
+            advanceLogStartOffset(leaderLogStartOffset);
+        }
+    }
+
+    /**
+     * Moves the log start up to {@code requested} (retention, DeleteRecords, a follower following
+     * its leader's start), never past the high watermark: a record not yet committed stays until it
+     * is. The epoch cache forgets the epochs wholly below the new start.
+     *
+     * @return the log start offset now
+     */
+    public long advanceLogStartOffset(long requested) {
+        long target = Math.min(requested, highWatermark);
+        if (target > log.logStartOffset()) {
+            log.advanceLogStartOffset(target);
+            epochCache.truncateFromStart(target);
+        }
+        return log.logStartOffset();
     }
 
     /** The epoch cache entries, for tests and checkers. */

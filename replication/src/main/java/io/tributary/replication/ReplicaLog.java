@@ -7,6 +7,9 @@ package io.tributary.replication;
  * afterwards.
  */
 public interface ReplicaLog {
+    /** The first offset the log still serves (retention and DeleteRecords move it up). */
+    long logStartOffset();
+
     /** The next offset to assign. */
     long logEndOffset();
 
@@ -24,4 +27,10 @@ public interface ReplicaLog {
 
     /** Removes every record at and above {@code offset} (durably); a no-op at or above the log end. */
     void truncateTo(long offset);
+
+    /** Stops serving records below {@code newStart} (at most the log end), durably; a no-op at or below the start. */
+    void advanceLogStartOffset(long newStart);
+
+    /** Replaces the whole log by an empty one starting (and ending) at {@code offset}, durably. */
+    void truncateFullyAndStartAt(long offset);
 }

@@ -35,10 +35,16 @@ class LeaderEpochCacheTest {
     }
 
     @Test
-    void unknownNewerOrTooOldOrUndefinedEpochIsUndefined() {
+    void anEpochOlderThanEveryEntryEndsWhereTheFirstEntryStarts() {
+        LeaderEpochCache c = cache(2, 5, 3, 10);
+        c.truncateFromStart(7); // retention deleted the records of epochs 0-1 and of epoch 2 below 7
+        assertThat(c.endOffsetFor(1, 25)).isEqualTo(new EpochEndOffset(1, 7));
+    }
+
+    @Test
+    void unknownNewerOrUndefinedEpochIsUndefined() {
         LeaderEpochCache c = cache(2, 5, 3, 10);
         assertThat(c.endOffsetFor(4, 25)).isEqualTo(EpochEndOffset.UNDEFINED);
-        assertThat(c.endOffsetFor(1, 25)).isEqualTo(EpochEndOffset.UNDEFINED);
         assertThat(c.endOffsetFor(-1, 25)).isEqualTo(EpochEndOffset.UNDEFINED);
         assertThat(new LeaderEpochCache().endOffsetFor(0, 0)).isEqualTo(EpochEndOffset.UNDEFINED);
     }

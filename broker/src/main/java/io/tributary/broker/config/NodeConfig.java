@@ -40,15 +40,19 @@ import java.util.Set;
  * <tr><td>external.advertised.port</td><td>external.port</td><td>the port that goes with external.advertised.host</td></tr>
  * <tr><td>replica.lag.time.max.ms</td><td>10000</td><td>a follower not caught up with the leader for this long
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
+ * <tr><td>log.retention.check.interval.ms</td><td>300000</td><td>how often each replica deletes the old segments its
+ *     topic's retention.ms and retention.bytes no longer keep (Kafka's setting of the same name)</td></tr>
  * </table>
  */
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
                          List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
-                         String advertisedHost, int advertisedClientPort, ExternalListener external) {
+                         String advertisedHost, int advertisedClientPort, ExternalListener external,
+                         long retentionCheckIntervalMs) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
+    public static final long DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000;
 
 
     /**
@@ -84,7 +88,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "default.replication.factor",
             "broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms",
             "advertised.host", "advertised.client.port", "external.port", "external.advertised.host",
-            "external.advertised.port");
+            "external.advertised.port", "log.retention.check.interval.ms");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -105,6 +109,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         if (replicaLagTimeMaxMs < 1000) {
             // below about two replica fetch long polls an idle, healthy follower would be dropped
             throw new ConfigException("replica.lag.time.max.ms must be >= 1000, got " + replicaLagTimeMaxMs);
+        }
+        if (retentionCheckIntervalMs < 1) {
+            throw new ConfigException("log.retention.check.interval.ms must be >= 1, got " + retentionCheckIntervalMs);
         }
         if (defaultReplicationFactor < 1) {
             throw new ConfigException("default.replication.factor must be >= 1, got " + defaultReplicationFactor);
@@ -138,26 +145,32 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     public static NodeConfig dev(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs);
+    }
+
+    public NodeConfig withRetentionCheckIntervalMs(long intervalMs) {
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
+                advertisedHost, advertisedClientPort, external, intervalMs);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -196,7 +209,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 intValue(properties, "broker.session.timeout.ms", (int) DEFAULT_SESSION_TIMEOUT_MS),
                 intValue(properties, "replica.lag.time.max.ms", (int) DEFAULT_REPLICA_LAG_TIME_MAX_MS),
                 properties.getProperty("advertised.host"), intValue(properties, "advertised.client.port", 0),
-                externalListener(properties));
+                externalListener(properties), longValue(properties, "log.retention.check.interval.ms",
+                DEFAULT_RETENTION_CHECK_INTERVAL_MS));
     }
 
     private static ExternalListener externalListener(Properties properties) {
@@ -231,6 +245,18 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         }
         try {
             return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key + " must be an integer, got '" + value + "'");
+        }
+    }
+
+    private static long longValue(Properties properties, String key, long defaultValue) {
+        String value = properties.getProperty(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
             throw new ConfigException(key + " must be an integer, got '" + value + "'");
         }

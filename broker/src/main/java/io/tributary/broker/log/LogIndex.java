@@ -41,6 +41,7 @@ final class LogIndex implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogIndex.class);
     private static final byte[] RECOVERY_POINT_TAG = "recovery-point".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HIGH_WATERMARK_TAG = "high-watermark".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LOG_START_OFFSET_TAG = "log-start-offset".getBytes(StandardCharsets.US_ASCII);
     private static final int OFFSET_VALUE_SIZE = 20;
 
     /** Where one batch lives: its base and last offset, segment, file position and size. */
@@ -280,6 +281,30 @@ final class LogIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Records the partition's log start offset, synced: written before the segments below it are
+     * deleted, so that after a crash the deleted prefix never comes back (it would be served again,
+     * and replicas would disagree on where the log starts).
+     */
+    void putLogStartOffsetDurably(long partitionKey, long logStartOffset) {
+        try (WriteOptions synced = new WriteOptions().setSync(true)) {
+            db.put(meta, synced, metaKey(partitionKey, LOG_START_OFFSET_TAG),
+                    ByteBuffer.allocate(8).putLong(logStartOffset).array());
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot write the log start offset to the log index at " + dir, e);
+        }
+    }
+
+    /** The last recorded log start offset, or -1 when none was (the first segment's base offset counts). */
+    long logStartOffset(long partitionKey) {
+        try {
+            byte[] value = db.get(meta, readOptions, metaKey(partitionKey, LOG_START_OFFSET_TAG));
+            return value == null || value.length != 8 ? -1L : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot read the log index at " + dir, e);
+        }
+    }
+
     /** The last recorded high watermark, or 0. */
     long highWatermark(long partitionKey) {
         try {
@@ -373,6 +398,36 @@ final class LogIndex implements AutoCloseable {
             }
         } catch (RocksDBException e) {
             throw new LogStorageException("cannot truncate the log index at " + dir, e);
+        }
+    }
+
+    /**
+     * Removes the entries of batches below {@code keptBaseOffset} (the first batch the log still
+     * holds). The last timestamps entry below it is moved to it rather than removed: the kept
+     * batches' running max timestamp is at least that entry's, and a lookup of an older timestamp
+     * must still find the first kept batch.
+     */
+    void deleteBelow(long partitionKey, long keptBaseOffset) {
+        try {
+            db.deleteRange(offsets, writeOptions, prefixStart(partitionKey), key(partitionKey, Math.max(keptBaseOffset, 0)));
+            byte[] lastBelow = null;
+            try (RocksIterator it = db.newIterator(timestamps, readOptions)) {
+                it.seek(prefixStart(partitionKey));
+                while (it.isValid() && hasPrefix(it.key(), partitionKey) && ByteBuffer.wrap(it.value()).getLong() < keptBaseOffset) {
+                    lastBelow = it.key();
+                    it.next();
+                }
+                checkIterator(it);
+            }
+            if (lastBelow != null) {
+                try (WriteBatch batch = new WriteBatch()) {
+                    batch.deleteRange(timestamps, prefixStart(partitionKey), lastBelow);
+                    batch.put(timestamps, lastBelow, ByteBuffer.allocate(8).putLong(keptBaseOffset).array());
+                    db.write(writeOptions, batch);
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot delete old entries from the log index at " + dir, e);
         }
     }
 

@@ -39,7 +39,7 @@ final class LogRecovery {
     private static final int INDEX_BATCH_ENTRIES = 10_000;
 
     /** What recovery hands to the {@link PartitionLog}. */
-    record State(NavigableMap<Long, Segment> segments, long logEndOffset, long maxTimestamp) {
+    record State(NavigableMap<Long, Segment> segments, long logStartOffset, long logEndOffset, long maxTimestamp) {
     }
 
     private final Path dir;
@@ -61,13 +61,11 @@ final class LogRecovery {
     private State run() {
         NavigableMap<Long, Segment> segments = openSegments();
         try {
+            long recordedStart = index.logStartOffset(partitionKey);
             if (segments.isEmpty()) {
-                index.truncateFrom(partitionKey, 0);
-                Segment first = Segment.create(dir, 0);
-                segments.put(0L, first);
-                index.putRecoveryPoint(partitionKey, 0);
-                return new State(segments, 0, Long.MIN_VALUE);
+                return startEmptyAt(segments, Math.max(recordedStart, 0));
             }
+            deleteSegmentsBelow(segments, recordedStart);
             Location anchor = findAnchor(segments);
             Segment startSegment = anchor == null ? segments.firstEntry().getValue() : segments.get(anchor.segmentBaseOffset());
             int startPosition = anchor == null ? 0 : anchor.position() + anchor.size();
@@ -76,14 +74,56 @@ final class LogRecovery {
             TimestampEntry lastTs = index.lastTimestamp(partitionKey);
             long maxTimestamp = lastTs == null ? Long.MIN_VALUE : lastTs.maxTimestamp();
             ScanResult scan = scanFrom(segments, startSegment, startPosition, expected, maxTimestamp);
+            long logStartOffset = Math.max(recordedStart, segments.firstKey());
+            if (logStartOffset > scan.logEndOffset) {
+                // A crash during a replica's truncateFullyAndStartAt: the old segments are all below the new start.
+                log.info("{}: the log ends at {}, below its recorded start {}; it restarts empty there", name,
+                        scan.logEndOffset, logStartOffset);
+                for (Segment segment : segments.values()) {
+                    segment.closeAndDelete();
+                }
+                segments.clear();
+                Segment.fsyncDirectory(dir);
+                return startEmptyAt(segments, logStartOffset);
+            }
+            Location kept = index.floor(partitionKey, logStartOffset);
+            index.deleteBelow(partitionKey, kept == null ? logStartOffset : kept.baseOffset());
             index.putRecoveryPoint(partitionKey, scan.logEndOffset);
-            return new State(segments, scan.logEndOffset, scan.maxTimestamp);
+            return new State(segments, logStartOffset, scan.logEndOffset, scan.maxTimestamp);
         } catch (IOException e) {
             closeQuietly(segments);
             throw new LogStorageException("cannot recover " + name + " in " + dir, e);
         } catch (RuntimeException e) {
             closeQuietly(segments);
             throw e;
+        }
+    }
+
+    private State startEmptyAt(NavigableMap<Long, Segment> segments, long offset) {
+        index.truncateFrom(partitionKey, 0);
+        segments.put(offset, Segment.create(dir, offset));
+        index.putRecoveryPoint(partitionKey, offset);
+        return new State(segments, offset, offset, Long.MIN_VALUE);
+    }
+
+    /**
+     * Deletes the segments that lie wholly below the recorded log start offset: retention or a
+     * DeleteRecords recorded the new start, then crashed before every file was gone.
+     */
+    private void deleteSegmentsBelow(NavigableMap<Long, Segment> segments, long recordedStart) throws IOException {
+        boolean deleted = false;
+        while (segments.size() > 1) {
+            Long secondBase = segments.higherKey(segments.firstKey());
+            if (secondBase > recordedStart) {
+                break;
+            }
+            Segment below = segments.pollFirstEntry().getValue();
+            log.info("{}: deleting {}, below the log start offset {}", name, below, recordedStart);
+            below.closeAndDelete();
+            deleted = true;
+        }
+        if (deleted) {
+            Segment.fsyncDirectory(dir);
         }
     }
 

@@ -90,7 +90,7 @@ public final class PartitionLog {
         this.configListener = configListener;
         this.segments.putAll(state.segments());
         this.active = segments.lastEntry().getValue();
-        this.logStartOffset = segments.firstKey();
+        this.logStartOffset = state.logStartOffset();
         this.logEndOffset = state.logEndOffset();
         this.durableEndOffset = state.logEndOffset();
         this.maxTimestamp = state.maxTimestamp();
@@ -176,6 +176,10 @@ public final class PartitionLog {
         try {
             ensureOnline();
             long firstOffset = logEndOffset;
+            boolean rebase = leaderEpoch == KEEP_OFFSETS && startsInsideFirstBatch(RecordBatch.wrap(buffer, start, limit));
+            if (rebase) {
+                firstOffset = RecordBatch.wrap(buffer, start, limit).baseOffset();
+            }
             long next = firstOffset;
             long appendMaxTimestamp = Long.MIN_VALUE;
             long logAppendTimeMs = leaderEpoch != KEEP_OFFSETS && config.logAppendTime() ? System.currentTimeMillis() : -1;
@@ -196,11 +200,17 @@ public final class PartitionLog {
                 appendMaxTimestamp = Math.max(appendMaxTimestamp, batch.maxTimestamp());
                 pos += batch.sizeInBytes();
             }
-            maybeRoll(totalBytes);
+            if (rebase) {
+                restartEmptySegmentAt(firstOffset);
+            }
+            maybeRoll(totalBytes, appendMaxTimestamp);
             Segment segment = active;
             int position = segment.size();
             writeOrUndo(segment, buffer, position);
             long newMaxTimestamp = indexOrUndo(segment, buffer, start, limit, position);
+            if (position == 0) {
+                segment.rememberFirstBatchMaxTimestamp(RecordBatch.wrap(buffer, start, limit).maxTimestamp());
+            }
             segment.publishSize(position + totalBytes);
             maxTimestamp = newMaxTimestamp;
             logEndOffset = next;
@@ -209,6 +219,39 @@ public final class PartitionLog {
             appendLock.unlock();
             structureLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Whether a follower's empty log starts inside {@code first}: its leader's log start is in the
+     * middle of a batch (DeleteRecords), and a fetch from there returns the whole batch. The log then
+     * takes the batch whole, its segment starting at the batch's base offset, below the log start
+     * (Kafka's follower does the same).
+     */
+    private boolean startsInsideFirstBatch(RecordBatch first) {
+        return logEndOffset == logStartOffset && active.size() == 0 && segments.size() == 1
+                && first.baseOffset() < logEndOffset && first.lastOffset() >= logEndOffset;
+    }
+
+    /** Replaces the empty active (and only) segment by an empty one named {@code baseOffset}. Under appendLock. */
+    private void restartEmptySegmentAt(long baseOffset) {
+        Segment empty = active;
+        try {
+            empty.closeAndDelete();
+        } catch (IOException e) {
+            throw new LogStorageException(topicPartition + ": cannot replace the empty segment " + empty, e);
+        }
+        segments.remove(empty.baseOffset());
+        rolledUnflushed.remove(empty);
+        Segment rebased;
+        try {
+            rebased = Segment.create(dir, baseOffset);
+        } catch (LogStorageException e) {
+            offlineReason = "no segment after replacing the empty one: " + e.getMessage();
+            storageFailureListener.accept(topicPartition + ": " + offlineReason);
+            throw e;
+        }
+        segments.put(baseOffset, rebased);
+        active = rebased;
     }
 
     private static ByteBuffer writableView(ByteBuffer batches) {
@@ -247,14 +290,34 @@ public final class PartitionLog {
         return count;
     }
 
-    private void maybeRoll(int appendBytes) {
+    /** Rolls when the append would pass segment.bytes, or its timestamps are segment.ms past the segment's first batch. */
+    private void maybeRoll(int appendBytes, long appendMaxTimestamp) {
         Segment segment = active;
-        long limit = Math.min(config.segmentBytes(), Integer.MAX_VALUE);
-        if (segment.size() == 0 || (long) segment.size() + appendBytes <= limit) {
+        if (segment.size() == 0) {
             return;
         }
+        LogConfig c = config;
+        long limit = Math.min(c.segmentBytes(), Integer.MAX_VALUE);
+        if ((long) segment.size() + appendBytes > limit || segmentTimeElapsed(segment, appendMaxTimestamp, c.segmentMs())) {
+            roll();
+        }
+    }
+
+    private boolean segmentTimeElapsed(Segment segment, long appendMaxTimestamp, long segmentMs) {
+        try {
+            long first = segment.firstBatchMaxTimestamp();
+            return first >= 0 && appendMaxTimestamp - first > segmentMs; // no timestamp (-1): no time roll
+        } catch (IOException e) {
+            String what = "cannot read the first batch of " + segment;
+            storageFailureListener.accept(topicPartition + ": " + what + " (" + e.getMessage() + ")");
+            throw new LogStorageException(topicPartition + ": " + what + "; nothing was appended", e);
+        }
+    }
+
+    /** Starts a new active segment at the log end; the old one is fsynced by the next flush. Under appendLock. */
+    private void roll() {
         Segment next = Segment.create(dir, logEndOffset);
-        rolledUnflushed.add(segment);
+        rolledUnflushed.add(active);
         segments.put(next.baseOffset(), next);
         active = next;
     }
@@ -373,7 +436,7 @@ public final class PartitionLog {
         try {
             ensureOnline();
             long baseOffset = index.offsetForTimestamp(partitionKey, timestampMs);
-            if (baseOffset < 0 || baseOffset >= logEndOffset || baseOffset < logStartOffset) {
+            if (baseOffset < 0 || baseOffset >= logEndOffset) {
                 return -1L;
             }
             Location location = index.get(partitionKey, baseOffset);
@@ -383,15 +446,16 @@ public final class PartitionLog {
                         + " which the offset index cannot place");
             }
             RecordBatch batch = RecordBatch.wrap(segment.read(location.position(), location.size()));
+            long start = logStartOffset; // the first kept batch may begin below it (DeleteRecords)
             if (batch.compressionType() != CompressionType.NONE) {
-                return batch.baseOffset();
+                return Math.max(batch.baseOffset(), start);
             }
             for (Record record : batch.records()) {
-                if (record.timestamp() >= timestampMs) {
+                if (record.offset() >= start && record.timestamp() >= timestampMs) {
                     return record.offset();
                 }
             }
-            return batch.baseOffset();
+            return Math.max(batch.baseOffset(), start);
         } catch (IOException e) {
             throw new LogStorageException(topicPartition + ": cannot read for timestamp " + timestampMs, e);
         } finally {
@@ -450,7 +514,7 @@ public final class PartitionLog {
                 keep = Segment.create(dir, newEnd);
                 segments.put(newEnd, keep);
             }
-            index.truncateFrom(partitionKey, newEnd);
+            index.truncateFrom(partitionKey, newEnd == logStartOffset ? 0 : newEnd); // emptied: the batch holding the start goes too
             appendLock.lock();
             try {
                 rolledUnflushed.clear(); // all fsynced above
@@ -472,6 +536,131 @@ public final class PartitionLog {
             completeDurableWaiters();
         } catch (IOException e) {
             offlineReason = "truncation to offset " + offset + " failed: " + e.getMessage();
+            storageFailureListener.accept(topicPartition + ": " + offlineReason);
+            throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
+        } finally {
+            structureLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The log start offset the topic's retention allows now ({@link RetentionRule}): the base of the
+     * first segment to keep, never past a segment holding {@code highWatermark} or above; the
+     * current start when nothing is due.
+     */
+    public long retentionStartOffset(long nowMs, long highWatermark) throws LogStorageException {
+        structureLock.readLock().lock();
+        try {
+            ensureOnline();
+            LogConfig.Retention retention = config.retention();
+            List<RetentionRule.SegmentSpan> spans = new ArrayList<>(segments.size());
+            segments.values().forEach(s -> spans.add(new RetentionRule.SegmentSpan(s.baseOffset(), s.size())));
+            long cutoff = retention.ms() < 0 ? -1 : index.offsetForTimestamp(partitionKey, nowMs - retention.ms());
+            long allowed = RetentionRule.newLogStartOffset(spans, logEndOffset, retention, cutoff, highWatermark);
+            return Math.max(allowed, logStartOffset);
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Moves the log start offset up to {@code newStart} (retention, DeleteRecords, or a follower
+     * following its leader's start): records below it are no longer served, and segments wholly
+     * below it are deleted with their index entries. The new start is recorded durably first, so a
+     * crash never brings the prefix back. When it is the log end, the active segment is rolled so
+     * that it can go too.
+     *
+     * @return whether the start moved
+     * @throws OffsetOutOfRangeException {@code newStart} is beyond the log end
+     */
+    public boolean advanceLogStartOffset(long newStart) throws OffsetOutOfRangeException, LogStorageException {
+        List<Segment> doomed = new ArrayList<>();
+        structureLock.writeLock().lock();
+        try {
+            ensureOnline();
+            if (newStart <= logStartOffset) {
+                return false;
+            }
+            if (newStart > logEndOffset) {
+                throw new OffsetOutOfRangeException(topicPartition.toString(), newStart, logStartOffset, logEndOffset);
+            }
+            index.putLogStartOffsetDurably(partitionKey, newStart);
+            appendLock.lock();
+            try {
+                if (newStart == logEndOffset && active.size() > 0) {
+                    roll();
+                }
+                while (segments.size() > 1) {
+                    Long secondBase = segments.higherKey(segments.firstKey());
+                    if (secondBase > newStart) {
+                        break;
+                    }
+                    Segment below = segments.pollFirstEntry().getValue();
+                    rolledUnflushed.remove(below);
+                    doomed.add(below);
+                }
+                logStartOffset = newStart;
+            } finally {
+                appendLock.unlock();
+            }
+            Location kept = index.floor(partitionKey, newStart);
+            index.deleteBelow(partitionKey, kept == null || kept.lastOffset() < newStart ? newStart : kept.baseOffset());
+        } finally {
+            structureLock.writeLock().unlock();
+        }
+        deleteFiles(doomed); // unreachable now: readers find segments under the structure lock
+        return true;
+    }
+
+    private void deleteFiles(List<Segment> doomed) {
+        for (Segment segment : doomed) {
+            try {
+                segment.closeAndDelete();
+            } catch (IOException e) {
+                // below the recorded start: the next open deletes it
+                LOG.warn("{}: cannot delete {} below the log start offset: {}", topicPartition, segment, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Replaces the whole log by an empty one starting at {@code offset}: a follower whose log ends
+     * below its leader's log start offset cannot continue it, and starts again where the leader's
+     * log starts (Kafka's truncateFullyAndStartAt). Waiters fail. Durable: the new start is recorded
+     * before the old segments go.
+     */
+    public void truncateFullyAndStartAt(long offset) throws LogStorageException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("log start offset " + offset + " is negative");
+        }
+        List<Segment> old;
+        structureLock.writeLock().lock();
+        try {
+            ensureOnline();
+            index.putLogStartOffsetDurably(partitionKey, offset);
+            appendLock.lock();
+            try {
+                old = new ArrayList<>(segments.values());
+                segments.clear();
+                rolledUnflushed.clear();
+                deleteFiles(old); // before creating: the new segment may reuse a name
+                Segment fresh = Segment.create(dir, offset);
+                segments.put(offset, fresh);
+                active = fresh;
+                maxTimestamp = Long.MIN_VALUE;
+                logStartOffset = offset;
+                logEndOffset = offset;
+                durableEndOffset = offset;
+            } finally {
+                appendLock.unlock();
+            }
+            fsyncs.time(() -> Segment.fsyncDirectory(dir));
+            index.truncateFrom(partitionKey, 0);
+            index.putRecoveryPoint(partitionKey, offset);
+            failWaitersAbove(Long.MIN_VALUE, new LogStorageException(topicPartition
+                    + " was replaced by an empty log starting at " + offset + " before these appends became durable"));
+        } catch (IOException e) {
+            offlineReason = "restarting the log at offset " + offset + " failed: " + e.getMessage();
             storageFailureListener.accept(topicPartition + ": " + offlineReason);
             throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
         } finally {

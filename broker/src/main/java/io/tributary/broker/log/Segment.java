@@ -1,5 +1,7 @@
 package io.tributary.broker.log;
 
+import io.tributary.record.RecordBatch;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,6 +23,9 @@ final class Segment {
     private volatile int size;
     /** Whether the directory entry of a newly created file still needs an fsync of the directory. */
     private volatile boolean directoryEntryUnsynced;
+    /** Max timestamp of the first batch (segment.ms counts from it); read from the file on first use. */
+    private volatile long firstBatchMaxTimestamp = UNKNOWN_TIMESTAMP;
+    private static final long UNKNOWN_TIMESTAMP = Long.MIN_VALUE;
 
     private Segment(long baseOffset, Path path, FileChannel channel, int size, boolean created) {
         this.baseOffset = baseOffset;
@@ -122,10 +127,35 @@ final class Segment {
         return buffer;
     }
 
+    /**
+     * The max timestamp of the segment's first batch, which segment.ms counts from (Kafka's rolling
+     * base timestamp); read from the file once. Call only on a non-empty segment.
+     */
+    long firstBatchMaxTimestamp() throws IOException {
+        long known = firstBatchMaxTimestamp;
+        if (known == UNKNOWN_TIMESTAMP) {
+            ByteBuffer header = read(0, RecordBatch.HEADER_SIZE);
+            if (header.remaining() < RecordBatch.HEADER_SIZE) {
+                throw new IOException(path + " holds no whole batch header");
+            }
+            known = header.getLong(RecordBatch.MAX_TIMESTAMP_OFFSET);
+            firstBatchMaxTimestamp = known;
+        }
+        return known;
+    }
+
+    /** The first batch was just written to this (empty) segment: no need to read it back later. */
+    void rememberFirstBatchMaxTimestamp(long maxTimestamp) {
+        firstBatchMaxTimestamp = maxTimestamp;
+    }
+
     /** Cuts the file to {@code newSize} bytes and publishes it. Caller excludes readers and writers. */
     void truncateTo(int newSize) throws IOException {
         channel.truncate(newSize);
         size = newSize;
+        if (newSize == 0) {
+            firstBatchMaxTimestamp = UNKNOWN_TIMESTAMP;
+        }
     }
 
     /** Forces the file's data (and, once, its directory entry) to disk. */

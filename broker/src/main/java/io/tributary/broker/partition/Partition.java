@@ -74,6 +74,11 @@ public final class Partition {
 
     private final class SegmentReplicaLog implements ReplicaLog {
         @Override
+        public long logStartOffset() {
+            return log.logStartOffset();
+        }
+
+        @Override
         public long logEndOffset() {
             return log.logEndOffset();
         }
@@ -97,6 +102,17 @@ public final class Partition {
         public void truncateTo(long offset) {
             log.truncateTo(offset);
             producerState = ReplicaRecovery.recover(log, 0, true).producerState();
+        }
+
+        @Override
+        public void advanceLogStartOffset(long newStart) {
+            log.advanceLogStartOffset(newStart); // producers keep their state: their sequences still hold
+        }
+
+        @Override
+        public void truncateFullyAndStartAt(long offset) {
+            log.truncateFullyAndStartAt(offset);
+            producerState = new ProducerStateManager();
         }
     }
 
@@ -345,6 +361,53 @@ public final class Partition {
     public synchronized void updateFollowerHighWatermark(int followedEpoch, long leaderHighWatermark) {
         replica.updateFollowerHighWatermark(followedEpoch, leaderHighWatermark);
     }
+
+    /** See {@link Replica#startAtLeaderLogStart}. */
+    public synchronized boolean startAtLeaderLogStart(int followedEpoch, long leaderLogStartOffset) {
+        return replica.startAtLeaderLogStart(followedEpoch, leaderLogStartOffset);
+    }
+
+    /** A follower's log start follows its leader's (bounded by its own high watermark). */
+    public synchronized void followLeaderLogStart(int followedEpoch, long leaderLogStartOffset) {
+        replica.followLeaderLogStart(followedEpoch, leaderLogStartOffset);
+    }
+
+    // ---------------------------------------------------------------- log start: retention and DeleteRecords
+
+    /**
+     * Deletes what the topic's retention no longer keeps (whole segments, below the high watermark),
+     * in either role.
+     *
+     * @param nowMs wall-clock time (retention.ms is compared with record timestamps)
+     * @return the log start offset now
+     */
+    public synchronized long enforceRetention(long nowMs) {
+        return replica.advanceLogStartOffset(log.retentionStartOffset(nowMs, replica.highWatermark()));
+    }
+
+    /**
+     * DeleteRecords on the leader: records below {@code offset} are no longer served ({@code -1}:
+     * the high watermark). Followers follow the new log start through their fetches.
+     *
+     * @return the new log start offset (the partition's low watermark on this replica)
+     * @throws io.tributary.broker.log.OffsetOutOfRangeException the offset is beyond the high watermark
+     * @throws NotLeaderException this replica does not lead the partition
+     */
+    public synchronized long deleteRecordsAsLeader(long offset) {
+        if (!replica.isLeader()) {
+            throw new NotLeaderException(topicPartition(), replica.leaderId());
+        }
+        long hw = replica.highWatermark();
+        long target = offset == DELETE_TO_HIGH_WATERMARK ? hw : offset;
+        if (target < 0 || target > hw) {
+            throw new io.tributary.broker.log.OffsetOutOfRangeException(topicPartition().toString(), offset,
+                    log.logStartOffset(), hw);
+        }
+        return replica.advanceLogStartOffset(target);
+    }
+
+    /** The DeleteRecords offset meaning "everything below the high watermark" (Kafka's -1). */
+    public static final long DELETE_TO_HIGH_WATERMARK = -1L;
 
     /** The high watermark to checkpoint, when it moved since the last checkpoint (checkpoint thread only). */
     public OptionalLong highWatermarkCheckpointDue() {

@@ -246,6 +246,27 @@ public final class PartitionManager {
         log.info("Deleted partition {}", tp);
     }
 
+    /**
+     * Deletes, on every replica hosted here, the old segments its topic's retention no longer keeps
+     * (Kafka's log cleanup task). A partition whose log fails is skipped and logged; the others go on.
+     *
+     * @param wallClockMs the time retention.ms counts back from: wall-clock time, as record timestamps are
+     */
+    public void enforceRetention(long wallClockMs) {
+        long now = wallClockMs;
+        for (Partition partition : partitions.values()) {
+            try {
+                long before = partition.log().logStartOffset();
+                long after = partition.enforceRetention(now);
+                if (after > before) {
+                    log.info("{}: retention moved the log start offset from {} to {}", partition.topicPartition(), before, after);
+                }
+            } catch (RuntimeException e) {
+                log.warn("Cannot enforce retention on {}: {}", partition.topicPartition(), e.toString());
+            }
+        }
+    }
+
     /** Records every replica's moved high watermark, all in one synced write (see {@link LogManager#checkpointHighWatermarks}). */
     public void checkpointHighWatermarks() {
         Map<Partition, Long> due = new LinkedHashMap<>();
@@ -271,10 +292,16 @@ public final class PartitionManager {
 
     /** Maps the effective topic configs onto the storage settings. */
     static LogConfig logConfig(Map<String, String> effective) {
+        LogConfig.Retention retention = new LogConfig.Retention(
+                TopicConfigs.cleanupPolicies(effective).contains(TopicConfigs.CLEANUP_POLICY_DELETE),
+                TopicConfigs.getLong(effective, TopicConfigs.RETENTION_MS),
+                TopicConfigs.getLong(effective, TopicConfigs.RETENTION_BYTES));
         return new LogConfig(TopicConfigs.getLong(effective, TopicConfigs.SEGMENT_BYTES),
+                TopicConfigs.getLong(effective, TopicConfigs.SEGMENT_MS),
                 (int) TopicConfigs.getLong(effective, TopicConfigs.MAX_MESSAGE_BYTES),
                 TopicConfigs.FLUSH_POLICY_INTERVAL.equals(effective.get(TopicConfigs.FLUSH_POLICY)) ? FlushPolicy.INTERVAL : FlushPolicy.ACK,
                 TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS),
-                TopicConfigs.TIMESTAMP_LOG_APPEND_TIME.equals(effective.get(TopicConfigs.MESSAGE_TIMESTAMP_TYPE)));
+                TopicConfigs.TIMESTAMP_LOG_APPEND_TIME.equals(effective.get(TopicConfigs.MESSAGE_TIMESTAMP_TYPE)),
+                retention);
     }
 }

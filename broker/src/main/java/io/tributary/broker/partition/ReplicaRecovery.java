@@ -65,7 +65,9 @@ final class ReplicaRecovery {
             }
             try {
                 for (RecordBatch batch : RecordBatches.of(chunk)) {
-                    if (batch.baseOffset() != offset || !batch.isValid()) {
+                    boolean holdsOffset = batch.baseOffset() == offset
+                            || (offset == log.logStartOffset() && batch.baseOffset() < offset && batch.lastOffset() >= offset);
+                    if (!holdsOffset || !batch.isValid()) { // the first batch may begin below the log start (DeleteRecords)
                         damage = batch.baseOffset() != offset ? "a batch at offset " + batch.baseOffset()
                                 + " where " + offset + " was due" : "the batch at offset " + offset + " fails its CRC";
                         break scan;
@@ -110,6 +112,7 @@ final class ReplicaRecovery {
             }
             end = log.logEndOffset();
         }
-        return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end));
+        epochs.truncateFromStart(log.logStartOffset());
+        return new Result(producers, epochs, Math.max(log.logStartOffset(), Math.min(highWatermarkCheckpoint, end)));
     }
 }

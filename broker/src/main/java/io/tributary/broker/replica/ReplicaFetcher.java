@@ -318,16 +318,24 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
                 awaitDurable(a);
             }
             a.state().partition().updateFollowerHighWatermark(a.state().leaderEpoch(), a.leaderHighWatermark());
+            a.state().partition().followLeaderLogStart(a.state().leaderEpoch(), a.leaderLogStartOffset());
         }
     }
 
-    private record Appended(State state, long leaderHighWatermark, CompletableFuture<Void> durable) {
+    private record Appended(State state, long leaderHighWatermark, long leaderLogStartOffset, CompletableFuture<Void> durable) {
     }
 
     private void handlePartition(TopicPartition tp, State state, long fetchOffset, FetchPartitionResponse p,
                                  List<Appended> appended) {
         if (p.getErrorCode() != ErrorCode.NONE) {
-            switch (FetchErrorAction.after(p.getErrorCode())) {
+            switch (FetchErrorAction.after(p.getErrorCode(), fetchOffset, p.getLogStartOffset())) {
+                case START_AT_LEADER_LOG_START -> {
+                    if (state.partition().startAtLeaderLogStart(state.leaderEpoch(), p.getLogStartOffset())) {
+                        log.info("{}: leader {} starts its log at {}, past this replica's end {}; this replica's log"
+                                + " starts again there", tp, leaderId, p.getLogStartOffset(), fetchOffset);
+                    }
+                    update(tp, state, state.fetch());
+                }
                 case TRUNCATE -> {
                     log.warn("{}: leader {} says fetch offset {} is out of range ({}); checking for divergence", tp,
                             leaderId, fetchOffset, p.getErrorMessage());
@@ -343,7 +351,7 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
             return;
         }
         if (p.getRecords().isEmpty()) {
-            appended.add(new Appended(state, p.getHighWatermark(), null));
+            appended.add(new Appended(state, p.getHighWatermark(), p.getLogStartOffset(), null));
             return;
         }
         Partition partition = state.partition();
@@ -353,7 +361,7 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
                 case APPEND -> {
                     CompletableFuture<Void> durable = partition.log().config().flushPolicy() == FlushPolicy.ACK
                             ? logManager.awaitDurable(partition.log(), partition.log().logEndOffset()) : null;
-                    appended.add(new Appended(state, p.getHighWatermark(), durable));
+                    appended.add(new Appended(state, p.getHighWatermark(), p.getLogStartOffset(), durable));
                 }
                 case ROLE_CHANGED -> {
                     // the partition manager re-adds or removes the partition

@@ -172,7 +172,7 @@ public final class BrokerNode implements AutoCloseable {
         // Its own thread: a checkpoint is a synced write, and the request timers (long polls, the
         // ISR checks) must not wait behind the disk.
         ScheduledExecutorService checkpointer = Executors.newSingleThreadScheduledExecutor(
-                daemonThreads("high-watermark-checkpoint"));
+                daemonThreads("log-maintenance"));
         toClose.add(() -> { // never interrupted: a checkpoint in progress finishes its write
             checkpointer.shutdown();
             checkpointer.awaitTermination(5, TimeUnit.SECONDS);
@@ -183,6 +183,10 @@ public final class BrokerNode implements AutoCloseable {
             checkpoints.cancel(false);
             partitions.checkpointHighWatermarks();
         });
+        // The same thread deletes what retention no longer keeps (file deletes and a synced write each).
+        ScheduledFuture<?> retention = checkpointer.scheduleWithFixedDelay(() -> partitions.enforceRetention(System.currentTimeMillis()),
+                config.retentionCheckIntervalMs(), config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
+        toClose.add(() -> retention.cancel(false));
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, completion, scheduler, serving, BrokerContext.CLIENT_LISTENER);
         // The standard gRPC health check (container health checks, load balancers) says SERVING only

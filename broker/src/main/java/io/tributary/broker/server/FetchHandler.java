@@ -234,6 +234,8 @@ final class FetchHandler {
                 FollowerFetchResult progress = partition.onFollowerFetch(request.getReplica().getReplicaId(), fp.getFetchOffset(),
                         fp.getCurrentLeaderEpoch(), fp.hasLastFetchedEpoch() ? fp.getLastFetchedEpoch() : -1);
                 if (progress.error() != ErrorCode.NONE) {
+                    // the follower tells a deleted prefix (start past its end) from a divergence by these
+                    response.setLogStartOffset(partition.log().logStartOffset()).setHighWatermark(progress.highWatermark());
                     return response.setErrorCode(progress.error()).setErrorMessage("replica fetch by broker "
                             + request.getReplica().getReplicaId() + " for " + tp + " at offset " + fp.getFetchOffset()
                             + " leader epoch " + fp.getCurrentLeaderEpoch() + " refused").build();

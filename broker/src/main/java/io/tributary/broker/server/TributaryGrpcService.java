@@ -28,6 +28,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
+    private final DeleteRecordsHandler deleteRecords;
     private final MetadataHandler metadata;
     private final TopicAdminHandler topicAdmin;
     private final ClusterHandler cluster;
@@ -38,6 +39,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
         this.produce = new ProduceHandler(context);
         this.fetch = new FetchHandler(context);
         this.listOffsets = new ListOffsetsHandler(context);
+        this.deleteRecords = new DeleteRecordsHandler(context);
         this.metadata = new MetadataHandler(context);
         this.topicAdmin = new TopicAdminHandler(context);
         this.cluster = new ClusterHandler(context);
@@ -58,6 +60,12 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     @Override
     public void listOffsets(ListOffsetsRequest request, StreamObserver<ListOffsetsResponse> responseObserver) {
         listOffsets.handle(request, responseObserver);
+    }
+
+    @Override
+    public void deleteRecords(io.tributary.proto.v1.DeleteRecordsRequest request,
+                              StreamObserver<io.tributary.proto.v1.DeleteRecordsResponse> responseObserver) {
+        deleteRecords.handle(request, responseObserver);
     }
 
     @Override

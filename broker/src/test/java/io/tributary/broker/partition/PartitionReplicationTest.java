@@ -288,4 +288,53 @@ class PartitionReplicationTest {
         assertThat(p.followerFetchPosition(5)).isEmpty();
         assertThat(p.followerFetchPosition(6)).isEmpty();
     }
+
+    /** Issue 11: DeleteRecords moves the leader's start; a follower fetching below it is refused and told the start. */
+    @Test
+    void deleteRecordsOnTheLeaderStopsAtTheHighWatermarkAndRefusesFollowersBelowTheNewStart() {
+        Partition p = partition(registration(ME, 2, 1, List.of(1, 2)));
+        appendAsLeader(p, "a", "b");
+        appendAsLeader(p, "c", "d");
+        fsync(p);
+        p.onFollowerFetch(2, 3, 2, -1);
+        assertThat(p.highWatermark()).isEqualTo(3);
+
+        assertThatThrownBy(() -> p.deleteRecordsAsLeader(4)).as("beyond the high watermark")
+                .isInstanceOf(io.tributary.broker.log.OffsetOutOfRangeException.class);
+        assertThat(p.deleteRecordsAsLeader(Partition.DELETE_TO_HIGH_WATERMARK)).isEqualTo(3);
+        assertThat(p.log().logStartOffset()).isEqualTo(3);
+        assertThat(p.epochEntries()).containsExactly(new EpochEntry(2, 3));
+        assertThat(p.onFollowerFetch(2, 2, 2, -1).error()).as("below the start").isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(p.onFollowerFetch(2, 3, 2, 2).error()).as("at the start, with the epoch the leader still knows")
+                .isEqualTo(ErrorCode.NONE);
+
+        Partition follower = p;
+        follower.applyRegistration(registration(2, 3, 2, List.of(1, 2)), 2, false);
+        assertThatThrownBy(() -> follower.deleteRecordsAsLeader(3)).isInstanceOf(NotLeaderException.class);
+    }
+
+    @Test
+    void aFollowerWhoseLogEndsBelowTheLeadersStartRestartsItsLogThereAndFollowsTheStartLater() {
+        Partition p = partition(registration(2, 1, 1, List.of(2, 3)));
+        p.appendAsFollower(1, 0, fetched(0, 1, "a", "b"));
+        fsync(p);
+        p.updateFollowerHighWatermark(1, 2);
+
+        assertThat(p.startAtLeaderLogStart(1, 10)).isTrue();
+        assertThat(p.log().logStartOffset()).isEqualTo(10);
+        assertThat(p.log().logEndOffset()).isEqualTo(10);
+        assertThat(p.highWatermark()).isEqualTo(10);
+        assertThat(p.epochEntries()).isEmpty();
+        assertThat(p.followerFetchPosition(1)).contains(new Replica.FetchPosition(10, -1));
+
+        p.appendAsFollower(1, 10, fetched(10, 1, "k", "l", "m"));
+        fsync(p);
+        p.followLeaderLogStart(1, 12);
+        assertThat(p.log().logStartOffset()).as("not past its own high watermark").isEqualTo(10);
+        p.updateFollowerHighWatermark(1, 13);
+        p.followLeaderLogStart(1, 12);
+        assertThat(p.log().logStartOffset()).isEqualTo(12);
+        assertThat(p.startAtLeaderLogStart(1, 12)).as("its log goes past the leader's start").isFalse();
+        assertThat(p.startAtLeaderLogStart(0, 99)).as("not at the epoch it follows").isFalse();
+    }
 }

@@ -15,10 +15,11 @@ import java.util.TreeSet;
  * <table>
  *   <caption>keys</caption>
  *   <tr><th>key</th><th>type and range</th><th>default</th></tr>
- *   <tr><td>cleanup.policy</td><td>delete | compact</td><td>delete</td></tr>
+ *   <tr><td>cleanup.policy</td><td>delete | compact | compact,delete</td><td>delete</td></tr>
  *   <tr><td>retention.ms</td><td>long &gt;= -1 (-1 = forever)</td><td>604800000</td></tr>
  *   <tr><td>retention.bytes</td><td>long &gt;= -1 (-1 = unlimited)</td><td>-1</td></tr>
  *   <tr><td>segment.bytes</td><td>int &gt;= 1024</td><td>1073741824</td></tr>
+ *   <tr><td>segment.ms</td><td>long &gt;= 1</td><td>604800000</td></tr>
  *   <tr><td>max.message.bytes</td><td>int &gt;= 0</td><td>1048588</td></tr>
  *   <tr><td>flush.policy</td><td>ack (fsync before acknowledging, group commit) | interval (Kafka's)</td>
  *       <td>ack</td></tr>
@@ -33,6 +34,7 @@ public final class TopicConfigs {
     public static final String RETENTION_MS = "retention.ms";
     public static final String RETENTION_BYTES = "retention.bytes";
     public static final String SEGMENT_BYTES = "segment.bytes";
+    public static final String SEGMENT_MS = "segment.ms";
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String FLUSH_POLICY = "flush.policy";
     public static final String FLUSH_MS = "flush.ms";
@@ -47,7 +49,7 @@ public final class TopicConfigs {
     public static final String TIMESTAMP_CREATE_TIME = "CreateTime";
     public static final String TIMESTAMP_LOG_APPEND_TIME = "LogAppendTime";
 
-    private enum Type { LONG, INT, BOOLEAN, CHOICE }
+    private enum Type { LONG, INT, BOOLEAN, CHOICE, CHOICE_LIST }
 
     private record Def(String key, Type type, String defaultValue, long min, Set<String> choices) {
     }
@@ -55,10 +57,12 @@ public final class TopicConfigs {
     private static final Map<String, Def> DEFS = new LinkedHashMap<>();
 
     static {
-        choice(CLEANUP_POLICY, CLEANUP_POLICY_DELETE, CLEANUP_POLICY_DELETE, CLEANUP_POLICY_COMPACT);
+        DEFS.put(CLEANUP_POLICY, new Def(CLEANUP_POLICY, Type.CHOICE_LIST, CLEANUP_POLICY_DELETE, 0,
+                Set.of(CLEANUP_POLICY_DELETE, CLEANUP_POLICY_COMPACT)));
         number(RETENTION_MS, Type.LONG, "604800000", -1);
         number(RETENTION_BYTES, Type.LONG, "-1", -1);
         number(SEGMENT_BYTES, Type.INT, "1073741824", 1024);
+        number(SEGMENT_MS, Type.LONG, "604800000", 1);
         number(MAX_MESSAGE_BYTES, Type.INT, "1048588", 0);
         choice(FLUSH_POLICY, FLUSH_POLICY_ACK, FLUSH_POLICY_ACK, FLUSH_POLICY_INTERVAL);
         number(FLUSH_MS, Type.LONG, "1000", 1); // 0 would make the flusher spin
@@ -110,6 +114,17 @@ public final class TopicConfigs {
                 if (!def.choices().contains(value)) {
                     return Optional.of("topic config '" + key + "' is '" + value + "', expected one of "
                             + new TreeSet<>(def.choices()));
+                }
+                return Optional.empty();
+            }
+            case CHOICE_LIST -> {
+                Set<String> seen = new TreeSet<>();
+                for (String item : value.split(",", -1)) {
+                    String trimmed = item.trim();
+                    if (!def.choices().contains(trimmed) || !seen.add(trimmed)) {
+                        return Optional.of("topic config '" + key + "' is '" + value + "', expected a list of distinct "
+                                + new TreeSet<>(def.choices()) + " (e.g. 'delete' or 'compact,delete')");
+                    }
                 }
                 return Optional.empty();
             }
@@ -165,6 +180,15 @@ public final class TopicConfigs {
 
     public static int getInt(Map<String, String> effective, String key) {
         return Integer.parseInt(getString(effective, key));
+    }
+
+    /** The cleanup.policy items of {@code effective} ({@code delete}, {@code compact} or both). */
+    public static Set<String> cleanupPolicies(Map<String, String> effective) {
+        Set<String> policies = new TreeSet<>();
+        for (String item : getString(effective, CLEANUP_POLICY).split(",")) {
+            policies.add(item.trim());
+        }
+        return policies;
     }
 
     public static boolean getBoolean(Map<String, String> effective, String key) {

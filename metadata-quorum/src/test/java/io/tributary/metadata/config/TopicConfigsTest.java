@@ -8,23 +8,29 @@ import org.junit.jupiter.api.Test;
 class TopicConfigsTest {
     @Test
     void defaultsCoverEveryKey() {
-        assertThat(TopicConfigs.defaults()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "cleanup.policy", "delete",
-                "retention.ms", "604800000",
-                "retention.bytes", "-1",
-                "segment.bytes", "1073741824",
-                "max.message.bytes", "1048588",
-                "flush.policy", "ack",
-                "flush.ms", "1000",
-                "min.insync.replicas", "1",
-                "unclean.leader.election.enable", "false",
-                "message.timestamp.type", "CreateTime"));
+        assertThat(TopicConfigs.defaults()).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+                Map.entry("cleanup.policy", "delete"),
+                Map.entry("retention.ms", "604800000"),
+                Map.entry("retention.bytes", "-1"),
+                Map.entry("segment.bytes", "1073741824"),
+                Map.entry("segment.ms", "604800000"),
+                Map.entry("max.message.bytes", "1048588"),
+                Map.entry("flush.policy", "ack"),
+                Map.entry("flush.ms", "1000"),
+                Map.entry("min.insync.replicas", "1"),
+                Map.entry("unclean.leader.election.enable", "false"),
+                Map.entry("message.timestamp.type", "CreateTime")));
         TopicConfigs.defaults().forEach((k, v) -> assertThat(TopicConfigs.validationError(k, v)).isEmpty());
     }
 
     @Test
     void acceptsValidValues() {
         assertThat(TopicConfigs.validationError("cleanup.policy", "compact")).isEmpty();
+        assertThat(TopicConfigs.validationError("cleanup.policy", "compact,delete")).isEmpty();
+        assertThat(TopicConfigs.validationError("cleanup.policy", "delete, compact")).isEmpty();
+        assertThat(TopicConfigs.cleanupPolicies(Map.of("cleanup.policy", "delete, compact")))
+                .containsExactly("compact", "delete");
+        assertThat(TopicConfigs.validationError("segment.ms", "1")).isEmpty();
         assertThat(TopicConfigs.validationError("retention.ms", "-1")).isEmpty();
         assertThat(TopicConfigs.validationError("retention.bytes", "9223372036854775807")).isEmpty();
         assertThat(TopicConfigs.validationError("segment.bytes", "1024")).isEmpty();
@@ -40,7 +46,11 @@ class TopicConfigsTest {
     @Test
     void rejectsUnknownKeysAndBadValues() {
         assertThat(TopicConfigs.validationError("no.such.key", "1")).get().asString().contains("unknown");
-        assertThat(TopicConfigs.validationError("cleanup.policy", "compact,delete")).isPresent();
+        assertThat(TopicConfigs.validationError("cleanup.policy", "compact,compact")).get().asString()
+                .contains("expected a list of distinct [compact, delete]");
+        assertThat(TopicConfigs.validationError("cleanup.policy", "")).isPresent();
+        assertThat(TopicConfigs.validationError("cleanup.policy", "delete,archive")).isPresent();
+        assertThat(TopicConfigs.validationError("segment.ms", "0")).get().asString().contains(">= 1");
         assertThat(TopicConfigs.validationError("retention.ms", "-2")).get().asString().contains(">= -1");
         assertThat(TopicConfigs.validationError("retention.ms", "abc")).isPresent();
         assertThat(TopicConfigs.validationError("segment.bytes", "1023")).isPresent();

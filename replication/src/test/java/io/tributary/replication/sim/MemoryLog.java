@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * An in-memory partition log under a {@link io.tributary.replication.Replica}: records in batches,
- * the first {@link #durable} of them fsynced. Unit tests use it as is; the simulation's
+ * the first {@link #durable} of them fsynced. The list is indexed by offset; records below
+ * {@link #start} are deleted (retention) and kept only as placeholders with a null value. Unit tests use it as is; the simulation's
  * {@link SimReplica} adds power loss and the high-watermark checkpoint.
  */
 public class MemoryLog implements ReplicaLog {
@@ -17,6 +18,38 @@ public class MemoryLog implements ReplicaLog {
 
     public final List<Entry> log = new ArrayList<>();
     public int durable;
+    /** The log start offset: entries below it are deleted. */
+    public long start;
+
+    @Override
+    public long logStartOffset() {
+        return start;
+    }
+
+    @Override
+    public void advanceLogStartOffset(long newStart) {
+        if (newStart > log.size()) {
+            throw new IllegalArgumentException("log start " + newStart + " beyond the log end " + log.size());
+        }
+        if (newStart <= start) {
+            return;
+        }
+        for (int o = (int) start; o < newStart; o++) {
+            Entry e = log.get(o);
+            log.set(o, new Entry(o, e.epoch(), null, e.lastInBatch()));
+        }
+        start = newStart;
+    }
+
+    @Override
+    public void truncateFullyAndStartAt(long offset) {
+        log.clear();
+        for (int o = 0; o < offset; o++) {
+            log.add(new Entry(o, -1, null, true));
+        }
+        start = offset;
+        durable = log.size();
+    }
 
     @Override
     public long logEndOffset() {
@@ -41,7 +74,7 @@ public class MemoryLog implements ReplicaLog {
     @Override
     public void truncateTo(long offset) {
         if (offset < log.size()) {
-            log.subList((int) offset, log.size()).clear();
+            log.subList((int) Math.max(offset, start), log.size()).clear();
         }
         durable = Math.min(durable, log.size()); // the cut is fsynced
     }

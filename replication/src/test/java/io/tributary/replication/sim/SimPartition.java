@@ -60,6 +60,8 @@ final class SimPartition {
     private Set<Integer> checkedIsr = Set.of();
     private final Map<Long, String> committed = new HashMap<>();
     private final Map<String, Long> leaderHwByEpoch = new HashMap<>();
+    /** The highest log start offset a leader was asked for (DeleteRecords): no replica may start past it. */
+    private long highestRequestedStart;
 
     /** A partition on nodes 1..replicaCount with min.insync.replicas {@code minIsr}; network faults drawn from the world's random. */
     SimPartition(ReplicationSimulation world, int partition, int replicaCount, int minIsr) {
@@ -87,6 +89,7 @@ final class SimPartition {
         }
         controller.electLeader(id -> replica(id).isUp());
         schedule(1, this::produceTick);
+        schedule(1, this::deleteRecordsTick);
     }
 
     /** The fault phase ended: restart what is down (the nodes restart every partition). */
@@ -288,6 +291,27 @@ final class SimPartition {
         }
     }
 
+    /**
+     * Now and then the leader is asked to delete a prefix (DeleteRecords, or retention) up to a
+     * random offset at or below its high watermark; followers follow its log start through fetches.
+     */
+    private void deleteRecordsTick() {
+        if (world.faults || world.nowMs < FAULT_PHASE_MS + LIVENESS_PHASE_MS / 2) {
+            int leaderId = controller.leaderId();
+            SimReplica r = leaderId == -1 ? null : replica(leaderId);
+            if (r != null && r.isUp() && r.replica.isLeader() && random.nextDouble() < 0.3) {
+                long start = r.logStartOffset();
+                long target = start + (long) (random.nextDouble() * (r.highWatermark() - start + 1));
+                highestRequestedStart = Math.max(highestRequestedStart, target);
+                long now = r.replica.advanceLogStartOffset(target);
+                if (now > start) {
+                    log("leader " + r.id + " deletes records below " + now);
+                }
+            }
+            schedule(20 + random.nextInt(200), this::deleteRecordsTick);
+        }
+    }
+
     /** The flusher's group commit: one fsync for the appends since the last, then the leader counts them. */
     private void scheduleLeaderFlush(SimReplica r) {
         if (r.flushScheduled) {
@@ -321,7 +345,7 @@ final class SimPartition {
         r.pendingAcks.removeIf(last -> {
             AckDecision d = r.replica.canAcknowledge(last + 1);
             if (d.kind() == AckDecision.Kind.ACKNOWLEDGE) {
-                for (long o = last; o >= 0 && (o == last || !r.log.get((int) o).lastInBatch()); o--) {
+                for (long o = last; o >= r.logStartOffset() && (o == last || !r.log.get((int) o).lastInBatch()); o--) {
                     acked.put(o, r.log.get((int) o).value());
                     newlyAcked.put(o, r.log.get((int) o).value());
                 }
@@ -335,7 +359,7 @@ final class SimPartition {
         FollowerFetchResult result = leader.replica.handleFollowerFetch(world.nowMs, from, fetchOffset, epoch,
                 lastFetchedEpoch);
         if (result.error() != ErrorCode.NONE) {
-            respond(from, requestId, epoch, fetchOffset, result.error(), List.of(), 0);
+            respond(from, requestId, epoch, fetchOffset, result.error(), List.of(), 0, leader.logStartOffset());
             return;
         }
         afterLeaderProgress(leader);
@@ -348,13 +372,13 @@ final class SimPartition {
             }
         }
         List<SimReplica.Entry> entries = List.copyOf(leader.log.subList((int) fetchOffset, end));
-        respond(from, requestId, epoch, fetchOffset, ErrorCode.NONE, entries, result.highWatermark());
+        respond(from, requestId, epoch, fetchOffset, ErrorCode.NONE, entries, result.highWatermark(), leader.logStartOffset());
     }
 
     private void respond(int to, long requestId, int epoch, long fetchOffset, ErrorCode error,
-                         List<SimReplica.Entry> entries, long hw) {
+                         List<SimReplica.Entry> entries, long hw, long leaderStart) {
         SimReplica r = replica(to);
-        send(r, () -> handleFetchResponse(r, requestId, epoch, fetchOffset, error, entries, hw));
+        send(r, () -> handleFetchResponse(r, requestId, epoch, fetchOffset, error, entries, hw, leaderStart));
     }
 
     // ---- follower side (what ReplicaFetcher does) ----
@@ -432,17 +456,25 @@ final class SimPartition {
     }
 
     private void handleFetchResponse(SimReplica r, long requestId, int epoch, long fetchOffset, ErrorCode error,
-                                     List<SimReplica.Entry> entries, long leaderHw) {
+                                     List<SimReplica.Entry> entries, long leaderHw, long leaderStart) {
         if (r.role != SimReplica.Role.FETCHING || r.outstandingRequest != requestId) {
             return;
         }
         r.outstandingRequest = -1;
         if (error != ErrorCode.NONE) {
-            if (FetchErrorAction.after(error) == FetchErrorAction.TRUNCATE) {
-                r.role = SimReplica.Role.TRUNCATING;
-                sendEpochQuery(r);
-            } else {
-                backOffFetch(r);
+            switch (FetchErrorAction.after(error, fetchOffset, leaderStart)) {
+                case START_AT_LEADER_LOG_START -> {
+                    if (r.replica.startAtLeaderLogStart(epoch, leaderStart)) {
+                        log("replica " + r.id + " restarts its log at the leader's start " + leaderStart);
+                        r.shrank = true;
+                    }
+                    sendFetch(r);
+                }
+                case TRUNCATE -> {
+                    r.role = SimReplica.Role.TRUNCATING;
+                    sendEpochQuery(r);
+                }
+                case BACK_OFF -> backOffFetch(r);
             }
             return;
         }
@@ -467,6 +499,7 @@ final class SimPartition {
                 r.flush(); // else the wait failed: followerFetchOffset fsyncs before reporting
             }
             r.replica.updateFollowerHighWatermark(epoch, leaderHw);
+            r.replica.followLeaderLogStart(epoch, leaderStart);
             sendFetch(r);
         });
     }
@@ -521,7 +554,14 @@ final class SimPartition {
             if (hw > r.logEndOffset()) {
                 fail("replica " + r.id + " HW " + hw + " beyond log end " + r.logEndOffset());
             }
-            for (long o = r.verifiedUpTo; o < hw; o++) {
+            if (r.logStartOffset() > highestRequestedStart) {
+                fail("replica " + r.id + " starts at " + r.logStartOffset() + ", past every requested start ("
+                        + highestRequestedStart + ")");
+            }
+            if (r.isUp() && r.logStartOffset() > hw) {
+                fail("replica " + r.id + " starts at " + r.logStartOffset() + ", past its HW " + hw);
+            }
+            for (long o = Math.max(r.verifiedUpTo, r.logStartOffset()); o < hw; o++) {
                 String v = r.log.get((int) o).value();
                 String prev = committed.putIfAbsent(o, v);
                 if (prev != null && !prev.equals(v)) {
@@ -546,6 +586,9 @@ final class SimPartition {
             }
             for (int id : isr) {
                 SimReplica r = replica(id);
+                if (o < r.logStartOffset()) {
+                    continue; // deleted on request
+                }
                 if (r.durable <= o || !r.log.get((int) o).value().equals(a.getValue())) {
                     fail("acknowledged " + a.getValue() + " at " + o + " missing from ISR member " + id
                             + " (durable " + r.durable + ")");
@@ -565,7 +608,9 @@ final class SimPartition {
             fail("leader " + leaderId + " not leading after healing");
         }
         for (SimReplica r : replicas) {
-            if (!r.log.equals(leader.log)) {
+            int from = (int) Math.max(r.logStartOffset(), leader.logStartOffset());
+            if (r.logEndOffset() != leader.logEndOffset()
+                    || !r.log.subList(from, r.log.size()).equals(leader.log.subList(from, leader.log.size()))) {
                 fail("replica " + r.id + " did not converge: leo " + r.logEndOffset() + " vs leader " + leader.logEndOffset());
             }
         }

@@ -93,6 +93,9 @@ final class SimReplica extends MemoryLog {
         }
         log.subList(survived, log.size()).clear();
         durable = log.size();
+        if (log.size() < start) {
+            truncateFullyAndStartAt(start); // the recorded start survives: recovery restarts the log empty there
+        }
         int keptWrites = random.nextInt(hwCheckpointWrites.size() + 1);
         if (keptWrites > 0) {
             hwCheckpointOnDisk = hwCheckpointWrites.get(keptWrites - 1);
@@ -109,13 +112,13 @@ final class SimReplica extends MemoryLog {
         incarnation++;
     }
 
-    /** Recovery as the broker's: the epoch cache from the log, the HW from the checkpoint (capped at the log end). */
+    /** Recovery as the broker's: the epoch cache from the log, the HW from the checkpoint (capped at the log end, at least the log start). */
     void restart() {
         LeaderEpochCache cache = new LeaderEpochCache();
-        for (Entry e : log) {
+        for (Entry e : log.subList((int) start, log.size())) {
             cache.assign(e.epoch(), e.offset());
         }
-        replica = new Replica(id, this, cache, hwCheckpointOnDisk, lagLimits);
+        replica = new Replica(id, this, cache, Math.max(start, hwCheckpointOnDisk), lagLimits);
         role = Role.NONE;
     }
 

@@ -1,0 +1,68 @@
+package io.tributary.broker.server;
+
+import io.grpc.stub.StreamObserver;
+import io.tributary.broker.partition.Partition;
+import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.DeleteRecordsPartition;
+import io.tributary.proto.v1.DeleteRecordsPartitionResponse;
+import io.tributary.proto.v1.DeleteRecordsRequest;
+import io.tributary.proto.v1.DeleteRecordsResponse;
+import io.tributary.proto.v1.DeleteRecordsTopic;
+import io.tributary.proto.v1.DeleteRecordsTopicResponse;
+import io.tributary.proto.v1.ErrorCode;
+import java.util.Optional;
+
+/**
+ * DeleteRecords: moves each named partition's log start offset up on its leader. Runs on the
+ * completion executor, never on a network thread: it deletes files and makes a synced write.
+ */
+final class DeleteRecordsHandler {
+    private final BrokerContext context;
+
+    DeleteRecordsHandler(BrokerContext context) {
+        this.context = context;
+    }
+
+    void handle(DeleteRecordsRequest request, StreamObserver<DeleteRecordsResponse> responseObserver) {
+        context.completionExecutor().execute(() -> {
+            DeleteRecordsResponse.Builder response = DeleteRecordsResponse.newBuilder();
+            for (DeleteRecordsTopic topic : request.getTopicsList()) {
+                DeleteRecordsTopicResponse.Builder topicResponse = DeleteRecordsTopicResponse.newBuilder().setTopic(topic.getTopic());
+                for (DeleteRecordsPartition p : topic.getPartitionsList()) {
+                    topicResponse.addPartitions(deleteRecords(new TopicPartition(topic.getTopic(), p.getPartition()), p.getOffset()));
+                }
+                response.addTopics(topicResponse);
+            }
+            responseObserver.onNext(response.build());
+            responseObserver.onCompleted();
+        });
+    }
+
+    private DeleteRecordsPartitionResponse deleteRecords(TopicPartition tp, long offset) {
+        DeleteRecordsPartitionResponse.Builder response = DeleteRecordsPartitionResponse.newBuilder()
+                .setPartition(tp.partition()).setLowWatermark(-1);
+        if (!context.serving().isOpen()) {
+            return response.setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE)
+                    .setErrorMessage(context.serving().refusal(context.nodeId())).build();
+        }
+        if (offset < Partition.DELETE_TO_HIGH_WATERMARK) {
+            return response.setErrorCode(ErrorCode.OFFSET_OUT_OF_RANGE).setErrorMessage("cannot delete records of " + tp
+                    + " below offset " + offset + ": the offset must be >= 0, or -1 for the high watermark").build();
+        }
+        Optional<Partition> found = context.partitions().partition(tp);
+        if (found.isEmpty()) {
+            return response.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+                    .setErrorMessage("unknown topic or partition " + tp).build();
+        }
+        Partition partition = found.get();
+        try {
+            return response.setErrorCode(ErrorCode.NONE).setLowWatermark(partition.deleteRecordsAsLeader(offset)).build();
+        } catch (RuntimeException e) {
+            ErrorCode code = ErrorMapping.codeFor(e);
+            if (code == ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+                response.setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch()));
+            }
+            return response.setErrorCode(code).setErrorMessage(ErrorMapping.messageFor(e)).build();
+        }
+    }
+}
