@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * Brings one partition directory and its index entries back to a consistent state on open.
  *
  * <ol>
+ *   <li>Segments wholly below the recorded log start offset are deleted (a retention or DeleteRecords
+ *       deletion a crash interrupted).</li>
  *   <li>Anchor: the last index entry at or below the recovery point (the offset below which the log
  *       was last fsynced; the last entry when none is recorded) whose batch is still intact in its
  *       segment. Entries that point past the file end or at bytes that are not that batch (the index
@@ -31,6 +33,8 @@ import java.util.TreeMap;
  *   <li>At the first torn or corrupt batch, truncate that segment and delete every later one.</li>
  *   <li>Delete index entries after the anchor, add entries for every scanned batch, fsync the
  *       scanned segments (recovered data counts as durable) and record the new recovery point.</li>
+ *   <li>A log that ends below its recorded start (a crash while a follower replaced its log) restarts
+ *       empty there; index entries below the start are removed.</li>
  * </ol>
  */
 final class LogRecovery {

@@ -18,7 +18,9 @@
  * (bytes 0-7) and partition leader epoch (bytes 12-15) in place; neither is covered by the CRC, so
  * records are never re-encoded. Offsets are dense: each batch's base offset is the previous batch's
  * last offset + 1, and a segment's first batch has the segment's base offset. A new segment is
- * rolled when an append would push the active one past {@code segment.bytes}; one append never spans
+ * rolled when an append would push the active one past {@code segment.bytes}, or its max timestamp is
+ * {@code segment.ms} past the segment's first batch's; retention and DeleteRecords move the log start
+ * offset and delete the segments wholly below it ({@link io.tributary.broker.log.RetentionRule}); one append never spans
  * two segments. Positions in a segment are ints (a segment holds at most 2 GiB).
  *
  * <p><b>Index</b> (RocksDB, all integers big-endian so byte order is numeric order). Each partition
@@ -28,6 +30,7 @@
  * offsets        index_key | batch base offset                   segment base offset (8) | position (4) | size (4) | last offset delta (4)
  * timestamps     index_key | running max timestamp ^ MIN_VALUE   base offset (8) of the first batch that reached it
  * default        index_key | "recovery-point"                    offset (8) below which the log was last fsynced
+ * default        index_key | "log-start-offset"                  the log start offset (8), synced, when past the first segment's base
  * default        index_key | "high-watermark"                    the replica's last checkpointed high watermark (8)
  * </pre>
  * A timestamps entry is written only when the partition's running max timestamp grows, so the first
