@@ -40,6 +40,7 @@ start() {
     echo "export DOCKER_HOST=$DOCKER_HOST"
     echo "export TESTCONTAINERS_RYUK_DISABLED=true"
     echo "export TESTCONTAINERS_CHECKS_DISABLE=true"
+    echo "export TESTCONTAINERS_HOST_OVERRIDE=localhost"
     return
   fi
   if [ "$(id -u)" != 0 ]; then
@@ -65,9 +66,12 @@ start() {
   echo "export DOCKER_HOST=$DOCKER_HOST"
   # this private engine reaches no image registry: Testcontainers' reaper (an image from Docker Hub)
   # cannot run, so tests stop their containers themselves (try-with-resources); nor can its start-up
-  # checks (a disk-space probe in alpine:3.17, pulled for two minutes before it gives up)
+  # checks (a disk-space probe in alpine:3.17, pulled for two minutes before it gives up); nor can it
+  # find the engine's address from inside a container (/.dockerenv) without the bridge network's
+  # gateway, else by running alpine: the engine runs on this host, so its published ports are on localhost
   echo "export TESTCONTAINERS_RYUK_DISABLED=true"
   echo "export TESTCONTAINERS_CHECKS_DISABLE=true"
+  echo "export TESTCONTAINERS_HOST_OVERRIDE=localhost"
 }
 
 base_image() {
