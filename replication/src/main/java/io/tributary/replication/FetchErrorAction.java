@@ -30,10 +30,9 @@ public enum FetchErrorAction {
         if (error != ErrorCode.OFFSET_OUT_OF_RANGE) {
             return BACK_OFF;
         }
-        // At the leader's start too: the leader may have forgotten the epoch of the follower's last
-        // record with the records (it cannot check the follower's log), and every record the follower
-        // holds is deleted on the leader, so an empty log there loses nothing (the simulation found
-        // the livelock that the divergence check made of it).
+        // At the leader's start too: every record the follower holds is deleted on the leader, so an
+        // empty log there loses nothing and needs no divergence check against epochs the leader may
+        // have dropped with its records (the simulation found a livelock at exactly this offset).
         return fetchOffset <= leaderLogStartOffset ? START_AT_LEADER_LOG_START : TRUNCATE;
     }
 }

@@ -35,6 +35,7 @@ import java.util.Optional;
  *                                         offset, else OFFSET_OUT_OF_RANGE (diverging: not counted)
  * updateFollowerHighWatermark(ep, hw)     HW := max(HW, min(hw, LEO))
  * advanceLogStartOffset(o)                log start := min(o, HW) when higher; epoch cache from there
+ * deleteRecords(o)                        leader only, o (-1: HW) <= HW, else refused; advanceLogStartOffset(o)
  * followLeaderLogStart(ep, leaderStart)   a follower's advanceLogStartOffset(leaderStart) at ep
  * startAtLeaderLogStart(ep, leaderStart)  LEO <= leaderStart: empty log at leaderStart, HW there
  * </pre>
@@ -84,7 +85,8 @@ public final class Replica {
 
     /**
      * @param epochCache             the epoch cache recovered from the log
-     * @param recoveredHighWatermark the last checkpointed high watermark (capped at the log end here)
+     * @param recoveredHighWatermark the last checkpointed high watermark (capped at the log end here, and at
+     *                               least the log start)
      */
     public Replica(int localId, ReplicaLog log, LeaderEpochCache epochCache, long recoveredHighWatermark,
                    FollowerLagLimits lagLimits) {
@@ -92,7 +94,8 @@ public final class Replica {
         this.log = log;
         this.epochCache = epochCache;
         this.lagLimits = lagLimits;
-        this.highWatermark = Math.max(0, Math.min(recoveredHighWatermark, log.logEndOffset()));
+        // never below the log start: what lies below was committed (only committed records are deleted)
+        this.highWatermark = Math.max(log.logStartOffset(), Math.min(recoveredHighWatermark, log.logEndOffset()));
     }
 
     public int localId() {
@@ -371,6 +374,26 @@ public final class Replica {
         epochCache.clear();
         highWatermark = leaderLogStartOffset;
         return true;
+    }
+
+    /**
+     * DeleteRecords on the leader: records below {@code offset} ({@link DeleteRecordsResult#TO_HIGH_WATERMARK}:
+     * the high watermark) are no longer served. Only a leader, and only up to its high watermark: a
+     * record not yet committed may still be lost, and a consumer could not have read it. Followers
+     * follow the new start through their fetches.
+     */
+    public DeleteRecordsResult deleteRecords(long offset) {
+        if (leaderState == null) {
+            return DeleteRecordsResult.refused(ErrorCode.NOT_LEADER_OR_FOLLOWER, "node " + localId
+                    + " does not lead the partition" + (leaderId() >= 0 ? " (node " + leaderId() + " does)" : ""));
+        }
+        long target = offset == DeleteRecordsResult.TO_HIGH_WATERMARK ? highWatermark : offset;
+        if (target < 0 || target > highWatermark) {
+            return DeleteRecordsResult.refused(ErrorCode.OFFSET_OUT_OF_RANGE, "cannot delete records below offset "
+                    + offset + ": the offset must be between the log start " + log.logStartOffset()
+                    + " and the high watermark " + highWatermark + ", or -1 for the high watermark");
+        }
+        return new DeleteRecordsResult(ErrorCode.NONE, "", advanceLogStartOffset(target));
     }
 
     /** A follower's log start follows its leader's from each fetch answer, bounded by its own high watermark. */

@@ -239,15 +239,11 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     }
 
     private static int intValue(Properties properties, String key, int defaultValue) {
-        String value = properties.getProperty(key);
-        if (value == null) {
-            return defaultValue;
+        long value = longValue(properties, key, defaultValue);
+        if (value != (int) value) {
+            throw new ConfigException(key + " must be a 32-bit integer, got " + value);
         }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key + " must be an integer, got '" + value + "'");
-        }
+        return (int) value;
     }
 
     private static long longValue(Properties properties, String key, long defaultValue) {

@@ -115,18 +115,12 @@ final class LogRecovery {
      * DeleteRecords recorded the new start, then crashed before every file was gone.
      */
     private void deleteSegmentsBelow(NavigableMap<Long, Segment> segments, long recordedStart) throws IOException {
-        boolean deleted = false;
-        while (segments.size() > 1) {
-            Long secondBase = segments.higherKey(segments.firstKey());
-            if (secondBase > recordedStart) {
-                break;
-            }
-            Segment below = segments.pollFirstEntry().getValue();
-            log.info("{}: deleting {}, below the log start offset {}", name, below, recordedStart);
-            below.closeAndDelete();
-            deleted = true;
+        List<Segment> below = Segment.removeWhollyBelow(segments, recordedStart);
+        for (Segment segment : below) {
+            log.info("{}: deleting {}, below the log start offset {}", name, segment, recordedStart);
+            segment.closeAndDelete();
         }
-        if (deleted) {
+        if (!below.isEmpty()) {
             Segment.fsyncDirectory(dir);
         }
     }

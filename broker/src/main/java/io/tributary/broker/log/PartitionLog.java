@@ -175,11 +175,9 @@ public final class PartitionLog {
         appendLock.lock();
         try {
             ensureOnline();
-            long firstOffset = logEndOffset;
-            boolean rebase = leaderEpoch == KEEP_OFFSETS && startsInsideFirstBatch(RecordBatch.wrap(buffer, start, limit));
-            if (rebase) {
-                firstOffset = RecordBatch.wrap(buffer, start, limit).baseOffset();
-            }
+            RecordBatch firstBatch = RecordBatch.wrap(buffer, start, limit);
+            boolean rebase = leaderEpoch == KEEP_OFFSETS && startsInsideFirstBatch(firstBatch);
+            long firstOffset = rebase ? firstBatch.baseOffset() : logEndOffset;
             long next = firstOffset;
             long appendMaxTimestamp = Long.MIN_VALUE;
             long logAppendTimeMs = leaderEpoch != KEEP_OFFSETS && config.logAppendTime() ? System.currentTimeMillis() : -1;
@@ -209,7 +207,7 @@ public final class PartitionLog {
             writeOrUndo(segment, buffer, position);
             long newMaxTimestamp = indexOrUndo(segment, buffer, start, limit, position);
             if (position == 0) {
-                segment.rememberFirstBatchMaxTimestamp(RecordBatch.wrap(buffer, start, limit).maxTimestamp());
+                segment.rememberFirstBatchMaxTimestamp(firstBatch.maxTimestamp());
             }
             segment.publishSize(position + totalBytes);
             maxTimestamp = newMaxTimestamp;
@@ -465,8 +463,8 @@ public final class PartitionLog {
 
     /**
      * Removes everything at and above {@code offset}: a batch that holds it goes whole, so the log end
-     * becomes that batch's base offset. At or below the log start the log is emptied and restarts at
-     * the log start offset. The cut is fsynced; waiters above the new end fail.
+     * becomes that batch's base offset. At or below the log start, or inside the batch holding a
+     * start that DeleteRecords put mid-batch, the log is emptied and restarts at the log start offset. The cut is fsynced; waiters above the new end fail.
      */
     public void truncateTo(long offset) throws LogStorageException {
         structureLock.writeLock().lock();
@@ -478,12 +476,13 @@ public final class PartitionLog {
             long newEnd;
             Segment keep;
             int keepBytes;
-            if (offset <= logStartOffset) {
+            Location location = offset <= logStartOffset ? null : index.floor(partitionKey, offset);
+            if (offset <= logStartOffset || (location != null && location.baseOffset() < logStartOffset)) {
+                // at or below the start, or inside the batch that holds it (the start is mid-batch): empty
                 newEnd = logStartOffset;
                 keep = segments.firstEntry().getValue();
                 keepBytes = 0;
             } else {
-                Location location = index.floor(partitionKey, offset);
                 if (location == null || segments.get(location.segmentBaseOffset()) == null) {
                     throw new LogStorageException(topicPartition + ": the index cannot place offset " + offset + " to truncate to");
                 }
@@ -590,15 +589,8 @@ public final class PartitionLog {
                 if (newStart == logEndOffset && active.size() > 0) {
                     roll();
                 }
-                while (segments.size() > 1) {
-                    Long secondBase = segments.higherKey(segments.firstKey());
-                    if (secondBase > newStart) {
-                        break;
-                    }
-                    Segment below = segments.pollFirstEntry().getValue();
-                    rolledUnflushed.remove(below);
-                    doomed.add(below);
-                }
+                doomed.addAll(Segment.removeWhollyBelow(segments, newStart));
+                rolledUnflushed.removeAll(doomed);
                 logStartOffset = newStart;
             } finally {
                 appendLock.unlock();
@@ -654,7 +646,7 @@ public final class PartitionLog {
             } finally {
                 appendLock.unlock();
             }
-            fsyncs.time(() -> Segment.fsyncDirectory(dir));
+            Segment.fsyncDirectory(dir);
             index.truncateFrom(partitionKey, 0);
             index.putRecoveryPoint(partitionKey, offset);
             failWaitersAbove(Long.MIN_VALUE, new LogStorageException(topicPartition

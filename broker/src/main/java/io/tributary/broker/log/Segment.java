@@ -8,6 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableMap;
 
 /**
  * One segment file: record batches back to back, named by the base offset of its first batch.
@@ -50,6 +53,19 @@ final class Segment {
         } catch (NumberFormatException e) {
             return -1L;
         }
+    }
+
+    /**
+     * Removes from {@code segments} (by base offset), oldest first, every segment lying wholly below
+     * {@code logStartOffset} (the next segment starts at or below it); never the last one. Returns
+     * them for the caller to close and delete.
+     */
+    static List<Segment> removeWhollyBelow(NavigableMap<Long, Segment> segments, long logStartOffset) {
+        List<Segment> removed = new ArrayList<>();
+        while (segments.size() > 1 && segments.higherKey(segments.firstKey()) <= logStartOffset) {
+            removed.add(segments.pollFirstEntry().getValue());
+        }
+        return removed;
     }
 
     static Segment create(Path dir, long baseOffset) {

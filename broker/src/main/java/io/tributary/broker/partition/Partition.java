@@ -12,6 +12,7 @@ import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatches;
 import io.tributary.replication.AckDecision;
+import io.tributary.replication.DeleteRecordsResult;
 import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.FollowerFetchResult;
 import io.tributary.replication.FollowerLagLimits;
@@ -385,29 +386,10 @@ public final class Partition {
         return replica.advanceLogStartOffset(log.retentionStartOffset(nowMs, replica.highWatermark()));
     }
 
-    /**
-     * DeleteRecords on the leader: records below {@code offset} are no longer served ({@code -1}:
-     * the high watermark). Followers follow the new log start through their fetches.
-     *
-     * @return the new log start offset (the partition's low watermark on this replica)
-     * @throws io.tributary.broker.log.OffsetOutOfRangeException the offset is beyond the high watermark
-     * @throws NotLeaderException this replica does not lead the partition
-     */
-    public synchronized long deleteRecordsAsLeader(long offset) {
-        if (!replica.isLeader()) {
-            throw new NotLeaderException(topicPartition(), replica.leaderId());
-        }
-        long hw = replica.highWatermark();
-        long target = offset == DELETE_TO_HIGH_WATERMARK ? hw : offset;
-        if (target < 0 || target > hw) {
-            throw new io.tributary.broker.log.OffsetOutOfRangeException(topicPartition().toString(), offset,
-                    log.logStartOffset(), hw);
-        }
-        return replica.advanceLogStartOffset(target);
+    /** See {@link Replica#deleteRecords}. */
+    public synchronized DeleteRecordsResult deleteRecords(long offset) {
+        return replica.deleteRecords(offset);
     }
-
-    /** The DeleteRecords offset meaning "everything below the high watermark" (Kafka's -1). */
-    public static final long DELETE_TO_HIGH_WATERMARK = -1L;
 
     /** The high watermark to checkpoint, when it moved since the last checkpoint (checkpoint thread only). */
     public OptionalLong highWatermarkCheckpointDue() {

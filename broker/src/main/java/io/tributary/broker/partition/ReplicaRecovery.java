@@ -113,6 +113,6 @@ final class ReplicaRecovery {
             end = log.logEndOffset();
         }
         epochs.truncateFromStart(log.logStartOffset());
-        return new Result(producers, epochs, Math.max(log.logStartOffset(), Math.min(highWatermarkCheckpoint, end)));
+        return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end));
     }
 }

@@ -10,6 +10,7 @@ import io.tributary.proto.v1.DeleteRecordsResponse;
 import io.tributary.proto.v1.DeleteRecordsTopic;
 import io.tributary.proto.v1.DeleteRecordsTopicResponse;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.replication.DeleteRecordsResult;
 import java.util.Optional;
 
 /**
@@ -45,10 +46,6 @@ final class DeleteRecordsHandler {
             return response.setErrorCode(ErrorCode.BROKER_NOT_AVAILABLE)
                     .setErrorMessage(context.serving().refusal(context.nodeId())).build();
         }
-        if (offset < Partition.DELETE_TO_HIGH_WATERMARK) {
-            return response.setErrorCode(ErrorCode.OFFSET_OUT_OF_RANGE).setErrorMessage("cannot delete records of " + tp
-                    + " below offset " + offset + ": the offset must be >= 0, or -1 for the high watermark").build();
-        }
         Optional<Partition> found = context.partitions().partition(tp);
         if (found.isEmpty()) {
             return response.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
@@ -56,13 +53,16 @@ final class DeleteRecordsHandler {
         }
         Partition partition = found.get();
         try {
-            return response.setErrorCode(ErrorCode.NONE).setLowWatermark(partition.deleteRecordsAsLeader(offset)).build();
-        } catch (RuntimeException e) {
-            ErrorCode code = ErrorMapping.codeFor(e);
-            if (code == ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+            DeleteRecordsResult result = partition.deleteRecords(offset);
+            if (result.error() == ErrorCode.NOT_LEADER_OR_FOLLOWER) {
                 response.setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch()));
             }
-            return response.setErrorCode(code).setErrorMessage(ErrorMapping.messageFor(e)).build();
+            if (result.error() != ErrorCode.NONE) {
+                response.setErrorMessage(tp + ": " + result.message());
+            }
+            return response.setErrorCode(result.error()).setLowWatermark(result.logStartOffset()).build();
+        } catch (RuntimeException e) { // a storage failure
+            return response.setErrorCode(ErrorMapping.codeFor(e)).setErrorMessage(ErrorMapping.messageFor(e)).build();
         }
     }
 }

@@ -3,7 +3,6 @@ package io.tributary.broker.server;
 import io.tributary.broker.log.LogStorageException;
 import io.tributary.broker.log.MessageTooLargeException;
 import io.tributary.broker.log.OffsetOutOfRangeException;
-import io.tributary.broker.partition.NotLeaderException;
 import io.tributary.metadata.QuorumNoAnswerException;
 import io.tributary.metadata.QuorumUnavailableException;
 import io.tributary.proto.v1.ErrorCode;
@@ -31,9 +30,6 @@ final class ErrorMapping {
         }
         if (cause instanceof OffsetOutOfRangeException) {
             return ErrorCode.OFFSET_OUT_OF_RANGE;
-        }
-        if (cause instanceof NotLeaderException) {
-            return ErrorCode.NOT_LEADER_OR_FOLLOWER;
         }
         if (cause instanceof LogStorageException) {
             return ErrorCode.STORAGE_ERROR;

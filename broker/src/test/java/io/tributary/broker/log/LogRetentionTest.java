@@ -157,6 +157,24 @@ class LogRetentionTest {
     }
 
     @Test
+    void aTruncationInsideTheBatchHoldingAMidBatchStartEmptiesTheLogAtTheStart() {
+        PartitionLog log = log(LogConfig.defaults());
+        log.append(batch(4, 0, "a"), 1);
+        log.append(batch(4, 10, "b"), 1);
+        log.append(batch(2, 20, "c"), 1);
+        log.advanceLogStartOffset(5);
+        log.truncateTo(6); // cuts batch 4-7 whole: the log may not end below its start
+        assertThat(log.logEndOffset()).isEqualTo(5);
+        assertThat(log.logStartOffset()).isEqualTo(5);
+        assertThat(log.append(batch(1, 30, "d"), 2).firstOffset()).isEqualTo(5);
+        assertThat(values(readAll(log, 5))).containsExactly("d-0");
+        log.append(batch(1, 40, "e"), 2);
+        log.truncateTo(6);
+        assertThat(log.logEndOffset()).as("batches from the start on are cut as usual").isEqualTo(6);
+        assertThat(values(readAll(log, 5))).containsExactly("d-0");
+    }
+
+    @Test
     void aCrashAfterRecordingTheStartButBeforeDeletingFilesFinishesTheDeletionAtOpen() throws IOException {
         int batchSize = batch(2, 0, "h0").remaining();
         LogConfig config = LogConfig.defaults().withSegmentBytes(2L * batchSize);

@@ -16,6 +16,7 @@ import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
 import io.tributary.record.RecordBatches;
+import io.tributary.replication.DeleteRecordsResult;
 import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.LeaderEpochCache.EpochEntry;
 import io.tributary.replication.TruncationBelowHighWatermarkException;
@@ -299,9 +300,11 @@ class PartitionReplicationTest {
         p.onFollowerFetch(2, 3, 2, -1);
         assertThat(p.highWatermark()).isEqualTo(3);
 
-        assertThatThrownBy(() -> p.deleteRecordsAsLeader(4)).as("beyond the high watermark")
-                .isInstanceOf(io.tributary.broker.log.OffsetOutOfRangeException.class);
-        assertThat(p.deleteRecordsAsLeader(Partition.DELETE_TO_HIGH_WATERMARK)).isEqualTo(3);
+        assertThat(p.deleteRecords(4).error()).as("beyond the high watermark").isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(p.deleteRecords(-2).error()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
+        assertThat(p.log().logStartOffset()).as("a refused request changes nothing").isZero();
+        assertThat(p.deleteRecords(DeleteRecordsResult.TO_HIGH_WATERMARK))
+                .isEqualTo(new DeleteRecordsResult(ErrorCode.NONE, "", 3));
         assertThat(p.log().logStartOffset()).isEqualTo(3);
         assertThat(p.epochEntries()).containsExactly(new EpochEntry(2, 3));
         assertThat(p.onFollowerFetch(2, 2, 2, -1).error()).as("below the start").isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
@@ -310,7 +313,7 @@ class PartitionReplicationTest {
 
         Partition follower = p;
         follower.applyRegistration(registration(2, 3, 2, List.of(1, 2)), 2, false);
-        assertThatThrownBy(() -> follower.deleteRecordsAsLeader(3)).isInstanceOf(NotLeaderException.class);
+        assertThat(follower.deleteRecords(3).error()).isEqualTo(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.tributary.replication.FollowerLagLimits;
 
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.replication.AckDecision;
+import io.tributary.replication.DeleteRecordsResult;
 import io.tributary.replication.EpochEndOffset;
 import io.tributary.replication.FetchErrorAction;
 import io.tributary.replication.FollowerFetchResult;
@@ -60,7 +61,7 @@ final class SimPartition {
     private Set<Integer> checkedIsr = Set.of();
     private final Map<Long, String> committed = new HashMap<>();
     private final Map<String, Long> leaderHwByEpoch = new HashMap<>();
-    /** The highest log start offset a leader was asked for (DeleteRecords): no replica may start past it. */
+    /** The highest log start offset a DeleteRecords answer gave: no replica may start past it. */
     private long highestRequestedStart;
 
     /** A partition on nodes 1..replicaCount with min.insync.replicas {@code minIsr}; network faults drawn from the world's random. */
@@ -273,8 +274,7 @@ final class SimPartition {
 
     private void produceTick() {
         if (world.faults || world.nowMs < FAULT_PHASE_MS + LIVENESS_PHASE_MS / 2) {
-            int leaderId = controller.leaderId();
-            SimReplica r = leaderId == -1 ? null : replica(leaderId);
+            SimReplica r = currentLeader();
             if (r != null && r.isUp() && r.replica.isLeader()
                     && r.replica.checkEnoughReplicasForAppend() == ErrorCode.NONE) {
                 int n = 1 + random.nextInt(3);
@@ -292,24 +292,37 @@ final class SimPartition {
     }
 
     /**
-     * Now and then the leader is asked to delete a prefix (DeleteRecords, or retention) up to a
-     * random offset at or below its high watermark; followers follow its log start through fetches.
+     * Now and then a client asks a node it takes for the leader (the current leader mostly, any
+     * live node sometimes) to delete the records below a random offset, up to a little past the high
+     * watermark or -1 (DeleteRecords, or retention). Followers follow the leader's start through
+     * fetches.
      */
     private void deleteRecordsTick() {
         if (world.faults || world.nowMs < FAULT_PHASE_MS + LIVENESS_PHASE_MS / 2) {
-            int leaderId = controller.leaderId();
-            SimReplica r = leaderId == -1 ? null : replica(leaderId);
-            if (r != null && r.isUp() && r.replica.isLeader() && random.nextDouble() < 0.3) {
+            SimReplica r = random.nextDouble() < 0.8 ? currentLeader() : replica(1 + random.nextInt(replicaCount));
+            if (r != null && r.isUp() && random.nextDouble() < 0.3) {
                 long start = r.logStartOffset();
-                long target = start + (long) (random.nextDouble() * (r.highWatermark() - start + 1));
-                highestRequestedStart = Math.max(highestRequestedStart, target);
-                long now = r.replica.advanceLogStartOffset(target);
-                if (now > start) {
-                    log("leader " + r.id + " deletes records below " + now);
+                long offset = random.nextDouble() < 0.1 ? DeleteRecordsResult.TO_HIGH_WATERMARK
+                        : start + (long) (random.nextDouble() * (r.highWatermark() - start + 5));
+                DeleteRecordsResult result = r.replica.deleteRecords(offset);
+                if (result.error() == ErrorCode.NONE) {
+                    highestRequestedStart = Math.max(highestRequestedStart, result.logStartOffset());
+                    if (result.logStartOffset() > start) {
+                        log("node " + r.id + " deletes records below " + result.logStartOffset());
+                    }
+                } else if (r.logStartOffset() != start) {
+                    fail("DeleteRecords(" + offset + ") on node " + r.id + " was refused (" + result.error()
+                            + ") but moved its start from " + start + " to " + r.logStartOffset());
                 }
             }
             schedule(20 + random.nextInt(200), this::deleteRecordsTick);
         }
+    }
+
+    /** The replica the controller names leader, or null when there is none. */
+    private SimReplica currentLeader() {
+        int leaderId = controller.leaderId();
+        return leaderId == -1 ? null : replica(leaderId);
     }
 
     /** The flusher's group commit: one fsync for the appends since the last, then the leader counts them. */

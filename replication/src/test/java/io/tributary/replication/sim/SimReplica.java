@@ -112,13 +112,13 @@ final class SimReplica extends MemoryLog {
         incarnation++;
     }
 
-    /** Recovery as the broker's: the epoch cache from the log, the HW from the checkpoint (capped at the log end, at least the log start). */
+    /** Recovery as the broker's: the epoch cache from the log, the HW from the checkpoint (the replica bounds it by its log). */
     void restart() {
         LeaderEpochCache cache = new LeaderEpochCache();
         for (Entry e : log.subList((int) start, log.size())) {
             cache.assign(e.epoch(), e.offset());
         }
-        replica = new Replica(id, this, cache, Math.max(start, hwCheckpointOnDisk), lagLimits);
+        replica = new Replica(id, this, cache, hwCheckpointOnDisk, lagLimits);
         role = Role.NONE;
     }
 
