@@ -26,7 +26,8 @@ import java.util.Optional;
  * applyLeaderAndIsr(older partition ep)   NONE: a stale registration never undoes a newer one
  * onLeaderAppend / onLocalDurable         leader LEO (durable under ack policy) grows; maybe HW
  * handleFollowerFetch(r, off, ep, lastEp) above LEO -> OFFSET_OUT_OF_RANGE; else leader state rules
- * truncateAfterDivergence(ep, answer)     FollowerTruncation; truncate log and cache; HW <= LEO
+ * truncateAfterDivergence(ep, answer, s) FollowerTruncation; truncate log and cache; HW <= LEO; once
+ *                                         complete, nothing below the leader's start s is served
  * checkFetchedData(ep, off)               ROLE_CHANGED unless following at ep; LOG_MOVED unless LEO == off
  * onFetchedBatch(ep, batchEp, base)       epoch cache learns where batchEp starts
  * followerFetchPosition(ep)               fsync first under ack policy, then LEO (what is on disk) and
@@ -295,9 +296,18 @@ public final class Replica {
      * allows unclean leader election: then the log follows an unclean leader that lacks acknowledged
      * records (the loss the topic accepted), and the high watermark comes down too.
      *
+     * <p>Once the truncation is complete, what this replica holds below the leader's log start
+     * offset stops being served: the leader deleted those records with the epochs that would check
+     * them (its answer for an older epoch ends at its start, not where that epoch really ended), so
+     * they may differ from what the leader had, and this replica could otherwise be elected serving
+     * them (the simulation found it: seed 2411). They were committed, so the high watermark is at
+     * least there.
+     *
+     * @param leaderLogStartOffset the leader's log start offset, given with its answer
      * @return the decision, or empty when this replica no longer follows at {@code followedEpoch}
      */
-    public Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
+    public Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer,
+                                                                          long leaderLogStartOffset) {
         if (!followsAt(followedEpoch)) {
             return Optional.empty();
         }
@@ -310,7 +320,22 @@ public final class Replica {
         // and kept it would be asked about again and again (the simulation found that livelock).
         epochCache.truncateFromEnd(log.logEndOffset());
         highWatermark = Math.min(highWatermark, log.logEndOffset());
+        if (decision.completed() && leaderLogStartOffset > log.logStartOffset()) {
+            adoptLeaderLogStart(leaderLogStartOffset);
+        }
         return Optional.of(decision);
+    }
+
+    /** Stops serving everything below the leader's start, which is committed and deleted on the leader. */
+    private void adoptLeaderLogStart(long leaderLogStartOffset) {
+        if (log.logEndOffset() <= leaderLogStartOffset) { // nothing left to serve: an empty log there
+            log.truncateFullyAndStartAt(leaderLogStartOffset);
+            epochCache.clear();
+        } else {
+            log.advanceLogStartOffset(leaderLogStartOffset);
+            epochCache.truncateFromStart(leaderLogStartOffset);
+        }
+        highWatermark = Math.max(highWatermark, leaderLogStartOffset);
     }
 
     /** Whether data fetched from {@code fetchOffset} at {@code followedEpoch} may be appended now. */
@@ -370,9 +395,7 @@ public final class Replica {
         if (!followsAt(followedEpoch) || log.logEndOffset() > leaderLogStartOffset) {
             return false;
         }
-        log.truncateFullyAndStartAt(leaderLogStartOffset);
-        epochCache.clear();
-        highWatermark = leaderLogStartOffset;
+        adoptLeaderLogStart(leaderLogStartOffset);
         return true;
     }
 

@@ -39,12 +39,46 @@ class ReplicaTest {
         assertThat(replica.epochToQuery()).isEqualTo(6);
 
         // the new leader kept 4 records of epoch 5 that this replica never saw
-        var first = replica.truncateAfterDivergence(7, new EpochEndOffset(5, 672)).orElseThrow();
+        var first = replica.truncateAfterDivergence(7, new EpochEndOffset(5, 672), 0).orElseThrow();
         assertThat(first.completed()).isFalse();
         assertThat(replica.epochToQuery()).as("epoch 6 had no records here").isEqualTo(2);
-        var second = replica.truncateAfterDivergence(7, new EpochEndOffset(2, 668)).orElseThrow();
+        var second = replica.truncateAfterDivergence(7, new EpochEndOffset(2, 668), 0).orElseThrow();
         assertThat(second).isEqualTo(new FollowerTruncation.Decision(668, true));
         assertThat(replica.followerFetchPosition(7)).hasValue(new Replica.FetchPosition(668, 2));
+    }
+
+    /**
+     * Found by the simulation with DeleteRecords (seed 2411): the leader wrote offsets 4-6 in epoch 2
+     * and then deleted everything below 7, forgetting where epoch 1 ended; this replica's offsets 4-6
+     * are epoch 1 records the leader never had. Its answer for epoch 1 ends at its start (7), so the
+     * truncation keeps them: they must stop being served, or this replica could be elected with them.
+     */
+    @Test
+    void whatAFollowerHoldsBelowItsLeadersStartStopsBeingServedWhenTheTruncationCompletes() {
+        MemoryLog log = new MemoryLog();
+        Replica replica = new Replica(ME, log, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
+        replica.applyLeaderAndIsr(0, registration(1, 1, 1, List.of(1, 2, 3)), 2, false);
+        appendFetched(log, replica, 1, 10);
+        log.flush();
+        replica.applyLeaderAndIsr(0, registration(3, 2, 2, List.of(1, 2, 3)), 2, false);
+
+        var decision = replica.truncateAfterDivergence(2, new EpochEndOffset(1, 7), 7).orElseThrow();
+        assertThat(decision).isEqualTo(new FollowerTruncation.Decision(7, true));
+        assertThat(log.logStartOffset()).isEqualTo(7);
+        assertThat(log.logEndOffset()).isEqualTo(7);
+        assertThat(replica.highWatermark()).as("what lies below the leader's start is committed").isEqualTo(7);
+        assertThat(replica.followerFetchPosition(2)).hasValue(new Replica.FetchPosition(7, -1));
+
+        MemoryLog ahead = new MemoryLog();
+        Replica kept = new Replica(ME, ahead, new LeaderEpochCache(), 0, FollowerLagLimits.notCaughtUpFor(1_000));
+        kept.applyLeaderAndIsr(0, registration(1, 2, 1, List.of(1, 2, 3)), 2, false);
+        appendFetched(ahead, kept, 2, 10);
+        ahead.flush();
+        kept.applyLeaderAndIsr(0, registration(3, 3, 2, List.of(1, 2, 3)), 2, false);
+        kept.truncateAfterDivergence(3, new EpochEndOffset(2, 10), 7).orElseThrow();
+        assertThat(ahead.logStartOffset()).as("records the leader still holds from 7 on stay").isEqualTo(7);
+        assertThat(ahead.logEndOffset()).isEqualTo(10);
+        assertThat(kept.highWatermark()).isEqualTo(7);
     }
 
     @Test

@@ -324,8 +324,9 @@ public final class Partition {
     }
 
     /** See {@link Replica#truncateAfterDivergence}; empty when this replica no longer follows at {@code followedEpoch}. */
-    public synchronized Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer) {
-        return replica.truncateAfterDivergence(followedEpoch, answer);
+    public synchronized Optional<FollowerTruncation.Decision> truncateAfterDivergence(int followedEpoch, EpochEndOffset answer,
+                                                                                   long leaderLogStartOffset) {
+        return replica.truncateAfterDivergence(followedEpoch, answer, leaderLogStartOffset);
     }
 
     /**

@@ -249,7 +249,8 @@ final class ReplicaFetcher implements Runnable, AutoCloseable {
         }
         try {
             Optional<FollowerTruncation.Decision> decision = state.partition().truncateAfterDivergence(
-                    state.leaderEpoch(), new EpochEndOffset(result.getLeaderEpoch(), result.getEndOffset()));
+                    state.leaderEpoch(), new EpochEndOffset(result.getLeaderEpoch(), result.getEndOffset()),
+                    result.getLogStartOffset());
             if (decision.isEmpty()) {
                 return; // the role changed; the manager re-adds or removes the partition
             }

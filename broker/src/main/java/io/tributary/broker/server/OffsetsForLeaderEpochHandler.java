@@ -59,6 +59,7 @@ final class OffsetsForLeaderEpochHandler {
                     + " does not lead " + tp).build();
         }
         EpochEndOffset end = partition.endOffsetForEpoch(p.getLeaderEpoch());
-        return result.setErrorCode(ErrorCode.NONE).setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset()).build();
+        return result.setErrorCode(ErrorCode.NONE).setLeaderEpoch(end.epoch()).setEndOffset(end.endOffset())
+                .setLogStartOffset(partition.log().logStartOffset()).build();
     }
 }

@@ -205,18 +205,18 @@ class PartitionReplicationTest {
 
         // The new leader says epoch 3 ended at offset 3 on its log: offset 3 diverged.
         assertThat(p.latestLocalEpoch()).isEqualTo(3);
-        var decision = p.truncateAfterDivergence(5, new EpochEndOffset(3, 3)).orElseThrow();
+        var decision = p.truncateAfterDivergence(5, new EpochEndOffset(3, 3), 0).orElseThrow();
         assertThat(decision.truncateToOffset()).isEqualTo(3);
         assertThat(decision.completed()).isTrue();
         assertThat(p.log().logEndOffset()).isEqualTo(3);
         assertThat(p.epochEntries()).containsExactly(new EpochEntry(1, 0), new EpochEntry(3, 2));
 
-        assertThatThrownBy(() -> p.truncateAfterDivergence(5, new EpochEndOffset(1, 1)))
+        assertThatThrownBy(() -> p.truncateAfterDivergence(5, new EpochEndOffset(1, 1), 0))
                 .isInstanceOf(TruncationBelowHighWatermarkException.class);
         assertThat(p.log().logEndOffset()).as("nothing was cut").isEqualTo(3);
 
         p.applyRegistration(registration(2, 5, 5, List.of(1, 2, 3)), 2, true);
-        p.truncateAfterDivergence(5, new EpochEndOffset(1, 1));
+        p.truncateAfterDivergence(5, new EpochEndOffset(1, 1), 0);
         assertThat(p.log().logEndOffset()).as("unclean election allowed: follow the leader").isZero();
         assertThat(p.highWatermark()).isZero();
     }

@@ -407,19 +407,20 @@ final class SimPartition {
                 return; // FENCED/UNKNOWN_LEADER_EPOCH: the follower asks again after its timeout
             }
             EpochEndOffset answer = leader.replica.endOffsetForEpoch(queried);
-            send(r, () -> handleEpochResponse(r, requestId, epoch, answer));
+            long leaderStart = leader.logStartOffset();
+            send(r, () -> handleEpochResponse(r, requestId, epoch, answer, leaderStart));
         });
         armTimeout(r, requestId);
     }
 
-    private void handleEpochResponse(SimReplica r, long requestId, int epoch, EpochEndOffset answer) {
+    private void handleEpochResponse(SimReplica r, long requestId, int epoch, EpochEndOffset answer, long leaderStart) {
         if (r.role != SimReplica.Role.TRUNCATING || r.outstandingRequest != requestId) {
             return;
         }
         long before = r.logEndOffset();
         FollowerTruncation.Decision d;
         try {
-            var decided = r.replica.truncateAfterDivergence(epoch, answer);
+            var decided = r.replica.truncateAfterDivergence(epoch, answer, leaderStart);
             if (decided.isEmpty()) {
                 return; // the role changed meanwhile
             }
