@@ -21,6 +21,9 @@ import java.util.Set;
  *   <tr><td>{@code LivenessChecks}, {@code CrashChecks}</td><td>liveness, crash</td></tr>
  * </table>
  *
+ * <p>Records below an offset the {@code trim} nemesis asked DeleteRecords for ({@code Trims}) may
+ * be missing from the final log, the replicas and consumers' reads without an anomaly.
+ *
  * <p>The reference is the final log: the READs of the {@code final} process. Without any, the
  * checks that need it (lost/unseen, dirty read, acks beyond the log end) are skipped and the run
  * fails liveness.
@@ -30,12 +33,13 @@ public final class HistoryChecker {
     public CheckResult check(List<HistoryEvent> history, List<ReplicaDump> dumps) {
         Sends sends = Sends.from(history);
         FinalLog log = FinalLog.from(history);
+        Trims trims = Trims.from(history);
         Findings findings = new Findings();
-        WriteChecks.run(sends, log, readValues(history), findings);
+        WriteChecks.run(sends, log, readValues(history), trims, findings);
         PositionChecks.run(history, log, findings);
-        ReadChecks.run(history, log, findings);
-        ReplicaChecks.run(dumps, log, findings);
-        LivenessChecks.run(history, sends, log, findings);
+        ReadChecks.run(history, log, trims, findings);
+        ReplicaChecks.run(dumps, log, trims, findings);
+        LivenessChecks.run(history, sends, log, trims, findings);
         CrashChecks.run(history, findings);
         return findings.toResult(totals(history, sends, log));
     }

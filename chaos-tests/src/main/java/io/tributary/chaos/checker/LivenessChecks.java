@@ -19,9 +19,9 @@ final class LivenessChecks {
     private LivenessChecks() {
     }
 
-    static void run(List<HistoryEvent> history, Sends sends, FinalLog log, Findings out) {
+    static void run(List<HistoryEvent> history, Sends sends, FinalLog log, Trims trims, Findings out) {
         producersRecover(history, out);
-        finalDrainComplete(sends, log, out);
+        finalDrainComplete(sends, log, trims, out);
     }
 
     private static void producersRecover(List<HistoryEvent> history, Findings out) {
@@ -48,9 +48,10 @@ final class LivenessChecks {
         });
     }
 
-    private static void finalDrainComplete(Sends sends, FinalLog log, Findings out) {
-        SortedSet<Integer> ackedPartitions = new TreeSet<>();
-        sends.ok().forEach(s -> ackedPartitions.add(s.partition()));
+    private static void finalDrainComplete(Sends sends, FinalLog log, Trims trims, Findings out) {
+        SortedSet<Integer> ackedPartitions = new TreeSet<>(); // that still hold an acknowledged record
+        sends.ok().stream().filter(s -> !trims.mayBeDeleted(s.partition(), s.ackOffset()))
+                .forEach(s -> ackedPartitions.add(s.partition()));
         if (ackedPartitions.isEmpty()) {
             return;
         }

@@ -24,12 +24,13 @@ final class ReadChecks {
     private ReadChecks() {
     }
 
-    static void run(Iterable<HistoryEvent> history, FinalLog log, Findings out) {
-        pollOrder(history, out);
-        dirtyReads(history, log, out);
+    static void run(Iterable<HistoryEvent> history, FinalLog log, Trims trims, Findings out) {
+        pollOrder(history, trims, out);
+        dirtyReads(history, log, trims, out);
     }
 
-    private static void pollOrder(Iterable<HistoryEvent> history, Findings out) {
+    /** A jump to the partition's new start after a trim is no skip. */
+    private static void pollOrder(Iterable<HistoryEvent> history, Trims trims, Findings out) {
         Map<ConsumerPartition, Cursor> cursors = new HashMap<>();
         for (HistoryEvent e : history) {
             ConsumerPartition key = new ConsumerPartition(e.process(), e.partition());
@@ -38,7 +39,7 @@ final class ReadChecks {
                 case SEEK -> cursors.put(key, new Cursor(e.offset(), "a seek to " + at));
                 case READ -> {
                     Cursor cursor = cursors.getOrDefault(key, new Cursor(0, "the start"));
-                    if (e.offset() > cursor.position()) {
+                    if (e.offset() > cursor.position() && e.offset() > trims.below(e.partition())) {
                         out.add(Anomaly.POLL_SKIP, e.process() + " read " + at + " after " + cursor.after()
                                 + ", skipping " + (e.offset() - cursor.position()) + " offset(s)");
                     } else if (e.offset() < cursor.position()) {
@@ -57,14 +58,14 @@ final class ReadChecks {
      * value counts once, however many consumers saw it. A value found elsewhere in the final log is
      * a duplicate or an inconsistent offset instead.
      */
-    private static void dirtyReads(Iterable<HistoryEvent> history, FinalLog log, Findings out) {
+    private static void dirtyReads(Iterable<HistoryEvent> history, FinalLog log, Trims trims, Findings out) {
         if (!log.drained()) {
             return;
         }
         Map<String, String> dirty = new LinkedHashMap<>();
         for (HistoryEvent e : history) {
             if (e.type() == HistoryEvent.Type.READ && !HistoryEvent.FINAL.equals(e.process())
-                    && !log.containsAnywhere(e.value())) {
+                    && !log.containsAnywhere(e.value()) && !trims.mayBeDeleted(e.partition(), e.offset())) {
                 dirty.putIfAbsent(e.value(), e.process() + " read " + e.value() + " at "
                         + new Position(e.partition(), e.offset()) + "; the final log does not hold it");
             }

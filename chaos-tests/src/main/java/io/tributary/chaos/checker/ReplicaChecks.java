@@ -18,7 +18,7 @@ final class ReplicaChecks {
     private ReplicaChecks() {
     }
 
-    static void run(List<ReplicaDump> dumps, FinalLog log, Findings out) {
+    static void run(List<ReplicaDump> dumps, FinalLog log, Trims trims, Findings out) {
         Map<Integer, List<ReplicaDump>> byPartition = new TreeMap<>();
         for (ReplicaDump dump : dumps) {
             byPartition.computeIfAbsent(dump.partition(), p -> new ArrayList<>()).add(dump);
@@ -26,7 +26,7 @@ final class ReplicaChecks {
         byPartition.forEach((partition, replicas) -> {
             replicas.sort(Comparator.comparingInt(ReplicaDump::node));
             long highestHw = replicas.stream().mapToLong(ReplicaDump::highWatermark).max().orElse(0);
-            for (long offset = 0; offset < highestHw; offset++) {
+            for (long offset = trims.below(partition); offset < highestHw; offset++) { // below: deleted on request
                 checkOffset(new Position(partition, offset), replicas, log, out);
             }
         });

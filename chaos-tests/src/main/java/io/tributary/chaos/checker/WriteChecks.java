@@ -17,18 +17,20 @@ final class WriteChecks {
     private final Sends sends;
     private final FinalLog log;
     private final Set<String> readValues;
+    private final Trims trims;
     private final Findings out;
 
-    private WriteChecks(Sends sends, FinalLog log, Set<String> readValues, Findings out) {
+    private WriteChecks(Sends sends, FinalLog log, Set<String> readValues, Trims trims, Findings out) {
         this.sends = sends;
         this.log = log;
         this.readValues = readValues;
+        this.trims = trims;
         this.out = out;
     }
 
     /** @param readValues every value any READ returned, the final drain's included */
-    static void run(Sends sends, FinalLog log, Set<String> readValues, Findings out) {
-        WriteChecks checks = new WriteChecks(sends, log, readValues, out);
+    static void run(Sends sends, FinalLog log, Set<String> readValues, Trims trims, Findings out) {
+        WriteChecks checks = new WriteChecks(sends, log, readValues, trims, out);
         checks.lostOrUnseen();
         checks.wrongAckedOffsets();
         checks.failedButPresent();
@@ -53,7 +55,7 @@ final class WriteChecks {
             }
         }
         for (Send s : sends.ok()) {
-            if (log.contains(s.partition(), s.value())) {
+            if (log.contains(s.partition(), s.value()) || trims.mayBeDeleted(s.partition(), s.ackOffset())) {
                 continue;
             }
             Send higher = highestPresent.get(s.partition());

@@ -22,6 +22,11 @@ public final class Targets {
         return topic;
     }
 
+    /** How many partitions the workload's topic has. */
+    public int partitionCount() {
+        return partitions;
+    }
+
     public int anyUpNode(RandomGenerator random) {
         List<Integer> up = cluster.upNodes();
         if (up.isEmpty()) {

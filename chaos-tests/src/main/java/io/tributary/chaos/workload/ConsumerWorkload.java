@@ -2,6 +2,7 @@ package io.tributary.chaos.workload;
 
 import io.tributary.chaos.history.History;
 import io.tributary.chaos.history.HistoryEvent.Type;
+import io.tributary.client.AutoOffsetReset;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
 import io.tributary.client.ConsumerRecord;
@@ -31,8 +32,9 @@ public final class ConsumerWorkload implements AutoCloseable {
     public ConsumerWorkload(int index, List<String> bootstrap, String topic, int partitionCount, History history) {
         this.process = "c" + index;
         this.history = history;
+        // from the start: after a trim, a position below the new start resets to it
         this.consumer = new Consumer(ConsumerConfig.builder().bootstrapServers(bootstrap).requestTimeoutMs(5_000)
-                .build());
+                .autoOffsetReset(AutoOffsetReset.EARLIEST).build());
         for (int p = 0; p < partitionCount; p++) {
             partitions.add(new TopicPartition(topic, p));
         }

@@ -4,6 +4,7 @@ import io.tributary.chaos.history.History;
 import io.tributary.chaos.history.HistoryEvent;
 import io.tributary.chaos.history.HistoryEvent.Type;
 import io.tributary.client.Admin;
+import io.tributary.client.AutoOffsetReset;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
 import io.tributary.client.ConsumerRecord;
@@ -39,7 +40,7 @@ public final class FinalDrain {
             return false;
         }
         try (Consumer consumer = new Consumer(ConsumerConfig.builder().bootstrapServers(bootstrap)
-                .requestTimeoutMs(5_000).build())) {
+                .requestTimeoutMs(5_000).autoOffsetReset(AutoOffsetReset.EARLIEST).build())) {
             consumer.assign(ends.keySet());
             Map<TopicPartition, Long> next = new HashMap<>();
             for (TopicPartition tp : ends.keySet()) {

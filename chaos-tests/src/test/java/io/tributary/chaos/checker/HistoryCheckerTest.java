@@ -439,4 +439,54 @@ class HistoryCheckerTest {
             assertThat(result.examples(Anomaly.CRASH)).singleElement().asString().startsWith("node2: ERROR uncaught");
         }
     }
+
+    /** Issue 11: records below an offset DeleteRecords was asked for may be gone; nothing above it may. */
+    @Nested
+    class Trimmed {
+        /** Partition 2: four records, a trim below 2, a consumer reset to the new start, the final drain from there. */
+        private HistoryBuilder trimmedPartition() {
+            return cleanWorkload()
+                    .sendOk("p0", 2, "p0-20", 0).sendOk("p0", 2, "p0-21", 1)
+                    .sendOk("p0", 2, "p0-22", 2).sendOk("p0", 2, "p0-23", 3)
+                    .read("c0", 2, 0, "p0-20")
+                    .nemesisStart("trim", "partition 2 below 2 (start now 2)")
+                    .nemesisStop("trim")
+                    .reads("c0", 2, 2, "p0-22", "p0-23") // reset to the new start: no skip
+                    .reads("c1", 2, 2, "p0-22", "p0-23");
+        }
+
+        private HistoryBuilder drained(HistoryBuilder history, String... partition2From2) {
+            return cleanFinalDrain(history).reads(io.tributary.chaos.history.HistoryEvent.FINAL, 2, 2, partition2From2);
+        }
+
+        @Test
+        void recordsBelowATrimMayBeMissingFromReadsTheFinalLogAndReplicas() {
+            List<ReplicaDump> dumps = new java.util.ArrayList<>(cleanDumps());
+            dumps.add(new ReplicaDump(1, 2, true, 4, new TreeMap<>(Map.of(2L, "p0-22", 3L, "p0-23"))));
+            dumps.add(new ReplicaDump(2, 2, true, 4, new TreeMap<>(Map.of(1L, "p9-9", 2L, "p0-22", 3L, "p0-23"))));
+
+            CheckResult result = check(drained(trimmedPartition(), "p0-22", "p0-23"), dumps);
+
+            assertThat(nonzero(result)).isEmpty();
+        }
+
+        @Test
+        void aRecordAtOrAboveTheTrimStillMustBeThere() {
+            CheckResult result = check(cleanFinalDrain(trimmedPartition())
+                    .read(io.tributary.chaos.history.HistoryEvent.FINAL, 2, 3, "p0-23")); // 2 deleted too
+
+            assertThat(nonzero(result)).containsKeys(Anomaly.LOST_WRITE, Anomaly.POLL_SKIP, Anomaly.DIRTY_READ);
+            assertThat(result.examples(Anomaly.LOST_WRITE)).singleElement().asString().startsWith("p0-22");
+        }
+
+        @Test
+        void anUnansweredTrimCountsWithTheOffsetItAskedFor() {
+            CheckResult result = check(drained(cleanWorkload()
+                    .sendOk("p0", 2, "p0-20", 0).sendOk("p0", 2, "p0-21", 1).sendOk("p0", 2, "p0-22", 2)
+                    .nemesisStart("trim", "partition 2 below 2 (outcome unknown: timed out)").nemesisStop("trim"),
+                    "p0-22"));
+
+            assertThat(nonzero(result)).isEmpty();
+        }
+    }
 }
