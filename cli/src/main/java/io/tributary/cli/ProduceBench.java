@@ -3,6 +3,10 @@ package io.tributary.cli;
 import io.tributary.client.Producer;
 import io.tributary.client.ProducerConfig;
 import io.tributary.client.ProducerRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +55,14 @@ final class ProduceBench implements Callable<Integer> {
     @Option(names = "--topic-config", paramLabel = "KEY=VALUE", description = "Topic config when the topic is created, e.g. flush.policy=interval.")
     java.util.Map<String, String> topicConfigs = new java.util.HashMap<>();
 
+    @Option(names = "--payload-file", paramLabel = "FILE",
+            description = "Send values drawn at random from the lines of FILE (UTF-8) instead of --record-size random"
+                    + " bytes, as Kafka's ProducerPerformance does: compressible payloads for --compression.")
+    Path payloadFile;
+
+    @Mixin
+    CompressionOption compression = new CompressionOption();
+
     @Mixin
     BrokerCpuOption brokerCpu = new BrokerCpuOption();
 
@@ -60,13 +72,14 @@ final class ProduceBench implements Callable<Integer> {
             throw new IllegalArgumentException("--num-records must be > 0 and --record-size >= 0");
         }
         TopicSupport.ensureTopic(cluster.servers(), topic, partitions, replicationFactor, topicConfigs);
-        byte[] payload = new byte[recordSize];
-        new Random(42).nextBytes(payload);
+        byte[][] payloads = payloads();
+        Random pick = new Random(42);
+        long payloadBytes = 0;
         Histogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 3);
         AtomicLong errors = new AtomicLong();
         AtomicLong firstError = new AtomicLong(-1);
         ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).enableIdempotence(acks == -1)
-                .lingerMs(lingerMs).batchSize(batchSize).build();
+                .lingerMs(lingerMs).batchSize(batchSize).compression(compression.type()).build();
         brokerCpu.start();
         long startNanos;
         long endNanos;
@@ -82,6 +95,8 @@ final class ProduceBench implements Callable<Integer> {
                         LockSupport.parkNanos(aheadNanos);
                     }
                 }
+                byte[] payload = payloads.length == 1 ? payloads[0] : payloads[pick.nextInt(payloads.length)];
+                payloadBytes += payload.length;
                 long sendNanos = System.nanoTime();
                 producer.send(ProducerRecord.of(topic, null, payload)).whenComplete((metadata, error) -> {
                     if (error != null) {
@@ -105,12 +120,28 @@ final class ProduceBench implements Callable<Integer> {
         double seconds = (endNanos - startNanos) / 1e9;
         long acked = numRecords - errors.get();
         System.out.printf("%d records sent, %.1f records/sec (%.2f MB/sec), %s.%n", acked, acked / seconds,
-                acked * (double) recordSize / seconds / (1024 * 1024), LatencyReport.percentiles(latencyMicros));
+                payloadBytes * (acked / (double) numRecords) / seconds / (1024 * 1024),
+                LatencyReport.percentiles(latencyMicros));
         brokerCpu.report(numRecords);
         if (errors.get() > 0) {
             System.err.printf("%d records failed; first error: %s%n", errors.get(), errorText);
             return TributaryCli.EXIT_REQUEST_FAILED;
         }
         return TributaryCli.EXIT_OK;
+    }
+
+    private byte[][] payloads() throws IOException {
+        if (payloadFile == null) {
+            byte[] random = new byte[recordSize];
+            new Random(42).nextBytes(random);
+            return new byte[][] {random};
+        }
+        byte[][] lines = Files.readAllLines(payloadFile, StandardCharsets.UTF_8).stream()
+                .filter(line -> !line.isEmpty()).map(line -> line.getBytes(StandardCharsets.UTF_8))
+                .toArray(byte[][]::new);
+        if (lines.length == 0) {
+            throw new IllegalArgumentException("--payload-file " + payloadFile + " has no non-empty line");
+        }
+        return lines;
     }
 }

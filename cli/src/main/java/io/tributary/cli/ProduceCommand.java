@@ -35,13 +35,17 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--acks", defaultValue = "-1", description = "-1 (all), 0 or 1. Default: ${DEFAULT-VALUE}")
     int acks;
 
+    @Mixin
+    CompressionOption compression = new CompressionOption();
+
     @Override
     public Integer call() throws Exception {
         if (keySeparator != null && keySeparator.isEmpty()) {
             throw new IllegalArgumentException("--key-separator must not be empty");
         }
         List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
-        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks).enableIdempotence(acks == -1).build();
+        ProducerConfig config = ProducerConfig.builder().bootstrapServers(cluster.servers()).acks(acks)
+                .enableIdempotence(acks == -1).compression(compression.type()).build();
         try (Producer producer = new Producer(config);
              BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
             String line;

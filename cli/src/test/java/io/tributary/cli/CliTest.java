@@ -157,6 +157,26 @@ class CliTest {
         assertThat(run("", "topic", "alter", "--topic", "tuned").exitCode()).isEqualTo(TributaryCli.EXIT_USAGE);
     }
 
+    /** Issue 11: produce compresses with --compression; consume reads any codec; an unknown codec is refused. */
+    @Test
+    void produceCompressesWithEachCodecAndConsumeReadsItBack() {
+        assertThat(run("", "topic", "create", "--topic", "squeezed", "--partitions", "1").exitCode()).isZero();
+        for (String codec : new String[] {"gzip", "snappy", "lz4", "zstd", "none"}) {
+            Result produced = run(codec + "-1\n" + codec + "-2\n", "produce", "--topic", "squeezed", "--compression", codec);
+            assertThat(produced.exitCode()).as(produced.err()).isZero();
+        }
+        assertThat(run("", "consume", "--topic", "squeezed", "--from-beginning").out().lines()).containsExactly(
+                "gzip-1", "gzip-2", "snappy-1", "snappy-2", "lz4-1", "lz4-2", "zstd-1", "zstd-2", "none-1", "none-2");
+
+        Result unknown = run("lost?\n", "produce", "--topic", "squeezed", "--compression", "brotli");
+        assertThat(unknown.exitCode()).isEqualTo(TributaryCli.EXIT_USAGE);
+        assertThat(unknown.err()).contains("unknown compression type 'brotli', expected one of none, gzip, snappy, lz4, zstd");
+        assertThat(run("", "consume", "--topic", "squeezed", "--from-beginning").out().lines()).hasSize(10);
+        Result badTopicCodec = run("", "topic", "create", "--topic", "odd", "--config", "compression.type=brotli");
+        assertThat(badTopicCodec.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(badTopicCodec.err()).contains("compression.type").contains("[gzip, lz4, producer, snappy, uncompressed, zstd]");
+    }
+
     @Test
     void consumeFromAnOffset() {
         assertThat(run("", "topic", "create", "--topic", "numbers").exitCode()).isZero();

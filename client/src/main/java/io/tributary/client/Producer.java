@@ -62,7 +62,8 @@ public final class Producer implements AutoCloseable {
                         senderRef[0].wakeup();
                     }
                 });
-        this.accumulator = new RecordAccumulator(config.batchSize(), config.maxBlockMs(), pool, System::currentTimeMillis, () -> {
+        this.accumulator = new RecordAccumulator(config.batchSize(), config.compression(), config.maxBlockMs(), pool,
+                System::currentTimeMillis, () -> {
             if (senderRef[0] != null) {
                 senderRef[0].wakeup();
             }

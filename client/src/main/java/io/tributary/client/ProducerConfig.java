@@ -1,6 +1,7 @@
 package io.tributary.client;
 
 import io.tributary.client.internal.BrokerAddress;
+import io.tributary.record.CompressionType;
 import java.util.List;
 
 /** Producer settings; build with {@link #builder()}. Values are validated by {@link Builder#build()}. */
@@ -19,6 +20,7 @@ public final class ProducerConfig {
     private final long metadataMaxAgeMs;
     private final Partitioner partitioner;
     private final boolean enableIdempotence;
+    private final CompressionType compression;
 
     private ProducerConfig(Builder b) {
         this.bootstrapServers = List.copyOf(b.bootstrapServers);
@@ -35,6 +37,7 @@ public final class ProducerConfig {
         this.metadataMaxAgeMs = b.metadataMaxAgeMs;
         this.partitioner = b.partitioner;
         this.enableIdempotence = b.enableIdempotence;
+        this.compression = b.compression;
     }
 
     public static Builder builder() {
@@ -55,6 +58,10 @@ public final class ProducerConfig {
 
     public int batchSize() {
         return batchSize;
+    }
+
+    public CompressionType compression() {
+        return compression;
     }
 
     public int maxInFlightRequestsPerConnection() {
@@ -105,7 +112,8 @@ public final class ProducerConfig {
                 + ", batchSize=" + batchSize + ", maxInFlightRequestsPerConnection=" + maxInFlightRequestsPerConnection
                 + ", requestTimeoutMs=" + requestTimeoutMs + ", deliveryTimeoutMs=" + deliveryTimeoutMs
                 + ", bufferMemory=" + bufferMemory + ", maxBlockMs=" + maxBlockMs + ", maxRequestSize=" + maxRequestSize
-                + ", retryBackoffMs=" + retryBackoffMs + ", enableIdempotence=" + enableIdempotence + ")";
+                + ", retryBackoffMs=" + retryBackoffMs + ", enableIdempotence=" + enableIdempotence
+                + ", compression=" + compression.configName + ")";
     }
 
     public static final class Builder {
@@ -123,6 +131,7 @@ public final class ProducerConfig {
         private long metadataMaxAgeMs = 300_000;
         private Partitioner partitioner;
         private boolean enableIdempotence = true;
+        private CompressionType compression = CompressionType.NONE;
 
         private Builder() {
         }
@@ -151,6 +160,15 @@ public final class ProducerConfig {
         /** Target size of a record batch in bytes. */
         public Builder batchSize(int batchSize) {
             this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * The codec batches are compressed with (Kafka's compression.type; default none). The batch
+         * size then counts compressed bytes, estimated per topic from the batches built before.
+         */
+        public Builder compression(CompressionType compression) {
+            this.compression = compression;
             return this;
         }
 
@@ -231,6 +249,9 @@ public final class ProducerConfig {
             }
             if (batchSize < 1) {
                 throw new ConfigException("batchSize", batchSize, "must be >= 1");
+            }
+            if (compression == null) {
+                throw new ConfigException("compression", null, "must be one of none, gzip, snappy, lz4, zstd");
             }
             if (maxInFlightRequestsPerConnection < 1) {
                 throw new ConfigException("maxInFlightRequestsPerConnection", maxInFlightRequestsPerConnection,

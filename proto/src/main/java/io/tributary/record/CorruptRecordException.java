@@ -5,4 +5,8 @@ public class CorruptRecordException extends RecordFormatException {
     public CorruptRecordException(String message) {
         super(message);
     }
+
+    public CorruptRecordException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

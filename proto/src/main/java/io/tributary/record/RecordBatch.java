@@ -1,5 +1,7 @@
 package io.tributary.record;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -200,9 +202,11 @@ public final class RecordBatch {
     /**
      * Checks the CRC and, for uncompressed batches, that the records' framing adds up: record
      * count, offset deltas 0..n-1 and lengths that end exactly at the batch end. Allocates nothing.
+     * A compressed batch's records are not decompressed here (recovery and followers trust what
+     * a leader validated): the leader calls {@link #validateRecords} too.
      *
      * @throws CorruptRecordException when any of it is wrong
-     * @throws UnsupportedRecordFormatException for a compression codec this build cannot read
+     * @throws UnsupportedRecordFormatException for a codec id no Kafka version defines
      */
     public void ensureValid() {
         long stored = checksum();
@@ -222,6 +226,79 @@ public final class RecordBatch {
         if (compressionType() == CompressionType.NONE) {
             validateUncompressedRecords(count);
         }
+    }
+
+    /**
+     * Walks every record as a stream, decompressing a compressed batch without keeping what it
+     * decompresses: the record count, offset deltas 0..n-1, lengths that end exactly at the end of
+     * the records, and with {@code keysRequired} (a compacted topic) a key on every record. The
+     * leader's check before it appends; call {@link #ensureValid()} first, so that a corrupt
+     * payload is caught by its CRC before any codec reads it.
+     *
+     * @throws CorruptRecordException when the payload does not decompress or its framing is wrong
+     * @throws InvalidRecordException when a key is required and a record has none
+     */
+    public void validateRecords(boolean keysRequired) {
+        CompressionType type = compressionType();
+        try (InputStream records = RecordCompression.decompressing(type, recordsRegion())) {
+            RecordStreamValidator.validate(records, recordCount(), keysRequired);
+        } catch (CorruptRecordException e) {
+            throw new CorruptRecordException("batch at base offset " + baseOffset() + " (" + type + "): "
+                    + e.getMessage(), e);
+        } catch (RecordFormatException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw undecompressable(type, e);
+        }
+    }
+
+    /**
+     * The records section's bytes, uncompressed: a view of the batch for an uncompressed one, a
+     * new buffer holding the decompressed payload otherwise.
+     *
+     * @throws CorruptRecordException when a compressed payload does not decompress
+     */
+    public ByteBuffer uncompressedRecords() {
+        CompressionType type = compressionType();
+        if (type == CompressionType.NONE) {
+            return recordsRegion().slice();
+        }
+        try (InputStream records = RecordCompression.decompressing(type, recordsRegion())) {
+            return ByteBuffer.wrap(records.readAllBytes());
+        } catch (IOException | RuntimeException e) {
+            throw undecompressable(type, e);
+        }
+    }
+
+    /**
+     * This batch with its records section compressed by {@code target} instead (records, offsets,
+     * timestamps and producer fields unchanged; the length and CRC computed again): what a broker
+     * stores when a topic's compression.type names a codec other than the producer's.
+     */
+    public ByteBuffer withCompression(CompressionType target) {
+        ByteBuffer records = uncompressedRecords();
+        byte[] compressed = target == CompressionType.NONE ? null : RecordCompression.compress(target, records);
+        int recordsSize = compressed == null ? records.remaining() : compressed.length;
+        ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + recordsSize);
+        ByteBuffer header = buffer.duplicate();
+        header.limit(start + HEADER_SIZE).position(start);
+        out.put(header);
+        if (compressed == null) {
+            out.put(records.duplicate());
+        } else {
+            out.put(compressed);
+        }
+        out.putInt(LENGTH_OFFSET, HEADER_SIZE + recordsSize - LOG_OVERHEAD);
+        out.putShort(ATTRIBUTES_OFFSET, (short) ((attributes() & ~COMPRESSION_MASK) | target.id));
+        out.flip();
+        RecordBatch rewritten = new RecordBatch(out, 0);
+        out.putInt(CRC_OFFSET, (int) rewritten.computeChecksum());
+        return out;
+    }
+
+    private CorruptRecordException undecompressable(CompressionType type, Exception cause) {
+        return new CorruptRecordException("batch at base offset " + baseOffset() + " has a " + type
+                + " payload that does not decompress: " + cause, cause);
     }
 
     private void validateUncompressedRecords(int count) {
@@ -279,17 +356,15 @@ public final class RecordBatch {
     }
 
     /**
-     * Decodes every record. For clients and tests; the broker never calls it.
+     * Decodes every record, decompressing a compressed batch. For clients, tools and tests; the
+     * broker's produce and fetch paths never call it.
      *
-     * @throws UnsupportedRecordFormatException for compressed batches (codecs come with the storage issue)
+     * @throws CorruptRecordException when the records are malformed or do not decompress
      */
     public List<Record> records() {
-        if (compressionType() != CompressionType.NONE) {
-            throw new UnsupportedRecordFormatException("compression " + compressionType() + " is not supported yet");
-        }
         int count = recordCount();
         List<Record> out = new ArrayList<>(count);
-        ByteBuffer records = recordsRegion();
+        ByteBuffer records = uncompressedRecords();
         long baseOffset = baseOffset();
         long baseTimestamp = baseTimestamp();
         boolean logAppendTime = timestampType() == TimestampType.LOG_APPEND_TIME;

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Encodes records into one uncompressed RecordBatch v2, laid out as Kafka's
- * {@code MemoryRecordsBuilder} does: base timestamp is the first record's, offset deltas count from
- * zero, the CRC is written last. Clients use it; the broker never builds batches from records.
+ * Encodes records into one RecordBatch v2, laid out as Kafka's {@code MemoryRecordsBuilder} does:
+ * base timestamp is the first record's, offset deltas count from zero, the CRC is written last.
+ * Records accumulate uncompressed; with a codec ({@link #compression}) the records section is
+ * compressed once, in {@link #build()}. Clients use it; the broker never builds batches from records.
  */
 public final class RecordBatchBuilder {
     private final long baseOffset;
@@ -20,6 +21,7 @@ public final class RecordBatchBuilder {
     private int recordCount;
     private long baseTimestamp;
     private long maxTimestamp = -1L;
+    private CompressionType compression = CompressionType.NONE;
 
     public RecordBatchBuilder(int initialCapacity) {
         this(0L, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE,
@@ -35,6 +37,12 @@ public final class RecordBatchBuilder {
         this.partitionLeaderEpoch = partitionLeaderEpoch;
         this.buffer = ByteBuffer.allocate(Math.max(initialCapacity, RecordBatch.HEADER_SIZE + 64));
         buffer.position(RecordBatch.HEADER_SIZE);
+    }
+
+    /** Compresses the records section with {@code type} when the batch is built. */
+    public RecordBatchBuilder compression(CompressionType type) {
+        this.compression = java.util.Objects.requireNonNull(type, "type");
+        return this;
     }
 
     /** Bytes of a record with these fields, excluding its length prefix. */
@@ -89,34 +97,44 @@ public final class RecordBatchBuilder {
         return recordCount;
     }
 
-    /** Bytes the batch would take if built now. */
+    /** Bytes the batch would take if built now without compression. */
     public int sizeInBytes() {
         return buffer.position();
     }
 
     /** Writes the header and CRC and returns the batch, positioned at 0 and limited to its size. */
     public ByteBuffer build() {
+        ByteBuffer out = buffer;
         int size = buffer.position();
-        buffer.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
-        buffer.putInt(RecordBatch.LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD);
-        buffer.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
-        buffer.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC);
-        buffer.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) 0);
-        buffer.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, Math.max(recordCount - 1, 0));
-        buffer.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, recordCount == 0 ? -1L : baseTimestamp);
-        buffer.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
-        buffer.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
-        buffer.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
-        buffer.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
-        buffer.putInt(RecordBatch.RECORDS_COUNT_OFFSET, recordCount);
+        if (compression != CompressionType.NONE) {
+            ByteBuffer records = buffer.duplicate();
+            records.limit(size).position(RecordBatch.HEADER_SIZE);
+            byte[] compressed = RecordCompression.compress(compression, records);
+            size = RecordBatch.HEADER_SIZE + compressed.length;
+            out = ByteBuffer.allocate(size);
+            out.position(RecordBatch.HEADER_SIZE);
+            out.put(compressed);
+        }
+        out.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
+        out.putInt(RecordBatch.LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD);
+        out.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
+        out.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC);
+        out.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) compression.id);
+        out.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, Math.max(recordCount - 1, 0));
+        out.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, recordCount == 0 ? -1L : baseTimestamp);
+        out.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        out.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
+        out.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
+        out.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);
+        out.putInt(RecordBatch.RECORDS_COUNT_OFFSET, recordCount);
         CRC32C crc = new CRC32C();
-        ByteBuffer covered = buffer.duplicate();
+        ByteBuffer covered = out.duplicate();
         covered.limit(size).position(RecordBatch.ATTRIBUTES_OFFSET);
         crc.update(covered);
-        buffer.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
-        ByteBuffer out = buffer.duplicate();
-        out.limit(size).position(0);
-        return out.slice();
+        out.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
+        ByteBuffer built = out.duplicate();
+        built.limit(size).position(0);
+        return built.slice();
     }
 
     private void writeBytes(byte[] bytes) {

@@ -5,4 +5,8 @@ public class RecordFormatException extends RuntimeException {
     public RecordFormatException(String message) {
         super(message);
     }
+
+    public RecordFormatException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

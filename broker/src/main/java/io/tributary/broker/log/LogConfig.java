@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param flushIntervalMs how often {@link FlushPolicy#INTERVAL} logs are fsynced
  * @param logAppendTime the leader stamps each batch with its append time (message.timestamp.type=LogAppendTime)
  * @param retention what old segments the retention task deletes
+ * @param compacted cleanup.policy contains {@code compact}: every record needs a key
+ * @param compression the codec batches are stored with (compression.type)
  */
 public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, FlushPolicy flushPolicy,
-                        long flushIntervalMs, boolean logAppendTime, Retention retention) {
+                        long flushIntervalMs, boolean logAppendTime, Retention retention, boolean compacted,
+                        TopicCompression compression) {
     public static final long DEFAULT_SEGMENT_BYTES = 1L << 30;
     /** Kafka's default segment.ms: 7 days. */
     public static final long DEFAULT_SEGMENT_MS = 604_800_000L;
@@ -51,6 +54,7 @@ public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, 
     public LogConfig {
         Objects.requireNonNull(flushPolicy, "flushPolicy");
         Objects.requireNonNull(retention, "retention");
+        Objects.requireNonNull(compression, "compression");
         if (segmentBytes < MIN_SEGMENT_BYTES) {
             throw new IllegalArgumentException("segment.bytes " + segmentBytes + " is below the minimum " + MIN_SEGMENT_BYTES);
         }
@@ -65,34 +69,52 @@ public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, 
         }
     }
 
-    /** Segment 1 GiB or 7 days, max.message.bytes 1048588, fsync before ack, CreateTime, 7 days retention. */
+    /**
+     * Segment 1 GiB or 7 days, max.message.bytes 1048588, fsync before ack, CreateTime, 7 days
+     * retention, not compacted, batches kept as their producer compressed them.
+     */
     public static LogConfig defaults() {
         return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS, DEFAULT_MAX_MESSAGE_BYTES, FlushPolicy.ACK,
-                DEFAULT_FLUSH_INTERVAL_MS, false, Retention.DEFAULT);
+                DEFAULT_FLUSH_INTERVAL_MS, false, Retention.DEFAULT, false, TopicCompression.PRODUCER);
     }
 
     public LogConfig withSegmentBytes(long bytes) {
-        return new LogConfig(bytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime, retention);
+        return new LogConfig(bytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime, retention,
+                compacted, compression);
     }
 
     public LogConfig withSegmentMs(long ms) {
-        return new LogConfig(segmentBytes, ms, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime, retention);
+        return new LogConfig(segmentBytes, ms, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime, retention,
+                compacted, compression);
     }
 
     public LogConfig withMaxMessageBytes(int bytes) {
-        return new LogConfig(segmentBytes, segmentMs, bytes, flushPolicy, flushIntervalMs, logAppendTime, retention);
+        return new LogConfig(segmentBytes, segmentMs, bytes, flushPolicy, flushIntervalMs, logAppendTime, retention,
+                compacted, compression);
     }
 
     public LogConfig withFlushPolicy(FlushPolicy policy, long intervalMs) {
-        return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, policy, intervalMs, logAppendTime, retention);
+        return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, policy, intervalMs, logAppendTime, retention,
+                compacted, compression);
     }
 
     public LogConfig withLogAppendTime(boolean stamp) {
-        return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, stamp, retention);
+        return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, stamp, retention,
+                compacted, compression);
     }
 
     public LogConfig withRetention(Retention newRetention) {
         return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime,
-                newRetention);
+                newRetention, compacted, compression);
+    }
+
+    public LogConfig withCompacted(boolean compact) {
+        return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime,
+                retention, compact, compression);
+    }
+
+    public LogConfig withCompression(TopicCompression codec) {
+        return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime,
+                retention, compacted, codec);
     }
 }

@@ -5,7 +5,6 @@ import io.tributary.broker.log.LogIndex.Location;
 import io.tributary.broker.log.LogIndex.TimestampEntry;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
-import io.tributary.record.CompressionType;
 import io.tributary.record.CorruptRecordException;
 import io.tributary.record.Record;
 import io.tributary.record.RecordBatch;
@@ -427,7 +426,7 @@ public final class PartitionLog {
     /**
      * The first offset whose record timestamp is {@code >= timestampMs}, or -1 when there is none. Finds
      * the first batch whose running max timestamp reaches it in the timestamps index, then the record in
-     * the batch (the batch's base offset for compressed batches).
+     * the batch.
      */
     public long offsetForTimestamp(long timestampMs) throws LogStorageException {
         structureLock.readLock().lock();
@@ -445,10 +444,7 @@ public final class PartitionLog {
             }
             RecordBatch batch = RecordBatch.wrap(segment.read(location.position(), location.size()));
             long start = logStartOffset; // the first kept batch may begin below it (DeleteRecords)
-            if (batch.compressionType() != CompressionType.NONE) {
-                return Math.max(batch.baseOffset(), start);
-            }
-            for (Record record : batch.records()) {
+            for (Record record : batch.records()) { // a compressed batch is decompressed: the answer is exact
                 if (record.offset() >= start && record.timestamp() >= timestampMs) {
                     return record.offset();
                 }

@@ -4,6 +4,7 @@ import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.Replica;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.LogConfig;
+import io.tributary.broker.log.TopicCompression;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.metrics.BrokerMetrics;
@@ -302,6 +303,8 @@ public final class PartitionManager {
                 TopicConfigs.FLUSH_POLICY_INTERVAL.equals(effective.get(TopicConfigs.FLUSH_POLICY)) ? FlushPolicy.INTERVAL : FlushPolicy.ACK,
                 TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS),
                 TopicConfigs.TIMESTAMP_LOG_APPEND_TIME.equals(effective.get(TopicConfigs.MESSAGE_TIMESTAMP_TYPE)),
-                retention);
+                retention,
+                TopicConfigs.cleanupPolicies(effective).contains(TopicConfigs.CLEANUP_POLICY_COMPACT),
+                TopicCompression.fromConfig(TopicConfigs.getString(effective, TopicConfigs.COMPRESSION_TYPE)));
     }
 }

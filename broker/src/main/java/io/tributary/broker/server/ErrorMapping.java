@@ -7,6 +7,7 @@ import io.tributary.metadata.QuorumNoAnswerException;
 import io.tributary.metadata.QuorumUnavailableException;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.CorruptRecordException;
+import io.tributary.record.InvalidRecordException;
 import io.tributary.record.UnsupportedRecordFormatException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -24,6 +25,9 @@ final class ErrorMapping {
         }
         if (cause instanceof CorruptRecordException) {
             return ErrorCode.CORRUPT_RECORD;
+        }
+        if (cause instanceof InvalidRecordException) {
+            return ErrorCode.INVALID_RECORD;
         }
         if (cause instanceof UnsupportedRecordFormatException) {
             return ErrorCode.UNSUPPORTED_RECORD_FORMAT;

@@ -4,6 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
+import io.tributary.broker.log.ProducedBatches;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.LeaderAppend;
 import io.tributary.proto.TopicPartition;
@@ -14,10 +15,6 @@ import io.tributary.proto.v1.ProduceRequest;
 import io.tributary.proto.v1.ProduceResponse;
 import io.tributary.proto.v1.TopicProduceData;
 import io.tributary.proto.v1.TopicProduceResponse;
-import io.tributary.record.CompressionType;
-import io.tributary.record.RecordBatch;
-import io.tributary.record.RecordBatches;
-import io.tributary.record.UnsupportedRecordFormatException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,8 +92,9 @@ final class ProduceHandler {
         LeaderAppend result;
         try {
             // The one copy on this path: the log rewrites base offsets into this buffer.
-            ByteBuffer batches = ByteBuffer.wrap(data.getRecords().toByteArray());
-            result = partition.appendRecordsAsLeader(batches, parseUncompressed(batches), acks == -1);
+            ProducedBatches.Prepared batches = ProducedBatches.prepare(ByteBuffer.wrap(data.getRecords().toByteArray()),
+                    partition.log().config());
+            result = partition.appendRecordsAsLeader(batches.batches(), batches.parsed(), acks == -1);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(error(tp.partition(), ErrorMapping.codeFor(e),
                     "produce to " + tp + " rejected: " + ErrorMapping.messageFor(e)));
@@ -169,19 +167,6 @@ final class ProduceHandler {
         return error(tp.partition(), ErrorCode.NOT_LEADER_OR_FOLLOWER, "node " + context.nodeId() + " does not lead "
                 + tp).toBuilder().setCurrentLeader(context.leaderHint(partition.leaderId(), partition.leaderEpoch()))
                 .build();
-    }
-
-    /** Parses the request's batches; codecs come with the storage issue, so a compressed batch is refused here. */
-    private static List<RecordBatch> parseUncompressed(ByteBuffer batches) {
-        List<RecordBatch> parsed = new ArrayList<>();
-        for (RecordBatch batch : RecordBatches.of(batches)) {
-            if (batch.compressionType() != CompressionType.NONE) {
-                throw new UnsupportedRecordFormatException("compression " + batch.compressionType()
-                        + " is not supported yet; send uncompressed batches");
-            }
-            parsed.add(batch);
-        }
-        return parsed;
     }
 
     private PartitionProduceResponse missingPartition(TopicPartition tp) {

@@ -23,6 +23,7 @@ import io.tributary.proto.v1.ProduceRequest;
 import io.tributary.proto.v1.TopicProduceData;
 import io.tributary.proto.v1.TopicResult;
 import io.tributary.proto.v1.TributaryGrpc;
+import io.tributary.record.CompressionType;
 import io.tributary.record.Record;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
@@ -30,7 +31,6 @@ import io.tributary.record.RecordBatches;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,12 +52,14 @@ class BadInputTest {
     private BrokerNode node;
     private ManagedChannel channel;
     private TributaryGrpc.TributaryBlockingStub stub;
+    private RawRequests raw;
 
     @BeforeAll
     void startNode() throws Exception {
         node = BrokerNode.start(NodeConfig.ephemeral(dataDir));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", node.clientPort()).usePlaintext().build();
         stub = TributaryGrpc.newBlockingStub(channel);
+        raw = new RawRequests(stub);
         TopicResult created = stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(NewTopic.newBuilder()
                 .setName(TOPIC).setNumPartitions(1).putConfigs("max.message.bytes", "2000")).build()).getTopics(0);
         assertThat(created.getErrorCode()).isEqualTo(ErrorCode.NONE);
@@ -113,7 +115,7 @@ class BadInputTest {
         assertThat(stub.deleteTopics(DeleteTopicsRequest.newBuilder().addNames("never-created").build())
                 .getTopics(0).getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         assertThat(stub.describeTopics(io.tributary.proto.v1.DescribeTopicsRequest.getDefaultInstance())
-                .getTopicsList()).extracting(t -> t.getName()).containsExactly(TOPIC);
+                .getTopicsList()).extracting(t -> t.getName()).contains(TOPIC).doesNotContain("bad name!", "zero", "rf", "cfg");
         assertLogIntact();
     }
 
@@ -136,6 +138,63 @@ class BadInputTest {
         assertThat(produce(truncated).getErrorCode()).isEqualTo(ErrorCode.CORRUPT_RECORD);
         ByteBuffer garbage = ByteBuffer.wrap("definitely not a record batch, but long enough to have a header".getBytes());
         assertThat(produce(garbage).getErrorCode()).isIn(ErrorCode.CORRUPT_RECORD, ErrorCode.UNSUPPORTED_RECORD_FORMAT);
+        assertLogIntact();
+    }
+
+    @Test
+    void aCompressedPayloadThatDoesNotDecompressIsCorruptAndNothingIsAppended() {
+        ByteBuffer garbled = compressedBatch(CompressionType.ZSTD, 40);
+        int middle = RecordBatch.HEADER_SIZE + (garbled.remaining() - RecordBatch.HEADER_SIZE) / 2;
+        for (int i = middle; i < middle + 8; i++) {
+            garbled.put(i, (byte) ~garbled.get(i));
+        }
+        garbled.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.wrap(garbled).computeChecksum()); // only decompressing tells
+        ByteBuffer both = ByteBuffer.allocate(1 << 12).put(batch(0, 1)).put(garbled).flip();
+
+        PartitionProduceResponse response = produce(both);
+
+        assertThat(response.getErrorCode()).isEqualTo(ErrorCode.CORRUPT_RECORD);
+        // zstd frames carry no checksum: a garbled one fails to decompress or decompresses to bad framing
+        assertThat(response.getErrorMessage()).contains("ZSTD");
+        assertLogIntact();
+    }
+
+    @Test
+    void aRecordCountThatDisagreesWithTheCompressedRecordsIsCorrupt() {
+        ByteBuffer lying = compressedBatch(CompressionType.LZ4, 10);
+        lying.putInt(RecordBatch.RECORDS_COUNT_OFFSET, 11);
+        lying.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, 10);
+        lying.putInt(RecordBatch.CRC_OFFSET, (int) RecordBatch.wrap(lying).computeChecksum());
+
+        PartitionProduceResponse response = produce(lying);
+
+        assertThat(response.getErrorCode()).isEqualTo(ErrorCode.CORRUPT_RECORD);
+        assertThat(response.getErrorMessage()).contains("the records end after 10 of 11");
+        assertLogIntact();
+    }
+
+    @Test
+    void aRecordWithoutAKeyIsRefusedByACompactedTopic() {
+        assertThat(create(NewTopic.newBuilder().setName("compacted").setNumPartitions(1)
+                .putConfigs("cleanup.policy", "compact")).getErrorCode()).isEqualTo(ErrorCode.NONE);
+        ByteBuffer keyless = new RecordBatchBuilder(128).compression(CompressionType.GZIP)
+                .append(1L, "k".getBytes(), "v".getBytes()).append(2L, null, "no key".getBytes()).build();
+
+        PartitionProduceResponse refused = produce("compacted", 0, keyless);
+
+        assertThat(refused.getErrorCode()).isEqualTo(ErrorCode.INVALID_RECORD);
+        assertThat(refused.getErrorMessage()).contains("record 1 of the batch has no key");
+        assertThat(raw.listOffset("compacted", 0, -1).getOffset()).as("nothing of the batch written").isZero();
+        assertThat(produce("compacted", 0, batch(0, 2)).getErrorCode()).isEqualTo(ErrorCode.NONE);
+        assertLogIntact();
+    }
+
+    @Test
+    void anUnknownTopicCompressionTypeIsAnInvalidConfig() {
+        TopicResult result = create(NewTopic.newBuilder().setName("brotli").setNumPartitions(1)
+                .putConfigs("compression.type", "brotli"));
+        assertThat(result.getErrorCode()).isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(result.getErrorMessage()).contains("compression.type").contains("zstd");
         assertLogIntact();
     }
 
@@ -193,6 +252,14 @@ class BadInputTest {
         return builder.build();
     }
 
+    private static ByteBuffer compressedBatch(CompressionType codec, int count) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(256).compression(codec);
+        for (int i = 0; i < count; i++) {
+            builder.append(1_000L + i, ("k" + i).getBytes(), ("{\"value\":" + i + ",\"padding\":\"aaaaaaaa\"}").getBytes());
+        }
+        return builder.build();
+    }
+
     private TopicResult create(NewTopic.Builder topic) {
         return stub.createTopics(CreateTopicsRequest.newBuilder().addTopics(topic).build()).getTopics(0);
     }
@@ -202,36 +269,23 @@ class BadInputTest {
     }
 
     private PartitionProduceResponse produce(String topic, int partition, ByteBuffer records) {
-        ProduceRequest request = ProduceRequest.newBuilder().setAcks(-1).addTopics(TopicProduceData.newBuilder()
-                .setTopic(topic).addPartitions(PartitionProduceData.newBuilder().setPartition(partition)
-                        .setRecords(ByteString.copyFrom(records.duplicate())))).build();
-        return stub.produce(request).getTopics(0).getPartitions(0);
+        return raw.produce(topic, partition, records);
     }
 
     private FetchPartitionResponse fetch(String topic, long offset) {
-        return fetch(topic, offset, -1);
+        return raw.fetch(topic, 0, offset, -1);
     }
 
     private FetchPartitionResponse fetchAt(long offset) {
-        return fetch(TOPIC, offset, -1);
+        return raw.fetch(TOPIC, 0, offset, -1);
     }
 
     private FetchPartitionResponse fetchWithEpoch(int epoch) {
-        return fetch(TOPIC, 0, epoch);
-    }
-
-    private FetchPartitionResponse fetch(String topic, long offset, int epoch) {
-        FetchRequest request = FetchRequest.newBuilder().setMaxWaitMs(0).setMaxBytes(1 << 20)
-                .addTopics(FetchTopic.newBuilder().setTopic(topic).addPartitions(FetchPartition.newBuilder()
-                        .setPartition(0).setFetchOffset(offset).setPartitionMaxBytes(1 << 20).setCurrentLeaderEpoch(epoch)))
-                .build();
-        return stub.fetch(request).getTopics(0).getPartitions(0);
+        return raw.fetch(TOPIC, 0, 0, epoch);
     }
 
     private long listOffset(long timestamp) {
-        return stub.listOffsets(ListOffsetsRequest.newBuilder().addTopics(ListOffsetsTopic.newBuilder().setTopic(TOPIC)
-                .addPartitions(ListOffsetsPartition.newBuilder().setPartition(0).setTimestamp(timestamp))).build())
-                .getTopics(0).getPartitions(0).getOffset();
+        return raw.listOffset(TOPIC, 0, timestamp).getOffset();
     }
 
     private List<Record> readAll() {

@@ -2,11 +2,9 @@ package io.tributary.client.internal;
 
 import io.tributary.client.ConsumerRecord;
 import io.tributary.client.CorruptRecordException;
-import io.tributary.client.TributaryException;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.record.ByteUtils;
-import io.tributary.record.CompressionType;
 import io.tributary.record.Header;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordFormatException;
@@ -149,13 +147,7 @@ public final class CompletedFetch {
             throw new CorruptRecordException("record batch at offset " + batch.baseOffset() + " of " + partition
                     + " fails its CRC check (stored " + batch.checksum() + ", computed " + batch.computeChecksum() + ")");
         }
-        if (batch.compressionType() != CompressionType.NONE) {
-            throw new TributaryException(ErrorCode.UNSUPPORTED_RECORD_FORMAT, "record batch at offset "
-                    + batch.baseOffset() + " of " + partition + " uses " + batch.compressionType()
-                    + " compression, which this client cannot read yet");
-        }
-        cursor = records.duplicate();
-        cursor.limit(batch.start() + batch.sizeInBytes()).position(batch.start() + RecordBatch.HEADER_SIZE);
+        cursor = batch.uncompressedRecords(); // a view, or the decompressed records of a compressed batch
         remainingInBatch = batch.recordCount();
         baseOffset = batch.baseOffset();
         baseTimestamp = batch.baseTimestamp();

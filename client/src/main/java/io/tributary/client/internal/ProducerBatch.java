@@ -2,6 +2,7 @@ package io.tributary.client.internal;
 
 import io.tributary.client.RecordMetadata;
 import io.tributary.client.TributaryException;
+import io.tributary.record.CompressionType;
 import io.tributary.record.Header;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
@@ -24,6 +25,10 @@ public final class ProducerBatch {
     final int reservedBytes;
     private final RecordBatchBuilder builder;
     private final int batchSizeLimit;
+    private final CompressionType compression;
+    /** Expected compressed bytes per uncompressed byte (1 without compression), margin included. */
+    private final double sizeFactor;
+    private final CompressionRatioEstimator ratios;
     @SuppressWarnings({"unchecked", "rawtypes"})
     private CompletableFuture<RecordMetadata>[] futures = new CompletableFuture[16];
     private long[] timestamps = new long[16];
@@ -48,11 +53,24 @@ public final class ProducerBatch {
     private final CountDownLatch done = new CountDownLatch(1);
 
     ProducerBatch(PartitionQueue queue, long createdMs, int reservedBytes, int batchSizeLimit) {
+        this(queue, createdMs, reservedBytes, batchSizeLimit, CompressionType.NONE, new CompressionRatioEstimator());
+    }
+
+    /**
+     * A compressed batch holds records until their uncompressed size times the topic's estimated
+     * ratio reaches {@code batchSizeLimit}; its records section is compressed once, when built.
+     */
+    ProducerBatch(PartitionQueue queue, long createdMs, int reservedBytes, int batchSizeLimit,
+                  CompressionType compression, CompressionRatioEstimator ratios) {
         this.queue = queue;
         this.createdMs = createdMs;
         this.reservedBytes = reservedBytes;
         this.batchSizeLimit = batchSizeLimit;
-        this.builder = new RecordBatchBuilder(reservedBytes);
+        this.compression = compression;
+        this.ratios = ratios;
+        this.sizeFactor = compression == CompressionType.NONE ? 1.0
+                : Math.min(1.0, ratios.estimate(queue.topic) * CompressionRatioEstimator.ESTIMATION_MARGIN);
+        this.builder = new RecordBatchBuilder(reservedBytes).compression(compression);
     }
 
     /** Appends unless closed or full; a refused append marks the batch full. Caller holds the queue lock. */
@@ -61,7 +79,7 @@ public final class ProducerBatch {
         if (closed || full) {
             return false;
         }
-        if (count > 0 && builder.sizeInBytes() + estimatedSize > batchSizeLimit) {
+        if (count > 0 && (builder.sizeInBytes() + estimatedSize) * sizeFactor > batchSizeLimit) {
             full = true;
             return false;
         }
@@ -115,6 +133,9 @@ public final class ProducerBatch {
     ByteBuffer buffer() {
         if (built == null) {
             built = builder.build();
+            if (compression != CompressionType.NONE) {
+                ratios.observe(queue.topic, builder.sizeInBytes(), built.remaining());
+            }
             if (producerId != RecordBatch.NO_PRODUCER_ID || baseSequence != RecordBatch.NO_SEQUENCE) {
                 writeProducerState();
             }

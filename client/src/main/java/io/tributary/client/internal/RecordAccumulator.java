@@ -2,6 +2,7 @@ package io.tributary.client.internal;
 
 import io.tributary.client.RecordMetadata;
 import io.tributary.record.Header;
+import io.tributary.record.CompressionType;
 import io.tributary.record.RecordBatch;
 import java.util.function.LongSupplier;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ public final class RecordAccumulator {
     }
 
     private final int batchSize;
+    private final CompressionType compression;
+    private final CompressionRatioEstimator compressionRatios = new CompressionRatioEstimator();
     private final long maxBlockMs;
     private final BufferPool pool;
     private final LongSupplier clockMs;
@@ -39,7 +42,17 @@ public final class RecordAccumulator {
 
     /** @param clockMs stamps batches at creation (linger and delivery timeouts count from it) */
     public RecordAccumulator(int batchSize, long maxBlockMs, BufferPool pool, LongSupplier clockMs, Runnable wakeSender) {
+        this(batchSize, CompressionType.NONE, maxBlockMs, pool, clockMs, wakeSender);
+    }
+
+    /**
+     * @param compression the codec of every batch; the memory reserved per batch stays batch.size,
+     *                    so a compressed batch's uncompressed records may take more (as in Kafka)
+     */
+    public RecordAccumulator(int batchSize, CompressionType compression, long maxBlockMs, BufferPool pool,
+                             LongSupplier clockMs, Runnable wakeSender) {
         this.batchSize = batchSize;
+        this.compression = compression;
         this.clockMs = clockMs;
         this.maxBlockMs = maxBlockMs;
         this.pool = pool;
@@ -102,7 +115,8 @@ public final class RecordAccumulator {
             if (last != null) {
                 last.markFull();
             }
-            ProducerBatch batch = new ProducerBatch(queue, clockMs.getAsLong(), reserve, batchSize);
+            ProducerBatch batch = new ProducerBatch(queue, clockMs.getAsLong(), reserve, batchSize, compression,
+                    compressionRatios);
             if (!batch.tryAppend(timestamp, key, value, headers, estimatedSize, future)) {
                 throw new IllegalStateException("a new batch refused its first record");
             }

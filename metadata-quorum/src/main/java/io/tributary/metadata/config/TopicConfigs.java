@@ -27,6 +27,8 @@ import java.util.TreeSet;
  *   <tr><td>min.insync.replicas</td><td>int &gt;= 1</td><td>1</td></tr>
  *   <tr><td>unclean.leader.election.enable</td><td>true | false</td><td>false</td></tr>
  *   <tr><td>message.timestamp.type</td><td>CreateTime | LogAppendTime</td><td>CreateTime</td></tr>
+ *   <tr><td>compression.type</td><td>producer | uncompressed | gzip | snappy | lz4 | zstd</td>
+ *       <td>producer</td></tr>
  * </table>
  */
 public final class TopicConfigs {
@@ -41,6 +43,9 @@ public final class TopicConfigs {
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    /** {@code producer} keeps each batch as its producer compressed it; a codec name makes the leader convert. */
+    public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String COMPRESSION_PRODUCER = "producer";
 
     public static final String CLEANUP_POLICY_DELETE = "delete";
     public static final String CLEANUP_POLICY_COMPACT = "compact";
@@ -70,6 +75,8 @@ public final class TopicConfigs {
         DEFS.put(UNCLEAN_LEADER_ELECTION_ENABLE,
                 new Def(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, "false", 0, Set.of("true", "false")));
         choice(MESSAGE_TIMESTAMP_TYPE, TIMESTAMP_CREATE_TIME, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME);
+        choice(COMPRESSION_TYPE, COMPRESSION_PRODUCER, COMPRESSION_PRODUCER, "uncompressed", "gzip", "snappy", "lz4",
+                "zstd");
     }
 
     private static final Map<String, String> DEFAULTS;

@@ -19,7 +19,8 @@ class TopicConfigsTest {
                 Map.entry("flush.ms", "1000"),
                 Map.entry("min.insync.replicas", "1"),
                 Map.entry("unclean.leader.election.enable", "false"),
-                Map.entry("message.timestamp.type", "CreateTime")));
+                Map.entry("message.timestamp.type", "CreateTime"),
+                Map.entry("compression.type", "producer")));
         TopicConfigs.defaults().forEach((k, v) -> assertThat(TopicConfigs.validationError(k, v)).isEmpty());
     }
 
@@ -41,6 +42,9 @@ class TopicConfigsTest {
         assertThat(TopicConfigs.validationError("min.insync.replicas", "2")).isEmpty();
         assertThat(TopicConfigs.validationError("unclean.leader.election.enable", "true")).isEmpty();
         assertThat(TopicConfigs.validationError("message.timestamp.type", "LogAppendTime")).isEmpty();
+        for (String codec : new String[] {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}) {
+            assertThat(TopicConfigs.validationError("compression.type", codec)).isEmpty();
+        }
     }
 
     @Test
@@ -61,6 +65,10 @@ class TopicConfigsTest {
         assertThat(TopicConfigs.validationError("min.insync.replicas", "0")).isPresent();
         assertThat(TopicConfigs.validationError("unclean.leader.election.enable", "yes")).isPresent();
         assertThat(TopicConfigs.validationError("message.timestamp.type", "createtime")).isPresent();
+        assertThat(TopicConfigs.validationError("compression.type", "brotli")).get().asString()
+                .isEqualTo("topic config 'compression.type' is 'brotli', expected one of [gzip, lz4, producer, snappy,"
+                        + " uncompressed, zstd]");
+        assertThat(TopicConfigs.validationError("compression.type", "none")).isPresent();
         assertThat(TopicConfigs.validationError("retention.ms", null)).isPresent();
         assertThat(TopicConfigs.validationError(Map.of("retention.ms", "5", "flush.ms", "x"))).isPresent();
     }
