@@ -6,6 +6,7 @@ import io.tributary.client.Producer;
 import io.tributary.client.ProducerConfig;
 import io.tributary.client.ProducerRecord;
 import io.tributary.client.TributaryException;
+import io.tributary.record.CompressionType;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -47,8 +48,16 @@ public final class ProducerWorkload implements AutoCloseable {
         }
         this.producer = new Producer(ProducerConfig.builder().bootstrapServers(bootstrap).acks(-1)
                 .enableIdempotence(true).lingerMs(5).requestTimeoutMs(5_000).deliveryTimeoutMs(30_000)
-                .maxBlockMs(10_000).build());
+                .maxBlockMs(10_000).compression(codecOf(index)).build());
         this.thread = new Thread(this::run, "chaos-" + process);
+    }
+
+    private static final List<CompressionType> CODECS = List.of(CompressionType.NONE, CompressionType.ZSTD,
+            CompressionType.LZ4, CompressionType.GZIP, CompressionType.SNAPPY);
+
+    /** Producer i compresses with none, zstd, lz4, gzip, snappy in turn: the codecs meet the faults too. */
+    static CompressionType codecOf(int index) {
+        return CODECS.get(index % CODECS.size());
     }
 
     public void start() {
