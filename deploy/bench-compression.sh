@@ -17,6 +17,7 @@ NUM_RECORDS="${NUM_RECORDS:-1000000}"
 CODECS="${CODECS:-none lz4 zstd}"
 KAFKA_VARIANTS="${KAFKA_VARIANTS:-ship fsync}"
 WORK="${WORK:-$(mktemp -d /tmp/bench-compression.XXXXXX)}"
+mkdir -p "$WORK"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java"
 PIDS=()
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }

@@ -33,9 +33,14 @@ class PureRulesArchitectureTest {
     /** The broker lifecycle's rules; its drivers (heartbeat timer, gRPC route) live beside them. */
     private static final Set<String> LIFECYCLE_RULES = Set.of("BrokerLease", "ElectionLeaseRule");
 
+    /** The storage rules; segments, the index and the cleaner's I/O live beside them. */
+    private static final Set<String> STORAGE_RULES = Set.of("RetentionRule", "CompactionRule", "OffsetMap",
+            "ProducedBatches", "TopicCompression");
+
     private static final DescribedPredicate<JavaClass> PURE = resideInAnyPackage("io.tributary.replication..",
             "io.tributary.broker.producer..")
             .or(resideInAPackage("io.tributary.broker.lifecycle").and(outermostClassNamed(LIFECYCLE_RULES)))
+            .or(resideInAPackage("io.tributary.broker.log").and(outermostClassNamed(STORAGE_RULES)))
             .or(resideInAPackage("io.tributary.metadata..").and(not(outermostClassNamed(METADATA_DRIVERS))))
             .as("pure rule classes");
 

@@ -60,6 +60,10 @@ final class ProduceBench implements Callable<Integer> {
                     + " bytes, as Kafka's ProducerPerformance does: compressible payloads for --compression.")
     Path payloadFile;
 
+    @Option(names = "--keys", defaultValue = "0", paramLabel = "N",
+            description = "Give record i the key key-(i mod N), for compacted topics; 0 sends no keys. Default: ${DEFAULT-VALUE}")
+    int keys;
+
     @Mixin
     CompressionOption compression = new CompressionOption();
 
@@ -68,8 +72,8 @@ final class ProduceBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (numRecords <= 0 || recordSize < 0) {
-            throw new IllegalArgumentException("--num-records must be > 0 and --record-size >= 0");
+        if (numRecords <= 0 || recordSize < 0 || keys < 0) {
+            throw new IllegalArgumentException("--num-records must be > 0, --record-size >= 0 and --keys >= 0");
         }
         TopicSupport.ensureTopic(cluster.servers(), topic, partitions, replicationFactor, topicConfigs);
         byte[][] payloads = payloads();
@@ -98,7 +102,8 @@ final class ProduceBench implements Callable<Integer> {
                 byte[] payload = payloads.length == 1 ? payloads[0] : payloads[pick.nextInt(payloads.length)];
                 payloadBytes += payload.length;
                 long sendNanos = System.nanoTime();
-                producer.send(ProducerRecord.of(topic, null, payload)).whenComplete((metadata, error) -> {
+                byte[] key = keys > 0 ? ("key-" + i % keys).getBytes(StandardCharsets.UTF_8) : null;
+                producer.send(ProducerRecord.of(topic, key, payload)).whenComplete((metadata, error) -> {
                     if (error != null) {
                         errors.incrementAndGet();
                         if (firstError.compareAndSet(-1, 0)) {

@@ -200,15 +200,45 @@ public final class RecordBatch {
     }
 
     /**
-     * Checks the CRC and, for uncompressed batches, that the records' framing adds up: record
-     * count, offset deltas 0..n-1 and lengths that end exactly at the batch end. Allocates nothing.
-     * A compressed batch's records are not decompressed here (recovery and followers trust what
-     * a leader validated): the leader calls {@link #validateRecords} too.
+     * Checks a stored batch as any replica may hold it: the CRC and, for an uncompressed batch, that
+     * the records' framing adds up (lengths that end exactly at the batch end, offset deltas
+     * increasing and within the last offset delta, no more records than offsets). A compacted batch
+     * passes: compaction removes records but keeps the batch's offsets and its last offset delta (so
+     * producer state survives), and may leave a batch with no record at all. A compressed batch's
+     * records are not decompressed here (recovery and followers trust what a leader validated).
+     * Allocates nothing.
      *
      * @throws CorruptRecordException when any of it is wrong
      * @throws UnsupportedRecordFormatException for a codec id no Kafka version defines
      */
     public void ensureValid() {
+        checkCrcAndCount();
+        if (compressionType() == CompressionType.NONE) {
+            validateUncompressedRecords(recordCount(), false);
+        }
+    }
+
+    /**
+     * Checks a batch as a producer must send it: {@link #ensureValid()}, at least one record, and
+     * offset deltas exactly 0..n-1 for an uncompressed batch (a compressed one is walked by
+     * {@link #validateRecords}).
+     */
+    public void ensureValidAsProduced() {
+        checkCrcAndCount();
+        int count = recordCount();
+        if (count == 0) {
+            throw new CorruptRecordException("batch at base offset " + baseOffset() + " holds no records");
+        }
+        if (lastOffsetDelta() != count - 1) {
+            throw new CorruptRecordException("last offset delta " + lastOffsetDelta() + " does not match "
+                    + count + " records");
+        }
+        if (compressionType() == CompressionType.NONE) {
+            validateUncompressedRecords(count, true);
+        }
+    }
+
+    private void checkCrcAndCount() {
         long stored = checksum();
         long computed = computeChecksum();
         if (stored != computed) {
@@ -219,12 +249,38 @@ public final class RecordBatch {
         if (count < 0) {
             throw new CorruptRecordException("negative record count " + count);
         }
-        if (count == 0 ? lastOffsetDelta() < 0 : lastOffsetDelta() != count - 1) {
-            throw new CorruptRecordException("last offset delta " + lastOffsetDelta() + " does not match "
+        if (lastOffsetDelta() < 0 || count > lastOffsetDelta() + 1L) {
+            throw new CorruptRecordException("last offset delta " + lastOffsetDelta() + " cannot hold "
                     + count + " records");
         }
-        if (compressionType() == CompressionType.NONE) {
-            validateUncompressedRecords(count);
+    }
+
+    private void validateUncompressedRecords(int count, boolean dense) {
+        ByteBuffer records = recordsRegion();
+        int previousDelta = -1;
+        int lastDelta = lastOffsetDelta();
+        try {
+            for (int i = 0; i < count; i++) {
+                int length = ByteUtils.readVarint(records);
+                if (length < 1 || length > records.remaining()) {
+                    throw new CorruptRecordException("record " + i + " has length " + length + " with "
+                            + records.remaining() + " bytes left in the batch");
+                }
+                int recordEnd = records.position() + length;
+                records.get(); // attributes
+                ByteUtils.readVarlong(records); // timestamp delta
+                int offsetDelta = ByteUtils.readVarint(records);
+                if (dense ? offsetDelta != i : offsetDelta <= previousDelta || offsetDelta > lastDelta) {
+                    throw new CorruptRecordException("record " + i + " has offset delta " + offsetDelta);
+                }
+                previousDelta = offsetDelta;
+                records.position(recordEnd);
+            }
+        } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+            throw new CorruptRecordException("record framing runs past the batch end");
+        }
+        if (records.hasRemaining()) {
+            throw new CorruptRecordException(records.remaining() + " stray bytes after " + count + " records");
         }
     }
 
@@ -232,7 +288,7 @@ public final class RecordBatch {
      * Walks every record as a stream, decompressing a compressed batch without keeping what it
      * decompresses: the record count, offset deltas 0..n-1, lengths that end exactly at the end of
      * the records, and with {@code keysRequired} (a compacted topic) a key on every record. The
-     * leader's check before it appends; call {@link #ensureValid()} first, so that a corrupt
+     * leader's check before it appends; call {@link #ensureValidAsProduced()} first, so that a corrupt
      * payload is caught by its CRC before any codec reads it.
      *
      * @throws CorruptRecordException when the payload does not decompress or its framing is wrong
@@ -299,32 +355,6 @@ public final class RecordBatch {
     private CorruptRecordException undecompressable(CompressionType type, Exception cause) {
         return new CorruptRecordException("batch at base offset " + baseOffset() + " has a " + type
                 + " payload that does not decompress: " + cause, cause);
-    }
-
-    private void validateUncompressedRecords(int count) {
-        ByteBuffer records = recordsRegion();
-        try {
-            for (int i = 0; i < count; i++) {
-                int length = ByteUtils.readVarint(records);
-                if (length < 1 || length > records.remaining()) {
-                    throw new CorruptRecordException("record " + i + " has length " + length + " with "
-                            + records.remaining() + " bytes left in the batch");
-                }
-                int recordEnd = records.position() + length;
-                records.get(); // attributes
-                ByteUtils.readVarlong(records); // timestamp delta
-                int offsetDelta = ByteUtils.readVarint(records);
-                if (offsetDelta != i) {
-                    throw new CorruptRecordException("record " + i + " has offset delta " + offsetDelta);
-                }
-                records.position(recordEnd);
-            }
-        } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
-            throw new CorruptRecordException("record framing runs past the batch end");
-        }
-        if (records.hasRemaining()) {
-            throw new CorruptRecordException(records.remaining() + " stray bytes after " + count + " records");
-        }
     }
 
     /** Sets the base offset in place (the CRC does not cover it). */

@@ -22,6 +22,12 @@ public final class RecordBatchBuilder {
     private long baseTimestamp;
     private long maxTimestamp = -1L;
     private CompressionType compression = CompressionType.NONE;
+    /** Attribute bits other than the codec (timestamp type, transactional, control): set for copies. */
+    private short otherAttributes;
+    /** For a compacted copy: the original's last offset delta and max timestamp; -1 / MIN_VALUE otherwise. */
+    private int lastOffsetDeltaOverride = -1;
+    private long maxTimestampOverride = Long.MIN_VALUE;
+    private int lastOffsetDelta = -1;
 
     public RecordBatchBuilder(int initialCapacity) {
         this(0L, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE,
@@ -70,10 +76,46 @@ public final class RecordBatchBuilder {
     }
 
     public RecordBatchBuilder append(long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        return appendAt(recordCount, timestamp, key, value, headers);
+    }
+
+    /**
+     * A copy of {@code original} holding only {@code kept}, some of its records in offset order: what
+     * the log cleaner writes. As in Kafka, the base offset, the last offset delta, the producer fields,
+     * the attributes and the codec stay, and each record keeps its offset, so offsets never change and
+     * a producer's last sequence survives; with no record kept the batch is a bare header.
+     */
+    public static ByteBuffer retaining(RecordBatch original, List<Record> kept) {
+        RecordBatchBuilder builder = new RecordBatchBuilder(original.baseOffset(), original.producerId(),
+                original.producerEpoch(), original.baseSequence(), original.partitionLeaderEpoch(),
+                Math.min(original.sizeInBytes() * 2, 1 << 20)).compression(original.compressionType());
+        builder.otherAttributes = (short) (original.attributes() & ~0x07);
+        builder.lastOffsetDeltaOverride = original.lastOffsetDelta();
+        boolean logAppendTime = original.timestampType() == TimestampType.LOG_APPEND_TIME;
+        if (logAppendTime || kept.isEmpty()) {
+            builder.maxTimestampOverride = original.maxTimestamp();
+        }
+        if (kept.isEmpty()) {
+            builder.baseTimestamp = original.baseTimestamp();
+        }
+        for (Record record : kept) {
+            long delta = record.offset() - original.baseOffset();
+            if (delta < 0 || delta > original.lastOffsetDelta()) {
+                throw new IllegalArgumentException("record at offset " + record.offset() + " is not in " + original);
+            }
+            builder.appendAt((int) delta, record.timestamp(), record.key(), record.value(), record.headers());
+        }
+        return builder.build();
+    }
+
+    private RecordBatchBuilder appendAt(int offsetDelta, long timestamp, byte[] key, byte[] value, List<Header> headers) {
+        if (offsetDelta <= lastOffsetDelta) {
+            throw new IllegalArgumentException("offset delta " + offsetDelta + " after " + lastOffsetDelta);
+        }
         if (recordCount == 0) {
             baseTimestamp = timestamp;
         }
-        int offsetDelta = recordCount;
+        lastOffsetDelta = offsetDelta;
         long timestampDelta = timestamp - baseTimestamp;
         int bodySize = recordBodySize(offsetDelta, timestampDelta, key, value, headers);
         ensureRemaining(ByteUtils.sizeOfVarint(bodySize) + bodySize);
@@ -119,10 +161,12 @@ public final class RecordBatchBuilder {
         out.putInt(RecordBatch.LENGTH_OFFSET, size - RecordBatch.LOG_OVERHEAD);
         out.putInt(RecordBatch.PARTITION_LEADER_EPOCH_OFFSET, partitionLeaderEpoch);
         out.put(RecordBatch.MAGIC_OFFSET, RecordBatch.MAGIC);
-        out.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) compression.id);
-        out.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, Math.max(recordCount - 1, 0));
-        out.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, recordCount == 0 ? -1L : baseTimestamp);
-        out.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        out.putShort(RecordBatch.ATTRIBUTES_OFFSET, (short) (otherAttributes | compression.id));
+        out.putInt(RecordBatch.LAST_OFFSET_DELTA_OFFSET, lastOffsetDeltaOverride >= 0 ? lastOffsetDeltaOverride
+                : Math.max(recordCount - 1, 0));
+        out.putLong(RecordBatch.BASE_TIMESTAMP_OFFSET, recordCount == 0 && lastOffsetDeltaOverride < 0 ? -1L : baseTimestamp);
+        out.putLong(RecordBatch.MAX_TIMESTAMP_OFFSET, maxTimestampOverride != Long.MIN_VALUE ? maxTimestampOverride
+                : maxTimestamp);
         out.putLong(RecordBatch.PRODUCER_ID_OFFSET, producerId);
         out.putShort(RecordBatch.PRODUCER_EPOCH_OFFSET, producerEpoch);
         out.putInt(RecordBatch.BASE_SEQUENCE_OFFSET, baseSequence);

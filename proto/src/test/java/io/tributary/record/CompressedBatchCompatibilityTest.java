@@ -1,8 +1,10 @@
 package io.tributary.record;
 
+import static io.tributary.record.KafkaBatches.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.record.KafkaBatches.Input;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -10,11 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,9 +28,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CompressedBatchCompatibilityTest {
     private static final List<CompressionType> CODECS =
             List.of(CompressionType.GZIP, CompressionType.SNAPPY, CompressionType.LZ4, CompressionType.ZSTD);
-
-    private record Input(long timestamp, byte[] key, byte[] value, List<Header> headers) {
-    }
 
     static Stream<Arguments> codecsAndSeeds() {
         return CODECS.stream().flatMap(codec -> Stream.of(1L, 2L, 3L).map(seed -> Arguments.of(codec, seed)));
@@ -57,40 +52,14 @@ class CompressedBatchCompatibilityTest {
         return inputs;
     }
 
-    private static Compression kafkaCompression(CompressionType codec) {
-        return switch (codec) {
-            case NONE -> Compression.NONE;
-            case GZIP -> Compression.gzip().build();
-            case SNAPPY -> Compression.snappy().build();
-            case LZ4 -> Compression.lz4().build();
-            case ZSTD -> Compression.zstd().build();
-        };
-    }
-
     private static ByteBuffer kafkaBatch(List<Input> inputs, CompressionType codec, long producerId, short epoch,
                                          int sequence) {
-        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1 << 20), (byte) 2,
-                kafkaCompression(codec), TimestampType.CREATE_TIME, 0L, -1L, producerId, epoch, sequence, false, -1);
-        for (Input input : inputs) {
-            builder.append(input.timestamp(), input.key(), input.value(), input.headers().stream()
-                    .map(h -> new RecordHeader(h.key(), h.value())).toArray(org.apache.kafka.common.header.Header[]::new));
-        }
-        return builder.build().buffer();
+        return KafkaBatches.kafkaBatch(inputs, codec, 0L, producerId, epoch, sequence, -1);
     }
 
     private static ByteBuffer ourBatch(List<Input> inputs, CompressionType codec, long producerId, short epoch,
                                        int sequence) {
-        RecordBatchBuilder builder = new RecordBatchBuilder(0L, producerId, epoch, sequence, -1, 128).compression(codec);
-        for (Input input : inputs) {
-            builder.append(input.timestamp(), input.key(), input.value(), input.headers());
-        }
-        return builder.build();
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] out = new byte[buffer.remaining()];
-        buffer.duplicate().get(out);
-        return out;
+        return KafkaBatches.ourBatch(inputs, codec, 0L, producerId, epoch, sequence, -1);
     }
 
     @ParameterizedTest
@@ -208,6 +177,41 @@ class CompressedBatchCompatibilityTest {
         batch.validateRecords(false);
         assertThatThrownBy(() -> batch.validateRecords(true)).isInstanceOf(InvalidRecordException.class)
                 .hasMessageContaining("record 1 of the batch has no key");
+    }
+
+    @ParameterizedTest
+    @EnumSource(CompressionType.class)
+    void aCompactedCopyKeepsOffsetsAndTheLastOffsetAndKafkaReadsIt(CompressionType codec) {
+        List<Input> inputs = inputs(new Random(9), 10);
+        RecordBatch original = RecordBatch.wrap(ourBatch(inputs, codec, 31L, (short) 4, 500));
+        original.setBaseOffset(1000);
+        List<Record> all = original.records();
+        List<Record> kept = List.of(all.get(2), all.get(5), all.get(7));
+
+        ByteBuffer copy = RecordBatchBuilder.retaining(original, kept);
+
+        RecordBatch ours = RecordBatch.wrap(copy);
+        ours.ensureValid();
+        assertThat(ours.records()).isEqualTo(kept);
+        assertThat(List.of(ours.baseOffset(), ours.lastOffset(), ours.producerId(), (long) ours.baseSequence()))
+                .isEqualTo(List.of(1000L, 1009L, 31L, 500L));
+        assertThat(ours.compressionType()).isEqualTo(codec);
+        assertThatThrownBy(ours::ensureValidAsProduced).isInstanceOf(CorruptRecordException.class);
+        MutableRecordBatch kafka = MemoryRecords.readableRecords(copy.duplicate()).batches().iterator().next();
+        kafka.ensureValid();
+        assertThat(kafka.lastOffset()).isEqualTo(1009L);
+        List<Long> offsets = new ArrayList<>();
+        kafka.forEach(record -> offsets.add(record.offset()));
+        assertThat(offsets).containsExactly(1002L, 1005L, 1007L);
+
+        RecordBatch empty = RecordBatch.wrap(RecordBatchBuilder.retaining(original, List.of()));
+        empty.ensureValid();
+        assertThat(empty.recordCount()).isZero();
+        assertThat(List.of(empty.baseOffset(), empty.lastOffset(), (long) empty.baseSequence()))
+                .isEqualTo(List.of(1000L, 1009L, 500L));
+        MutableRecordBatch kafkaEmpty = MemoryRecords.readableRecords(empty.slice()).batches().iterator().next();
+        kafkaEmpty.ensureValid();
+        assertThat(kafkaEmpty.lastOffset()).isEqualTo(1009L);
     }
 
     @Test

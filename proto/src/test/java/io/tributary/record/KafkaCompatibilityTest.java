@@ -1,27 +1,22 @@
 package io.tributary.record;
 
+import static io.tributary.record.KafkaBatches.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.record.KafkaBatches.Input;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Our codec and kafka-clients' must agree byte for byte, in both directions. */
 class KafkaCompatibilityTest {
-
-    private record Input(long timestamp, byte[] key, byte[] value, List<Header> headers) {
-    }
 
     private static List<Input> randomInputs(Random random, int count) {
         List<Input> inputs = new ArrayList<>();
@@ -45,34 +40,14 @@ class KafkaCompatibilityTest {
         return bytes;
     }
 
-    private static org.apache.kafka.common.header.Header[] kafkaHeaders(List<Header> headers) {
-        return headers.stream().map(h -> new RecordHeader(h.key(), h.value()))
-                .toArray(org.apache.kafka.common.header.Header[]::new);
-    }
-
     private static ByteBuffer kafkaBatch(List<Input> inputs, long baseOffset, long producerId, short epoch, int sequence,
                                          int leaderEpoch) {
-        MemoryRecordsBuilder builder = MemoryRecords.builder(ByteBuffer.allocate(1 << 20), (byte) 2, Compression.NONE,
-                TimestampType.CREATE_TIME, baseOffset, -1L, producerId, epoch, sequence, false, leaderEpoch);
-        for (Input input : inputs) {
-            builder.append(input.timestamp(), input.key(), input.value(), kafkaHeaders(input.headers()));
-        }
-        return builder.build().buffer();
+        return KafkaBatches.kafkaBatch(inputs, CompressionType.NONE, baseOffset, producerId, epoch, sequence, leaderEpoch);
     }
 
     private static ByteBuffer ourBatch(List<Input> inputs, long baseOffset, long producerId, short epoch, int sequence,
                                        int leaderEpoch) {
-        RecordBatchBuilder builder = new RecordBatchBuilder(baseOffset, producerId, epoch, sequence, leaderEpoch, 128);
-        for (Input input : inputs) {
-            builder.append(input.timestamp(), input.key(), input.value(), input.headers());
-        }
-        return builder.build();
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] out = new byte[buffer.remaining()];
-        buffer.duplicate().get(out);
-        return out;
+        return KafkaBatches.ourBatch(inputs, CompressionType.NONE, baseOffset, producerId, epoch, sequence, leaderEpoch);
     }
 
     @ParameterizedTest

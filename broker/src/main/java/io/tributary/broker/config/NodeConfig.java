@@ -42,13 +42,18 @@ import java.util.Set;
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * <tr><td>log.retention.check.interval.ms</td><td>300000</td><td>how often each replica deletes the old segments its
  *     topic's retention.ms and retention.bytes no longer keep (Kafka's setting of the same name)</td></tr>
+ * <tr><td>log.cleaner.backoff.ms</td><td>15000</td><td>how long the cleaner sleeps when no compacted log needs cleaning</td></tr>
+ * <tr><td>log.cleaner.io.max.bytes.per.second</td><td>67108864</td><td>the cleaner's read plus write rate, so that
+ *     compaction cannot starve produce and fetch of the disk</td></tr>
+ * <tr><td>log.cleaner.dedupe.buffer.size</td><td>33554432</td><td>memory for one cleaning pass's key-to-offset map;
+ *     a dirty section with more keys is cleaned in several passes</td></tr>
  * </table>
  */
 public record NodeConfig(int nodeId, String host, int clientPort, int controllerPort, int metricsPort, Path dataDir,
                          List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
                          String advertisedHost, int advertisedClientPort, ExternalListener external,
-                         long retentionCheckIntervalMs) {
+                         long retentionCheckIntervalMs, Cleaner cleaner) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
@@ -63,6 +68,19 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         public ExternalListener {
             checkPort("external.port", port, false);
             checkPort("external.advertised.port", advertisedPort, false);
+        }
+    }
+
+    /** The log cleaner's settings (Kafka's keys; smaller defaults for a small broker). */
+    public record Cleaner(long backoffMs, long ioMaxBytesPerSecond, long dedupeBufferBytes) {
+        public static final Cleaner DEFAULT = new Cleaner(15_000, 64L << 20, 32L << 20);
+
+        public Cleaner {
+            if (backoffMs < 1 || ioMaxBytesPerSecond < 1 || dedupeBufferBytes < 1 << 20) {
+                throw new ConfigException("log.cleaner.backoff.ms and log.cleaner.io.max.bytes.per.second must be >= 1"
+                        + " and log.cleaner.dedupe.buffer.size >= 1048576, got " + backoffMs + ", "
+                        + ioMaxBytesPerSecond + " and " + dedupeBufferBytes);
+            }
         }
     }
 
@@ -88,7 +106,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "default.replication.factor",
             "broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms",
             "advertised.host", "advertised.client.port", "external.port", "external.advertised.host",
-            "external.advertised.port", "log.retention.check.interval.ms");
+            "external.advertised.port", "log.retention.check.interval.ms", "log.cleaner.backoff.ms",
+            "log.cleaner.io.max.bytes.per.second", "log.cleaner.dedupe.buffer.size");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -110,6 +129,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             // below about two replica fetch long polls an idle, healthy follower would be dropped
             throw new ConfigException("replica.lag.time.max.ms must be >= 1000, got " + replicaLagTimeMaxMs);
         }
+        java.util.Objects.requireNonNull(cleaner, "cleaner");
         if (retentionCheckIntervalMs < 1) {
             throw new ConfigException("log.retention.check.interval.ms must be >= 1, got " + retentionCheckIntervalMs);
         }
@@ -145,32 +165,40 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     public static NodeConfig dev(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+                Cleaner.DEFAULT);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
-                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS);
+                DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+                Cleaner.DEFAULT);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner);
     }
 
     public NodeConfig withRetentionCheckIntervalMs(long intervalMs) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, intervalMs);
+                advertisedHost, advertisedClientPort, external, intervalMs, cleaner);
+    }
+
+    public NodeConfig withCleaner(Cleaner newCleaner) {
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -210,7 +238,10 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 intValue(properties, "replica.lag.time.max.ms", (int) DEFAULT_REPLICA_LAG_TIME_MAX_MS),
                 properties.getProperty("advertised.host"), intValue(properties, "advertised.client.port", 0),
                 externalListener(properties), longValue(properties, "log.retention.check.interval.ms",
-                DEFAULT_RETENTION_CHECK_INTERVAL_MS));
+                DEFAULT_RETENTION_CHECK_INTERVAL_MS),
+                new Cleaner(longValue(properties, "log.cleaner.backoff.ms", Cleaner.DEFAULT.backoffMs()),
+                        longValue(properties, "log.cleaner.io.max.bytes.per.second", Cleaner.DEFAULT.ioMaxBytesPerSecond()),
+                        longValue(properties, "log.cleaner.dedupe.buffer.size", Cleaner.DEFAULT.dedupeBufferBytes())));
     }
 
     private static ExternalListener externalListener(Properties properties) {

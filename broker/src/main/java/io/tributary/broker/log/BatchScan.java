@@ -47,10 +47,20 @@ final class BatchScan {
 
     /**
      * Validates back-to-back batches from {@code buffer}'s position to its limit: header, magic 2, CRC
-     * and record framing, a non-empty batch, and dense offsets starting at {@code expectedBaseOffset}.
+     * and record framing, and dense offsets starting at {@code expectedBaseOffset}.
      * Positions in the result are relative to the buffer's position.
      */
     static Prefix validPrefix(ByteBuffer buffer, long expectedBaseOffset) {
+        return validPrefix(buffer, expectedBaseOffset, Long.MIN_VALUE);
+    }
+
+    /**
+     * As {@link #validPrefix(ByteBuffer, long)}, but a batch based at or below {@code gapsAllowedBelow}
+     * (the offset the log is compacted up to) may start after the previous one ended: compaction
+     * removed the batches between them. Above it offsets must be dense, so that a batch whose base
+     * offset (not covered by the CRC) was damaged is still found.
+     */
+    static Prefix validPrefix(ByteBuffer buffer, long expectedBaseOffset, long gapsAllowedBelow) {
         ByteBuffer buf = buffer.duplicate(); // big-endian
         int start = buf.position();
         int limit = buf.limit();
@@ -85,10 +95,8 @@ final class BatchScan {
             } catch (RecordFormatException e) {
                 return new Prefix(out, pos - start, Stop.CORRUPT, 0, e.getMessage());
             }
-            if (batch.recordCount() == 0) {
-                return new Prefix(out, pos - start, Stop.CORRUPT, 0, "batch at base offset " + batch.baseOffset() + " holds no records");
-            }
-            if (batch.baseOffset() != expected) {
+            boolean compactedGap = batch.baseOffset() > expected && batch.baseOffset() <= gapsAllowedBelow;
+            if (batch.baseOffset() != expected && !compactedGap) {
                 return new Prefix(out, pos - start, Stop.CORRUPT, 0, "batch has base offset " + batch.baseOffset()
                         + " where " + expected + " was expected");
             }

@@ -16,11 +16,11 @@ import java.util.Objects;
  * @param flushIntervalMs how often {@link FlushPolicy#INTERVAL} logs are fsynced
  * @param logAppendTime the leader stamps each batch with its append time (message.timestamp.type=LogAppendTime)
  * @param retention what old segments the retention task deletes
- * @param compacted cleanup.policy contains {@code compact}: every record needs a key
+ * @param compaction whether and how the cleaner compacts the log (cleanup.policy contains {@code compact})
  * @param compression the codec batches are stored with (compression.type)
  */
 public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, FlushPolicy flushPolicy,
-                        long flushIntervalMs, boolean logAppendTime, Retention retention, boolean compacted,
+                        long flushIntervalMs, boolean logAppendTime, Retention retention, Compaction compaction,
                         TopicCompression compression) {
     public static final long DEFAULT_SEGMENT_BYTES = 1L << 30;
     /** Kafka's default segment.ms: 7 days. */
@@ -51,10 +51,31 @@ public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, 
         }
     }
 
+    /**
+     * What the cleaner keeps of a compacted log (cleanup.policy containing {@code compact}).
+     *
+     * @param enabled               the latest record of each key is kept; every record needs a key
+     * @param deleteRetentionMs     a tombstone (null value) is removed once its timestamp is this far in the past
+     * @param minCleanableDirtyRatio clean once this share of the cleanable bytes was written since the last cleaning
+     */
+    public record Compaction(boolean enabled, long deleteRetentionMs, double minCleanableDirtyRatio) {
+        /** Kafka's defaults: one day for tombstones, half the log dirty. */
+        public static final Compaction NONE = new Compaction(false, 86_400_000L, 0.5);
+        public static final Compaction DEFAULT = new Compaction(true, 86_400_000L, 0.5);
+
+        public Compaction {
+            if (deleteRetentionMs < 0 || !(minCleanableDirtyRatio >= 0 && minCleanableDirtyRatio <= 1)) {
+                throw new IllegalArgumentException("delete.retention.ms " + deleteRetentionMs
+                        + " must be >= 0 and min.cleanable.dirty.ratio " + minCleanableDirtyRatio + " from 0 to 1");
+            }
+        }
+    }
+
     public LogConfig {
         Objects.requireNonNull(flushPolicy, "flushPolicy");
         Objects.requireNonNull(retention, "retention");
         Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(compaction, "compaction");
         if (segmentBytes < MIN_SEGMENT_BYTES) {
             throw new IllegalArgumentException("segment.bytes " + segmentBytes + " is below the minimum " + MIN_SEGMENT_BYTES);
         }
@@ -75,46 +96,46 @@ public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, 
      */
     public static LogConfig defaults() {
         return new LogConfig(DEFAULT_SEGMENT_BYTES, DEFAULT_SEGMENT_MS, DEFAULT_MAX_MESSAGE_BYTES, FlushPolicy.ACK,
-                DEFAULT_FLUSH_INTERVAL_MS, false, Retention.DEFAULT, false, TopicCompression.PRODUCER);
+                DEFAULT_FLUSH_INTERVAL_MS, false, Retention.DEFAULT, Compaction.NONE, TopicCompression.PRODUCER);
     }
 
     public LogConfig withSegmentBytes(long bytes) {
         return new LogConfig(bytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime, retention,
-                compacted, compression);
+                compaction, compression);
     }
 
     public LogConfig withSegmentMs(long ms) {
         return new LogConfig(segmentBytes, ms, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime, retention,
-                compacted, compression);
+                compaction, compression);
     }
 
     public LogConfig withMaxMessageBytes(int bytes) {
         return new LogConfig(segmentBytes, segmentMs, bytes, flushPolicy, flushIntervalMs, logAppendTime, retention,
-                compacted, compression);
+                compaction, compression);
     }
 
     public LogConfig withFlushPolicy(FlushPolicy policy, long intervalMs) {
         return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, policy, intervalMs, logAppendTime, retention,
-                compacted, compression);
+                compaction, compression);
     }
 
     public LogConfig withLogAppendTime(boolean stamp) {
         return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, stamp, retention,
-                compacted, compression);
+                compaction, compression);
     }
 
     public LogConfig withRetention(Retention newRetention) {
         return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime,
-                newRetention, compacted, compression);
+                newRetention, compaction, compression);
     }
 
-    public LogConfig withCompacted(boolean compact) {
+    public LogConfig withCompaction(Compaction newCompaction) {
         return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime,
-                retention, compact, compression);
+                retention, newCompaction, compression);
     }
 
     public LogConfig withCompression(TopicCompression codec) {
         return new LogConfig(segmentBytes, segmentMs, maxMessageBytes, flushPolicy, flushIntervalMs, logAppendTime,
-                retention, compacted, codec);
+                retention, compaction, codec);
     }
 }

@@ -211,9 +211,27 @@ final class LogIndex implements AutoCloseable {
             }
         }
 
+        /** Stages removing the offset entries of batches based in [fromBaseOffset, toBaseOffset). */
+        void deleteOffsets(long fromBaseOffset, long toBaseOffset) {
+            try {
+                batch.deleteRange(offsets, key(partitionKey, fromBaseOffset), key(partitionKey, toBaseOffset));
+            } catch (RocksDBException e) {
+                throw new LogStorageException("cannot stage offset index deletion", e);
+            }
+        }
+
         void commit() {
             try {
                 db.write(writeOptions, batch);
+            } catch (RocksDBException e) {
+                throw new LogStorageException("cannot write the log index at " + dir, e);
+            }
+        }
+
+        /** Commits synced: for entries that must match a file already replaced on disk. */
+        void commitDurably() {
+            try (WriteOptions synced = new WriteOptions().setSync(true)) {
+                db.write(synced, batch);
             } catch (RocksDBException e) {
                 throw new LogStorageException("cannot write the log index at " + dir, e);
             }
@@ -324,6 +342,19 @@ final class LogIndex implements AutoCloseable {
         }
         try (RocksIterator it = db.newIterator(offsets, readOptions)) {
             it.seekForPrev(key(partitionKey, offset));
+            if (!it.isValid()) {
+                checkIterator(it);
+                return null;
+            }
+            byte[] k = it.key();
+            return hasPrefix(k, partitionKey) ? location(k, it.value()) : null;
+        }
+    }
+
+    /** The batch with the least base offset {@code >= offset}, or null. */
+    Location ceiling(long partitionKey, long offset) {
+        try (RocksIterator it = db.newIterator(offsets, readOptions)) {
+            it.seek(key(partitionKey, Math.max(offset, 0)));
             if (!it.isValid()) {
                 checkIterator(it);
                 return null;

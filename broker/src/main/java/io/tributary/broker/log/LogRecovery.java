@@ -36,6 +36,11 @@ import java.util.TreeMap;
  *   <li>A log that ends below its recorded start (a crash while a follower replaced its log) restarts
  *       empty there; index entries below the start are removed.</li>
  * </ol>
+ *
+ * <p>Compaction first: a {@code .log.cleaned} file (a cleaning a crash interrupted) is deleted; a
+ * {@code .log.swap} file (a cleaned segment whose swap a crash interrupted) replaces its segment,
+ * and the scan starts at that segment at the latest, so its index entries are written again. Below
+ * the offset the compaction checkpoint records, batches may follow gaps.
  */
 final class LogRecovery {
     private static final Logger log = LoggerFactory.getLogger(LogRecovery.class);
@@ -43,13 +48,18 @@ final class LogRecovery {
     private static final int INDEX_BATCH_ENTRIES = 10_000;
 
     /** What recovery hands to the {@link PartitionLog}. */
-    record State(NavigableMap<Long, Segment> segments, long logStartOffset, long logEndOffset, long maxTimestamp) {
+    record State(NavigableMap<Long, Segment> segments, long logStartOffset, long logEndOffset, long maxTimestamp,
+                 CompactionCheckpoint compaction) {
     }
+
+    static final String CLEANED_SUFFIX = ".cleaned";
+    static final String SWAP_SUFFIX = ".swap";
 
     private final Path dir;
     private final long partitionKey;
     private final LogIndex index;
     private final String name;
+    private CompactionCheckpoint compaction = CompactionCheckpoint.NONE;
 
     private LogRecovery(Path dir, long partitionKey, LogIndex index, String name) {
         this.dir = dir;
@@ -63,6 +73,8 @@ final class LogRecovery {
     }
 
     private State run() {
+        compaction = CompactionCheckpoint.read(dir);
+        long firstSwapped = completeSwaps();
         NavigableMap<Long, Segment> segments = openSegments();
         try {
             long recordedStart = index.logStartOffset(partitionKey);
@@ -74,6 +86,11 @@ final class LogRecovery {
             Segment startSegment = anchor == null ? segments.firstEntry().getValue() : segments.get(anchor.segmentBaseOffset());
             int startPosition = anchor == null ? 0 : anchor.position() + anchor.size();
             long expected = anchor == null ? startSegment.baseOffset() : anchor.nextOffset();
+            if (firstSwapped >= 0 && segments.containsKey(firstSwapped) && (anchor == null || anchor.baseOffset() >= firstSwapped)) {
+                startSegment = segments.get(firstSwapped); // its index entries describe the file it replaced
+                startPosition = 0;
+                expected = firstSwapped;
+            }
             index.truncateFrom(partitionKey, expected);
             TimestampEntry lastTs = index.lastTimestamp(partitionKey);
             long maxTimestamp = lastTs == null ? Long.MIN_VALUE : lastTs.maxTimestamp();
@@ -93,7 +110,7 @@ final class LogRecovery {
             Location kept = index.floor(partitionKey, logStartOffset);
             index.deleteBelow(partitionKey, kept == null ? logStartOffset : kept.baseOffset());
             index.putRecoveryPoint(partitionKey, scan.logEndOffset);
-            return new State(segments, logStartOffset, scan.logEndOffset, scan.maxTimestamp);
+            return new State(segments, logStartOffset, scan.logEndOffset, scan.maxTimestamp, compaction);
         } catch (IOException e) {
             closeQuietly(segments);
             throw new LogStorageException("cannot recover " + name + " in " + dir, e);
@@ -107,7 +124,7 @@ final class LogRecovery {
         index.truncateFrom(partitionKey, 0);
         segments.put(offset, Segment.create(dir, offset));
         index.putRecoveryPoint(partitionKey, offset);
-        return new State(segments, offset, offset, Long.MIN_VALUE);
+        return new State(segments, offset, offset, Long.MIN_VALUE, compaction);
     }
 
     /**
@@ -123,6 +140,39 @@ final class LogRecovery {
         if (!below.isEmpty()) {
             Segment.fsyncDirectory(dir);
         }
+    }
+
+    /**
+     * Deletes interrupted cleanings and completes interrupted swaps; returns the lowest base offset of
+     * a segment a swap replaced, or -1.
+     */
+    private long completeSwaps() {
+        long firstSwapped = -1;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path file : files) {
+                String fileName = file.getFileName().toString();
+                if (fileName.endsWith(Segment.SUFFIX + CLEANED_SUFFIX)) {
+                    log.info("{}: deleting {}, a cleaning that did not finish", name, file);
+                    Files.delete(file);
+                } else if (fileName.endsWith(Segment.SUFFIX + SWAP_SUFFIX)) {
+                    String segmentName = fileName.substring(0, fileName.length() - SWAP_SUFFIX.length());
+                    long base = Segment.parseBaseOffset(segmentName);
+                    if (base < 0) {
+                        continue;
+                    }
+                    log.info("{}: completing the swap of the cleaned {}", name, segmentName);
+                    Files.move(file, dir.resolve(segmentName), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    firstSwapped = firstSwapped < 0 ? base : Math.min(firstSwapped, base);
+                }
+            }
+            if (firstSwapped >= 0) {
+                Segment.fsyncDirectory(dir);
+            }
+        } catch (IOException e) {
+            throw new LogStorageException("cannot finish the compaction of " + name + " in " + dir, e);
+        }
+        return firstSwapped;
     }
 
     private NavigableMap<Long, Segment> openSegments() {
@@ -188,7 +238,8 @@ final class LogRecovery {
                     continue;
                 }
                 int position = segment == startSegment ? startPosition : 0;
-                if (segment != startSegment && segment.baseOffset() != next) {
+                boolean compactedGap = segment.baseOffset() > next && segment.baseOffset() <= compaction.compactedBelow();
+                if (segment != startSegment && segment.baseOffset() != next && !compactedGap) {
                     log.warn("{}: segment {} starts at offset {} but the log before it ends at {}; deleting it and later ones",
                             name, segment, segment.baseOffset(), next);
                     cut = true;
@@ -200,7 +251,7 @@ final class LogRecovery {
                 while (position < fileLength) {
                     int length = (int) Math.min(Math.max(SCAN_CHUNK_BYTES, needed), fileLength - position);
                     ByteBuffer chunk = segment.read(position, length);
-                    Prefix prefix = BatchScan.validPrefix(chunk, next);
+                    Prefix prefix = BatchScan.validPrefix(chunk, next, compaction.compactedBelow());
                     for (BatchEntry batch : prefix.batches()) {
                         entries.putOffset(batch.baseOffset(), batch.lastOffset(), segment.baseOffset(),
                                 position + batch.position(), batch.size());

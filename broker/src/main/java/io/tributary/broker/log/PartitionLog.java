@@ -12,7 +12,9 @@ import io.tributary.record.RecordFormatException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
@@ -70,6 +72,9 @@ public final class PartitionLog {
     private volatile long durableEndOffset;
     /** Running max batch timestamp; guarded by appendLock. */
     private long maxTimestamp;
+    /** How far the log is compacted (gaps allowed below it); written by the cleaner and by follower appends. */
+    private volatile CompactionCheckpoint compaction;
+    private final Object compactionLock = new Object();
     private volatile long lastFlushNanos = System.nanoTime();
     private volatile boolean closed;
     private volatile String offlineReason;
@@ -93,6 +98,7 @@ public final class PartitionLog {
         this.logEndOffset = state.logEndOffset();
         this.durableEndOffset = state.logEndOffset();
         this.maxTimestamp = state.maxTimestamp();
+        this.compaction = state.compaction();
     }
 
     /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
@@ -168,7 +174,7 @@ public final class PartitionLog {
         ByteBuffer buffer = writableView(Objects.requireNonNull(batches, "batches"));
         int start = buffer.position();
         int limit = buffer.limit();
-        int batchCount = validate(buffer, start, limit, config.maxMessageBytes());
+        int batchCount = validate(buffer, start, limit, config.maxMessageBytes(), leaderEpoch != KEEP_OFFSETS);
         int totalBytes = limit - start;
         structureLock.readLock().lock();
         appendLock.lock();
@@ -176,15 +182,20 @@ public final class PartitionLog {
             ensureOnline();
             RecordBatch firstBatch = RecordBatch.wrap(buffer, start, limit);
             boolean rebase = leaderEpoch == KEEP_OFFSETS && startsInsideFirstBatch(firstBatch);
-            long firstOffset = rebase ? firstBatch.baseOffset() : logEndOffset;
-            long next = firstOffset;
+            long firstOffset = rebase || (leaderEpoch == KEEP_OFFSETS && firstBatch.baseOffset() > logEndOffset)
+                    ? firstBatch.baseOffset() : logEndOffset;
+            long next = rebase ? firstOffset : logEndOffset;
+            long lastGapEnd = -1; // a follower copies a compacted leader's gaps: the base of the last batch after one
             long appendMaxTimestamp = Long.MIN_VALUE;
             long logAppendTimeMs = leaderEpoch != KEEP_OFFSETS && config.logAppendTime() ? System.currentTimeMillis() : -1;
             for (int pos = start; pos < limit; ) {
                 RecordBatch batch = RecordBatch.wrap(buffer, pos, limit);
                 if (leaderEpoch == KEEP_OFFSETS) {
-                    if (batch.baseOffset() != next) {
+                    if (batch.baseOffset() < next) {
                         throw new NonContiguousAppendException(topicPartition, next, batch.baseOffset());
+                    }
+                    if (batch.baseOffset() > next) {
+                        lastGapEnd = batch.baseOffset(); // compaction on the leader removed what lies between
                     }
                 } else {
                     batch.setBaseOffset(next);
@@ -199,6 +210,9 @@ public final class PartitionLog {
             }
             if (rebase) {
                 restartEmptySegmentAt(firstOffset);
+            }
+            if (lastGapEnd > compaction.compactedBelow()) {
+                recordCompaction(compaction.withCompactedBelow(lastGapEnd)); // before the gap is on disk
             }
             maybeRoll(totalBytes, appendMaxTimestamp);
             Segment segment = active;
@@ -260,8 +274,12 @@ public final class PartitionLog {
         return copy;
     }
 
-    /** Checks every batch before anything is written; returns the batch count. */
-    private static int validate(ByteBuffer buffer, int start, int limit, int maxMessageBytes) {
+    /**
+     * Checks every batch before anything is written; returns the batch count. A leader's batches must
+     * be as produced (records, dense offsets); a follower takes what its leader stores, compacted
+     * batches included.
+     */
+    private static int validate(ByteBuffer buffer, int start, int limit, int maxMessageBytes, boolean asProduced) {
         if (start >= limit) {
             throw new CorruptRecordException("the append holds no record batch");
         }
@@ -277,9 +295,10 @@ public final class PartitionLog {
             if (size > maxMessageBytes) {
                 throw new MessageTooLargeException(size, maxMessageBytes);
             }
-            batch.ensureValid();
-            if (batch.recordCount() == 0) {
-                throw new CorruptRecordException("batch " + count + " at byte " + (pos - start) + " holds no records");
+            if (asProduced) {
+                batch.ensureValidAsProduced();
+            } else {
+                batch.ensureValid();
             }
             count++;
             pos += size;
@@ -381,8 +400,16 @@ public final class PartitionLog {
             }
             Location location = index.floor(partitionKey, fetchOffset);
             if (location == null || location.lastOffset() < fetchOffset) {
-                throw new LogStorageException(topicPartition + ": the index has no batch holding offset " + fetchOffset
-                        + " (found " + location + ")");
+                // Compaction removed the batch that held it: serve from the next batch the log keeps.
+                Location next = index.ceiling(partitionKey, fetchOffset);
+                if (next == null && fetchOffset <= compaction.compactedBelow()) {
+                    return EMPTY.duplicate(); // the gap runs to the end of the closed segments
+                }
+                if (next == null) {
+                    throw new LogStorageException(topicPartition + ": the index has no batch holding offset "
+                            + fetchOffset + " or after it (found " + location + ")");
+                }
+                location = next;
             }
             if (location.lastOffset() >= limitOffset) {
                 return EMPTY.duplicate();
@@ -437,6 +464,9 @@ public final class PartitionLog {
                 return -1L;
             }
             Location location = index.get(partitionKey, baseOffset);
+            if (location == null) {
+                location = index.ceiling(partitionKey, baseOffset); // compaction removed that batch
+            }
             Segment segment = location == null ? null : segments.get(location.segmentBaseOffset());
             if (segment == null) {
                 throw new LogStorageException(topicPartition + ": the timestamp index points at offset " + baseOffset
@@ -482,9 +512,16 @@ public final class PartitionLog {
                 if (location == null || segments.get(location.segmentBaseOffset()) == null) {
                     throw new LogStorageException(topicPartition + ": the index cannot place offset " + offset + " to truncate to");
                 }
-                newEnd = location.baseOffset();
                 keep = segments.get(location.segmentBaseOffset());
-                keepBytes = location.position();
+                if (location.lastOffset() < offset) {
+                    // In a gap compaction left: the batch before it stays whole and the log ends at the offset.
+                    newEnd = offset;
+                    keepBytes = location.position() + location.size();
+                    recordCompaction(compaction.withCompactedBelow(offset));
+                } else {
+                    newEnd = location.baseOffset();
+                    keepBytes = location.position();
+                }
             }
             boolean deleted = false;
             for (Segment later : new ArrayList<>(segments.tailMap(keep.baseOffset(), false).values())) {
@@ -807,6 +844,120 @@ public final class PartitionLog {
                 throw new LogStorageException("cannot close " + topicPartition, first);
             }
         } finally {
+            structureLock.writeLock().unlock();
+        }
+    }
+
+    // ---- compaction (see LogCleaner) ----
+
+    /** How far the log is compacted. */
+    CompactionCheckpoint compaction() {
+        return compaction;
+    }
+
+    /** Whether a batch based at {@code baseOffset} may follow a gap: compaction removed what lay before it. */
+    public boolean compactedGapAllowedBefore(long baseOffset) {
+        return baseOffset <= compaction.compactedBelow();
+    }
+
+    /** Writes {@code next} durably (it never moves compactedBelow down) and makes it current. */
+    void recordCompaction(CompactionCheckpoint next) {
+        synchronized (compactionLock) {
+            CompactionCheckpoint merged = new CompactionCheckpoint(
+                    Math.max(next.compactedBelow(), compaction.compactedBelow()), next.oldestTombstoneMs());
+            if (!merged.equals(compaction)) {
+                merged.write(dir);
+                compaction = merged;
+            }
+        }
+    }
+
+    /** A closed segment: {@code nextBaseOffset} is the base offset of the segment after it. */
+    record SegmentSpan(long baseOffset, long nextBaseOffset, int sizeInBytes) {
+    }
+
+    /** The segments before the active one whose every offset is below {@code offset}, oldest first. */
+    List<SegmentSpan> closedSegmentsBelow(long offset) {
+        structureLock.readLock().lock();
+        try {
+            List<SegmentSpan> spans = new ArrayList<>();
+            for (Segment segment : segments.values()) {
+                Long next = segments.higherKey(segment.baseOffset());
+                if (segment == active || next == null || next > offset) {
+                    break;
+                }
+                spans.add(new SegmentSpan(segment.baseOffset(), next, segment.size()));
+            }
+            return spans;
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    /** Up to {@code length} bytes of the closed segment {@code span} from {@code position}. */
+    ByteBuffer readClosedSegment(SegmentSpan span, int position, int length) throws IOException {
+        structureLock.readLock().lock();
+        try {
+            ensureOnline();
+            Segment segment = segments.get(span.baseOffset());
+            if (segment == null || segment == active) {
+                throw new IOException(Segment.fileName(span.baseOffset()) + " of " + topicPartition + " is gone");
+            }
+            return segment.read(position, Math.min(length, segment.size() - position));
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    /** Where the cleaner writes the cleaned copy of the segment based at {@code baseOffset}. */
+    Path cleanedFile(long baseOffset) {
+        return dir.resolve(Segment.fileName(baseOffset) + LogRecovery.CLEANED_SUFFIX);
+    }
+
+    /**
+     * Replaces the closed segment {@code span} by its cleaned copy (fsynced by the caller), whose
+     * batches are {@code batches} (positions in the copy). Crash-safe in this order: the checkpoint
+     * (so the copy's gaps are accepted), {@code .cleaned} renamed to {@code .swap}, the index entries
+     * replaced (synced), {@code .swap} renamed over the segment; recovery completes a swap it finds
+     * and indexes that segment again. Returns false, deleting the copy, when the segment changed
+     * meanwhile (retention deleted it, a truncation cut it, it is not fsynced yet).
+     */
+    boolean replaceSegment(SegmentSpan span, List<BatchScan.BatchEntry> batches, CompactionCheckpoint checkpoint) {
+        Path cleaned = cleanedFile(span.baseOffset());
+        structureLock.writeLock().lock();
+        appendLock.lock();
+        try {
+            ensureOnline();
+            Segment old = segments.get(span.baseOffset());
+            Long next = segments.higherKey(span.baseOffset());
+            if (old == null || old == active || next == null || next != span.nextBaseOffset()
+                    || old.size() != span.sizeInBytes() || rolledUnflushed.contains(old)) {
+                Files.deleteIfExists(cleaned);
+                return false;
+            }
+            recordCompaction(checkpoint);
+            Path swap = dir.resolve(Segment.fileName(span.baseOffset()) + LogRecovery.SWAP_SUFFIX);
+            Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
+            Segment.fsyncDirectory(dir);
+            try (LogIndex.Batch entries = index.newBatch(partitionKey)) {
+                entries.deleteOffsets(span.baseOffset(), span.nextBaseOffset());
+                for (BatchScan.BatchEntry batch : batches) {
+                    entries.putOffset(batch.baseOffset(), batch.lastOffset(), span.baseOffset(), batch.position(),
+                            batch.size());
+                }
+                entries.commitDurably();
+            }
+            Files.move(swap, old.path(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Segment.fsyncDirectory(dir);
+            old.close();
+            segments.put(span.baseOffset(), Segment.open(old.path(), span.baseOffset()));
+            return true;
+        } catch (IOException e) {
+            offlineReason = "swapping in the cleaned " + Segment.fileName(span.baseOffset()) + " failed: " + e.getMessage();
+            storageFailureListener.accept(topicPartition + ": " + offlineReason);
+            throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
+        } finally {
+            appendLock.unlock();
             structureLock.writeLock().unlock();
         }
     }

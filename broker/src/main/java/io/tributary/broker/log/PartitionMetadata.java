@@ -1,12 +1,9 @@
 package io.tributary.broker.log;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -60,21 +57,7 @@ record PartitionMetadata(String topicId, long indexKey) {
     }
 
     void write(Path dir) {
-        Path file = dir.resolve(FILE_NAME);
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
         String text = "version: " + VERSION + "\ntopic_id: " + topicId + "\nindex_key: " + indexKey + "\n";
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
-            channel.force(true);
-        } catch (IOException e) {
-            throw new LogStorageException("cannot write " + tmp, e);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Segment.fsyncDirectory(dir);
-        } catch (IOException e) {
-            throw new LogStorageException("cannot install " + file, e);
-        }
+        DurableFiles.replace(dir, FILE_NAME, text.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -37,9 +37,9 @@ public final class ProducedBatches {
             }
             CompressionType sent = batch.compressionType();
             boolean converted = config.compression().storedCodec(sent) != sent;
-            if (sent != CompressionType.NONE || config.compacted() || converted) {
-                batch.ensureValid(); // the CRC first: no codec reads a payload that arrived damaged
-                batch.validateRecords(config.compacted());
+            if (sent != CompressionType.NONE || config.compaction().enabled() || converted) {
+                batch.ensureValidAsProduced(); // the CRC first: no codec reads a payload that arrived damaged
+                batch.validateRecords(config.compaction().enabled());
             }
             converts |= converted;
             parsed.add(batch);

@@ -141,6 +141,11 @@ public final class Partition {
         return replica.highWatermark();
     }
 
+    /** The last offset of {@code producerId}'s latest batch in this log, or -1 when it has none (the cleaner asks). */
+    public synchronized long producerLastOffset(long producerId) {
+        return producerState.producerState(producerId).map(state -> state.lastOffset()).orElse(-1L);
+    }
+
     // ---------------------------------------------------------------- role changes (metadata)
 
     /**

@@ -3,6 +3,7 @@ package io.tributary.broker.partition;
 import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.Replica;
 import io.tributary.broker.log.FlushPolicy;
+import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.TopicCompression;
 import io.tributary.broker.log.LogManager;
@@ -268,6 +269,30 @@ public final class PartitionManager {
         }
     }
 
+    /**
+     * Runs one cleaning pass over every compacted log hosted here that is due (see {@link LogCleaner}).
+     * A log that fails is skipped and logged; the others go on.
+     *
+     * @return how many logs were cleaned
+     */
+    public int compactLogs(LogCleaner cleaner, long wallClockMs) throws InterruptedException {
+        int cleaned = 0;
+        for (Partition partition : partitions.values()) {
+            if (!partition.log().config().compaction().enabled()) {
+                continue;
+            }
+            try {
+                if (cleaner.clean(partition.log(), partition.highWatermark(), partition::producerLastOffset, wallClockMs)
+                        .cleaned()) {
+                    cleaned++;
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("Cannot compact {}: {}", partition.topicPartition(), e.toString());
+            }
+        }
+        return cleaned;
+    }
+
     /** Records every replica's moved high watermark, all in one synced write (see {@link LogManager#checkpointHighWatermarks}). */
     public void checkpointHighWatermarks() {
         Map<Partition, Long> due = new LinkedHashMap<>();
@@ -304,7 +329,9 @@ public final class PartitionManager {
                 TopicConfigs.getLong(effective, TopicConfigs.FLUSH_MS),
                 TopicConfigs.TIMESTAMP_LOG_APPEND_TIME.equals(effective.get(TopicConfigs.MESSAGE_TIMESTAMP_TYPE)),
                 retention,
-                TopicConfigs.cleanupPolicies(effective).contains(TopicConfigs.CLEANUP_POLICY_COMPACT),
+                new LogConfig.Compaction(TopicConfigs.cleanupPolicies(effective).contains(TopicConfigs.CLEANUP_POLICY_COMPACT),
+                        TopicConfigs.getLong(effective, TopicConfigs.DELETE_RETENTION_MS),
+                        TopicConfigs.getDouble(effective, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO)),
                 TopicCompression.fromConfig(TopicConfigs.getString(effective, TopicConfigs.COMPRESSION_TYPE)));
     }
 }

@@ -31,7 +31,8 @@ final class ReplicaRecovery {
     }
 
     /**
-     * Scans the whole log, checking every batch (framing, dense offsets, CRC). Start-up recovery
+     * Scans the whole log, checking every batch (framing, dense offsets but for the gaps compaction
+     * left, CRC). Start-up recovery
      * validates only what lies past the recovery point, so this is where a flipped bit, a truncated
      * or rolled-back segment below it is found. Damage above the high watermark checkpoint cuts the
      * log there (nothing committed is lost; the follower fetches the rest from its leader). Damage
@@ -66,7 +67,8 @@ final class ReplicaRecovery {
             try {
                 for (RecordBatch batch : RecordBatches.of(chunk)) {
                     boolean holdsOffset = batch.baseOffset() == offset
-                            || (offset == log.logStartOffset() && batch.baseOffset() < offset && batch.lastOffset() >= offset);
+                            || (offset == log.logStartOffset() && batch.baseOffset() < offset && batch.lastOffset() >= offset)
+                            || (batch.baseOffset() > offset && log.compactedGapAllowedBefore(batch.baseOffset()));
                     if (!holdsOffset || !batch.isValid()) { // the first batch may begin below the log start (DeleteRecords)
                         damage = batch.baseOffset() != offset ? "a batch at offset " + batch.baseOffset()
                                 + " where " + offset + " was due" : "the batch at offset " + offset + " fails its CRC";

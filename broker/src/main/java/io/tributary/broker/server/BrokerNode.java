@@ -9,6 +9,7 @@ import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.lifecycle.BrokerLifecycle;
 import io.tributary.broker.lifecycle.ControllerHeartbeats;
+import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.MetricsHttpServer;
@@ -187,6 +188,23 @@ public final class BrokerNode implements AutoCloseable {
         ScheduledFuture<?> retention = checkpointer.scheduleWithFixedDelay(() -> partitions.enforceRetention(System.currentTimeMillis()),
                 config.retentionCheckIntervalMs(), config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
         toClose.add(() -> retention.cancel(false));
+        // Compaction on a thread of its own: a pass rewrites whole segments and must not hold up
+        // high watermark checkpoints or retention.
+        ScheduledExecutorService cleanerThread = Executors.newSingleThreadScheduledExecutor(daemonThreads("log-cleaner"));
+        LogCleaner cleaner = new LogCleaner(config.cleaner().dedupeBufferBytes(), config.cleaner().ioMaxBytesPerSecond());
+        ScheduledFuture<?> compaction = cleanerThread.scheduleWithFixedDelay(() -> {
+            try {
+                partitions.compactLogs(cleaner, System.currentTimeMillis());
+            } catch (InterruptedException e) {
+                log.info("Log cleaner stopped: {}", e.getMessage());
+            }
+        }, config.cleaner().backoffMs(), config.cleaner().backoffMs(), TimeUnit.MILLISECONDS);
+        toClose.add(() -> { // before the logs close: a pass in progress ends at its next batch
+            compaction.cancel(false);
+            cleaner.stop();
+            cleanerThread.shutdown();
+            cleanerThread.awaitTermination(5, TimeUnit.SECONDS);
+        });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, completion, scheduler, serving, BrokerContext.CLIENT_LISTENER);
         // The standard gRPC health check (container health checks, load balancers) says SERVING only

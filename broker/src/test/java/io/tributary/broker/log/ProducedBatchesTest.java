@@ -62,7 +62,7 @@ class ProducedBatchesTest {
         byte[] before = new byte[request.remaining()];
         request.duplicate().get(before);
 
-        assertThatThrownBy(() -> ProducedBatches.prepare(request, LogConfig.defaults().withCompacted(true)))
+        assertThatThrownBy(() -> ProducedBatches.prepare(request, LogConfig.defaults().withCompaction(LogConfig.Compaction.DEFAULT)))
                 .isInstanceOf(InvalidRecordException.class).hasMessageContaining("has no key");
         byte[] after = new byte[request.remaining()];
         request.duplicate().get(after);

@@ -177,13 +177,13 @@ class PartitionReplicationTest {
     }
 
     @Test
-    void aFollowerKeepsTheLeadersOffsetsAndEpochsAndRefusesGaps() {
+    void aFollowerKeepsTheLeadersOffsetsAndEpochsAndRefusesOverlaps() {
         Partition p = partition(registration(2, 4, 4, List.of(1, 2, 3)));
         assertThat(p.appendAsFollower(4, 0, fetched(0, 2, "a", "b"))).isEqualTo(Replica.FetchedDataCheck.APPEND);
         assertThat(p.appendAsFollower(4, 2, fetched(2, 4, "c"))).isEqualTo(Replica.FetchedDataCheck.APPEND);
         assertThat(p.log().logEndOffset()).isEqualTo(3);
         assertThat(p.epochEntries()).containsExactly(new EpochEntry(2, 0), new EpochEntry(4, 2));
-        assertThatThrownBy(() -> p.appendAsFollower(4, 3, fetched(7, 4, "gap")))
+        assertThatThrownBy(() -> p.appendAsFollower(4, 3, fetched(2, 4, "overlap")))
                 .isInstanceOf(NonContiguousAppendException.class);
         assertThat(p.appendAsFollower(4, 2, fetched(3, 4, "d"))).as("fetched before the log end moved")
                 .isEqualTo(Replica.FetchedDataCheck.LOG_MOVED);
@@ -193,6 +193,19 @@ class PartitionReplicationTest {
         assertThat(p.applyRegistration(registration(PartitionRegistration.NO_LEADER, 5, 5, List.of(1, 3)), 2, false))
                 .as("the leader was fenced with no one to follow").isEqualTo(Replica.RoleChange.NO_LEADER);
         assertThat(p.appendAsFollower(4, 3, fetched(3, 4, "d"))).isEqualTo(Replica.FetchedDataCheck.ROLE_CHANGED);
+    }
+
+    /** A compacted leader serves the next batch it keeps: the follower copies the gap, as Kafka's does. */
+    @Test
+    void aFollowerCopiesTheGapsOfACompactedLeader() {
+        Partition p = partition(registration(2, 4, 4, List.of(1, 2, 3)));
+        p.appendAsFollower(4, 0, fetched(0, 2, "a", "b"));
+
+        assertThat(p.appendAsFollower(4, 2, fetched(7, 4, "h"))).isEqualTo(Replica.FetchedDataCheck.APPEND);
+
+        assertThat(p.log().logEndOffset()).isEqualTo(8);
+        assertThat(io.tributary.record.RecordBatches.of(p.log().read(3, 1 << 16, Long.MAX_VALUE)).records(3))
+                .extracting(io.tributary.record.Record::offset).containsExactly(7L);
     }
 
     @Test

@@ -27,6 +27,10 @@ import java.util.TreeSet;
  *   <tr><td>min.insync.replicas</td><td>int &gt;= 1</td><td>1</td></tr>
  *   <tr><td>unclean.leader.election.enable</td><td>true | false</td><td>false</td></tr>
  *   <tr><td>message.timestamp.type</td><td>CreateTime | LogAppendTime</td><td>CreateTime</td></tr>
+ *   <tr><td>delete.retention.ms</td><td>long &gt;= 0: how long a compacted topic keeps a tombstone
+ *       (by record time)</td><td>86400000</td></tr>
+ *   <tr><td>min.cleanable.dirty.ratio</td><td>0 to 1: the share of a compacted log's cleanable bytes
+ *       written since its last cleaning that starts the next</td><td>0.5</td></tr>
  *   <tr><td>compression.type</td><td>producer | uncompressed | gzip | snappy | lz4 | zstd</td>
  *       <td>producer</td></tr>
  * </table>
@@ -44,6 +48,8 @@ public final class TopicConfigs {
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
     /** {@code producer} keeps each batch as its producer compressed it; a codec name makes the leader convert. */
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
     public static final String COMPRESSION_TYPE = "compression.type";
     public static final String COMPRESSION_PRODUCER = "producer";
 
@@ -54,7 +60,7 @@ public final class TopicConfigs {
     public static final String TIMESTAMP_CREATE_TIME = "CreateTime";
     public static final String TIMESTAMP_LOG_APPEND_TIME = "LogAppendTime";
 
-    private enum Type { LONG, INT, BOOLEAN, CHOICE, CHOICE_LIST }
+    private enum Type { LONG, INT, RATIO, BOOLEAN, CHOICE, CHOICE_LIST }
 
     private record Def(String key, Type type, String defaultValue, long min, Set<String> choices) {
     }
@@ -75,6 +81,8 @@ public final class TopicConfigs {
         DEFS.put(UNCLEAN_LEADER_ELECTION_ENABLE,
                 new Def(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, "false", 0, Set.of("true", "false")));
         choice(MESSAGE_TIMESTAMP_TYPE, TIMESTAMP_CREATE_TIME, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME);
+        number(DELETE_RETENTION_MS, Type.LONG, "86400000", 0);
+        DEFS.put(MIN_CLEANABLE_DIRTY_RATIO, new Def(MIN_CLEANABLE_DIRTY_RATIO, Type.RATIO, "0.5", 0, Set.of()));
         choice(COMPRESSION_TYPE, COMPRESSION_PRODUCER, COMPRESSION_PRODUCER, "uncompressed", "gzip", "snappy", "lz4",
                 "zstd");
     }
@@ -148,6 +156,18 @@ public final class TopicConfigs {
                 }
                 return Optional.empty();
             }
+            case RATIO -> {
+                double parsed;
+                try {
+                    parsed = Double.parseDouble(value);
+                } catch (NumberFormatException e) {
+                    parsed = Double.NaN;
+                }
+                if (!(parsed >= 0 && parsed <= 1)) {
+                    return Optional.of("topic config '" + key + "' is '" + value + "', must be a number from 0 to 1");
+                }
+                return Optional.empty();
+            }
             default -> throw new IllegalStateException("unhandled type " + def.type());
         }
     }
@@ -183,6 +203,10 @@ public final class TopicConfigs {
 
     public static long getLong(Map<String, String> effective, String key) {
         return Long.parseLong(getString(effective, key));
+    }
+
+    public static double getDouble(Map<String, String> effective, String key) {
+        return Double.parseDouble(getString(effective, key));
     }
 
     public static int getInt(Map<String, String> effective, String key) {

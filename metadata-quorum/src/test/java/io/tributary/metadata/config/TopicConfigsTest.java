@@ -20,7 +20,9 @@ class TopicConfigsTest {
                 Map.entry("min.insync.replicas", "1"),
                 Map.entry("unclean.leader.election.enable", "false"),
                 Map.entry("message.timestamp.type", "CreateTime"),
-                Map.entry("compression.type", "producer")));
+                Map.entry("compression.type", "producer"),
+                Map.entry("delete.retention.ms", "86400000"),
+                Map.entry("min.cleanable.dirty.ratio", "0.5")));
         TopicConfigs.defaults().forEach((k, v) -> assertThat(TopicConfigs.validationError(k, v)).isEmpty());
     }
 
@@ -45,6 +47,8 @@ class TopicConfigsTest {
         for (String codec : new String[] {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}) {
             assertThat(TopicConfigs.validationError("compression.type", codec)).isEmpty();
         }
+        assertThat(TopicConfigs.validationError("min.cleanable.dirty.ratio", "0.01")).isEmpty();
+        assertThat(TopicConfigs.validationError("delete.retention.ms", "0")).isEmpty();
     }
 
     @Test
@@ -69,6 +73,11 @@ class TopicConfigsTest {
                 .isEqualTo("topic config 'compression.type' is 'brotli', expected one of [gzip, lz4, producer, snappy,"
                         + " uncompressed, zstd]");
         assertThat(TopicConfigs.validationError("compression.type", "none")).isPresent();
+        assertThat(TopicConfigs.validationError("delete.retention.ms", "-1")).get().asString().contains(">= 0");
+        assertThat(TopicConfigs.validationError("min.cleanable.dirty.ratio", "1.5")).get().asString()
+                .isEqualTo("topic config 'min.cleanable.dirty.ratio' is '1.5', must be a number from 0 to 1");
+        assertThat(TopicConfigs.validationError("min.cleanable.dirty.ratio", "NaN")).isPresent();
+        assertThat(TopicConfigs.validationError("min.cleanable.dirty.ratio", "half")).isPresent();
         assertThat(TopicConfigs.validationError("retention.ms", null)).isPresent();
         assertThat(TopicConfigs.validationError(Map.of("retention.ms", "5", "flush.ms", "x"))).isPresent();
     }
