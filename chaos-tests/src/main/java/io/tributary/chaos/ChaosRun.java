@@ -2,6 +2,7 @@ package io.tributary.chaos;
 
 import io.tributary.chaos.checker.Availability;
 import io.tributary.chaos.checker.CheckResult;
+import io.tributary.chaos.checker.CompactionChecks;
 import io.tributary.chaos.checker.HistoryChecker;
 import io.tributary.chaos.checker.ReplicaDump;
 import io.tributary.chaos.cluster.ChaosCluster;
@@ -42,12 +43,19 @@ public final class ChaosRun {
     public static final String TOPIC = "chaos";
     public static final String HISTORY_FILE = "history.tsv";
     public static final String REPLICAS_FILE = "replicas.tsv";
+    /** A compacted topic (one partition) beside the main one, checked by "latest value per key". */
+    public static final String COMPACTED_TOPIC = "chaos-compacted";
+    public static final String COMPACTED_HISTORY_FILE = "compacted-history.tsv";
+    private static final int COMPACTED_RATE = 50;
+    private static final int COMPACTED_KEYS = 20;
     /** Each producer's unanswered sends per partition (a cap of 200 over all partitions let one stuck partition stall all). */
 
     /** The verdict and where the evidence is. */
-    public record Outcome(CheckResult check, Availability availability, Path dir, String report) {
+    /** @param compaction the compacted topic's verdict, null for a run without one */
+    public record Outcome(CheckResult check, Availability availability, CompactionChecks.Result compaction, Path dir,
+                          String report) {
         public boolean valid() {
-            return check.valid();
+            return check.valid() && (compaction == null || compaction.valid());
         }
     }
 
@@ -63,6 +71,9 @@ public final class ChaosRun {
         Files.createDirectories(dir);
         Path historyFile = dir.resolve(HISTORY_FILE);
         List<String> nodeProperties = new java.util.ArrayList<>(List.of("default.replication.factor=" + options.replicationFactor()));
+        if (options.nodeProperties().stream().noneMatch(p -> p.startsWith("log.cleaner.backoff.ms="))) {
+            nodeProperties.add("log.cleaner.backoff.ms=1000"); // compaction runs many times in a run
+        }
         nodeProperties.addAll(options.nodeProperties());
         List<Nemesis> nemeses = Nemeses.parse(options.nemesis());
         boolean disks = nemeses.stream().anyMatch(Nemesis::needsDisks);
@@ -71,10 +82,11 @@ public final class ChaosRun {
                     + NodeDisk.unavailableReason());
         }
         try (ChaosCluster cluster = ChaosCluster.create(dir, options.nodes(), nodeProperties, disks);
-             History history = History.create(historyFile)) {
+             History history = History.create(historyFile);
+             History compactedHistory = History.create(dir.resolve(COMPACTED_HISTORY_FILE))) {
             cluster.startAll();
             createTopic(cluster);
-            runWorkload(cluster, nemeses, history);
+            runWorkload(cluster, nemeses, history, compactedHistory);
             ReplicaDumpFile.write(dir.resolve(REPLICAS_FILE), stopAndDump(cluster));
             appendNodeLogLines(cluster, history);
         }
@@ -92,7 +104,7 @@ public final class ChaosRun {
         }
         for (Path entry : entries) {
             String name = entry.getFileName().toString();
-            if (!name.matches("node\\d+|history\\.tsv|replicas\\.tsv|report\\.txt")) {
+            if (!name.matches("node\\d+|history\\.tsv|compacted-history\\.tsv|replicas\\.tsv|report\\.txt")) {
                 throw new IOException(dir + " holds " + name + ", not an earlier chaos run: choose another --dir");
             }
         }
@@ -109,12 +121,18 @@ public final class ChaosRun {
         try (Admin admin = Admin.create(cluster.bootstrap(), Duration.ofSeconds(30))) {
             admin.createTopic(new NewTopic(TOPIC, options.partitions(), options.replicationFactor(),
                     Map.of("min.insync.replicas", "2")));
+            // Small segments and a low dirty ratio: the cleaner compacts it over and over during the run.
+            admin.createTopic(new NewTopic(COMPACTED_TOPIC, 1, options.replicationFactor(), Map.of(
+                    "min.insync.replicas", "2", "cleanup.policy", "compact", "segment.bytes", "1024",
+                    "min.cleanable.dirty.ratio", "0.1")));
         }
     }
 
-    private void runWorkload(ChaosCluster cluster, List<Nemesis> nemeses, History history) throws Exception {
+    private void runWorkload(ChaosCluster cluster, List<Nemesis> nemeses, History history, History compactedHistory)
+            throws Exception {
         ChaosWorkload workload = new ChaosWorkload(cluster.bootstrap(), TOPIC, options.partitions(), options.producers(),
-                options.consumers(), options.recordsPerSecond());
+                options.consumers(), options.recordsPerSecond(),
+                new ChaosWorkload.CompactedTopic(COMPACTED_TOPIC, COMPACTED_RATE, COMPACTED_KEYS, compactedHistory));
         boolean drained = workload.run(() -> {
             Targets targets = new Targets(cluster, TOPIC, options.partitions());
             NemesisSchedule schedule = new NemesisSchedule(nemeses, options.seed(), 1_000, 4_000, 3_000, 8_000);
@@ -175,11 +193,15 @@ public final class ChaosRun {
         List<ReplicaDump> dumps = Files.exists(replicas) ? ReplicaDumpFile.read(replicas) : List.of();
         CheckResult check = new HistoryChecker().check(events, dumps);
         Availability availability = Availability.of(events);
+        Path compactedFile = dir.resolve(COMPACTED_HISTORY_FILE);
+        CompactionChecks.Result compaction = Files.exists(compactedFile)
+                ? CompactionChecks.check(History.read(compactedFile)) : null;
         String replay = settings instanceof ChaosOptions options ? "\nreplay: " + options.replayCommand() : "";
         String report = "chaos run: " + settings + replay + "\nhistory: " + historyFile
                 + (Files.exists(replicas) ? "" : "\n(no " + REPLICAS_FILE + ": replicas not compared)")
-                + "\nnode logs: " + dir + "/node*/node.log\n\n" + check.report() + "\n" + availability.report();
+                + "\nnode logs: " + dir + "/node*/node.log\n\n" + check.report() + "\n" + availability.report()
+                + (compaction == null ? "" : "\n" + compaction.report());
         Files.writeString(dir.resolve("report.txt"), report);
-        return new Outcome(check, availability, dir, report);
+        return new Outcome(check, availability, compaction, dir, report);
     }
 }

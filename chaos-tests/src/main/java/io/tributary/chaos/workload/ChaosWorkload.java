@@ -29,9 +29,24 @@ public final class ChaosWorkload {
     private final int producers;
     private final int consumers;
     private final int recordsPerSecond;
+    private final CompactedTopic compacted;
+
+    /**
+     * A compacted topic (one partition) written beside the main one by one keyed producer, with a
+     * history of its own, drained at the end like the main topic.
+     */
+    public record CompactedTopic(String topic, int recordsPerSecond, int keys, History history) {
+    }
 
     public ChaosWorkload(List<String> bootstrap, String topic, int partitions, int producers, int consumers,
                          int recordsPerSecond) {
+        this(bootstrap, topic, partitions, producers, consumers, recordsPerSecond, null);
+    }
+
+    /** @param compacted the compacted topic to write too, or null */
+    public ChaosWorkload(List<String> bootstrap, String topic, int partitions, int producers, int consumers,
+                         int recordsPerSecond, CompactedTopic compacted) {
+        this.compacted = compacted;
         this.bootstrap = List.copyOf(bootstrap);
         this.topic = topic;
         this.partitions = partitions;
@@ -55,6 +70,11 @@ public final class ChaosWorkload {
                         MAX_IN_FLIGHT_PER_PARTITION, history));
                 producerList.get(i).start();
             }
+            if (compacted != null) {
+                producerList.add(new ProducerWorkload(producers, bootstrap, compacted.topic(), 1,
+                        compacted.recordsPerSecond(), MAX_IN_FLIGHT_PER_PARTITION, compacted.history(), compacted.keys()));
+                producerList.get(producerList.size() - 1).start();
+            }
             faults.playAndHeal();
             Thread.sleep(RECOVERY.toMillis()); // the workload's length after the heal, not synchronisation
         } finally {
@@ -66,6 +86,11 @@ public final class ChaosWorkload {
             }
         }
         history.flush();
-        return FinalDrain.run(bootstrap, topic, partitions, history, DRAIN_TIMEOUT);
+        boolean drained = FinalDrain.run(bootstrap, topic, partitions, history, DRAIN_TIMEOUT);
+        if (compacted != null) {
+            FinalDrain.run(bootstrap, compacted.topic(), 1, compacted.history(), DRAIN_TIMEOUT);
+            compacted.history().flush();
+        }
+        return drained;
     }
 }

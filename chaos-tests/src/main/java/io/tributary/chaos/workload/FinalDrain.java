@@ -61,8 +61,15 @@ public final class FinalDrain {
                 }
                 for (ConsumerRecord record : records) {
                     history.record(HistoryEvent.FINAL, Type.READ, record.partition(),
-                            new String(record.value(), StandardCharsets.UTF_8), record.offset(), "");
-                    next.put(new TopicPartition(topic, record.partition()), record.offset() + 1);
+                            record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8),
+                            record.offset(), "");
+                }
+                for (TopicPartition tp : ends.keySet()) {
+                    try {
+                        next.put(tp, consumer.position(tp)); // past compaction's gaps too, which hold no record
+                    } catch (RuntimeException e) {
+                        log.info("final drain: position of {} not known yet: {}", tp, e.toString());
+                    }
                 }
             }
             return true;

@@ -34,9 +34,21 @@ public final class ProducerWorkload implements AutoCloseable {
     private final Semaphore[] inFlight; // per partition
     private final Thread thread;
     private volatile boolean running = true;
+    /** 0: records without a key; otherwise send i has key {@code key-(i mod keys)}. */
+    private final int keys;
 
     public ProducerWorkload(int index, List<String> bootstrap, String topic, int partitions, int recordsPerSecond,
                             int maxInFlightPerPartition, History history) {
+        this(index, bootstrap, topic, partitions, recordsPerSecond, maxInFlightPerPartition, history, 0);
+    }
+
+    /**
+     * With {@code keys > 0} (a compacted topic) send i carries the key {@code key-(i mod keys)} and
+     * the value {@code <key>:<process>-<i>}: unique, and the checker reads the key from it.
+     */
+    public ProducerWorkload(int index, List<String> bootstrap, String topic, int partitions, int recordsPerSecond,
+                            int maxInFlightPerPartition, History history, int keys) {
+        this.keys = keys;
         this.process = "p" + index;
         this.topic = topic;
         this.partitions = partitions;
@@ -104,10 +116,12 @@ public final class ProducerWorkload implements AutoCloseable {
     }
 
     private void send(long seq, int partition) {
-        String value = process + "-" + seq;
+        String key = keys > 0 ? "key-" + seq % keys : null;
+        String value = (key == null ? "" : key + ":") + process + "-" + seq;
         history.record(process, Type.INVOKE, partition, value, -1, "");
         try {
-            producer.send(ProducerRecord.of(topic, partition, null, value.getBytes(StandardCharsets.UTF_8)))
+            producer.send(ProducerRecord.of(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                            value.getBytes(StandardCharsets.UTF_8)))
                     .whenComplete((metadata, error) -> {
                         if (error == null) {
                             history.record(process, Type.OK, partition, value, metadata.offset(), "");
