@@ -19,7 +19,8 @@ import java.util.function.Predicate;
  * (Kafka's log cleaner). One pass over a log maps the latest offset of every key in its dirty part
  * (the closed segments written since the last pass, below the high watermark), then rewrites each
  * closed segment up to there without the records a later one of their key replaced, the tombstones
- * older than delete.retention.ms and the records without a key. Offsets never change: a batch keeps
+ * older than delete.retention.ms and the records without a key; segments whose last batch is younger
+ * than min.compaction.lag.ms wait. Offsets never change: a batch keeps
  * its base offset and last offset delta and each kept record its offset. The active segment is never
  * touched. Reads and writes are throttled to log.cleaner.io.max.bytes.per.second in all, so cleaning
  * cannot take the disk from produce and fetch. Each replica cleans its own log; replicas agree on the
@@ -68,8 +69,15 @@ public final class LogCleaner {
         if (!config.enabled() || stopping) {
             return Pass.NOTHING;
         }
-        List<SegmentSpan> spans = log.closedSegmentsBelow(Math.min(highWatermark, log.durableEndOffset()));
         CompactionCheckpoint checkpoint = log.compaction();
+        List<SegmentSpan> spans = new ArrayList<>();
+        for (SegmentSpan span : log.closedSegmentsBelow(Math.min(highWatermark, log.durableEndOffset()))) {
+            if (config.minLagMs() > 0 && span.nextBaseOffset() > checkpoint.compactedBelow()
+                    && span.lastBatchMaxTimestamp() > nowMs - config.minLagMs()) {
+                break; // min.compaction.lag.ms: this segment and the later ones are too young to clean
+            }
+            spans.add(span);
+        }
         long horizon = nowMs - config.deleteRetentionMs();
         long cleanable = 0;
         long dirty = 0;

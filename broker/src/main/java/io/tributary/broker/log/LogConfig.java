@@ -57,16 +57,17 @@ public record LogConfig(long segmentBytes, long segmentMs, int maxMessageBytes, 
      * @param enabled               the latest record of each key is kept; every record needs a key
      * @param deleteRetentionMs     a tombstone (null value) is removed once its timestamp is this far in the past
      * @param minCleanableDirtyRatio clean once this share of the cleanable bytes was written since the last cleaning
+     * @param minLagMs              a segment is cleaned only once its last batch is this old (min.compaction.lag.ms)
      */
-    public record Compaction(boolean enabled, long deleteRetentionMs, double minCleanableDirtyRatio) {
-        /** Kafka's defaults: one day for tombstones, half the log dirty. */
-        public static final Compaction NONE = new Compaction(false, 86_400_000L, 0.5);
-        public static final Compaction DEFAULT = new Compaction(true, 86_400_000L, 0.5);
+    public record Compaction(boolean enabled, long deleteRetentionMs, double minCleanableDirtyRatio, long minLagMs) {
+        /** Kafka's defaults: one day for tombstones, half the log dirty, no lag. */
+        public static final Compaction NONE = new Compaction(false, 86_400_000L, 0.5, 0);
+        public static final Compaction DEFAULT = new Compaction(true, 86_400_000L, 0.5, 0);
 
         public Compaction {
-            if (deleteRetentionMs < 0 || !(minCleanableDirtyRatio >= 0 && minCleanableDirtyRatio <= 1)) {
-                throw new IllegalArgumentException("delete.retention.ms " + deleteRetentionMs
-                        + " must be >= 0 and min.cleanable.dirty.ratio " + minCleanableDirtyRatio + " from 0 to 1");
+            if (deleteRetentionMs < 0 || minLagMs < 0 || !(minCleanableDirtyRatio >= 0 && minCleanableDirtyRatio <= 1)) {
+                throw new IllegalArgumentException("delete.retention.ms " + deleteRetentionMs + " and min.compaction.lag.ms "
+                        + minLagMs + " must be >= 0 and min.cleanable.dirty.ratio " + minCleanableDirtyRatio + " from 0 to 1");
             }
         }
     }

@@ -872,8 +872,12 @@ public final class PartitionLog {
         }
     }
 
-    /** A closed segment: {@code nextBaseOffset} is the base offset of the segment after it. */
-    record SegmentSpan(long baseOffset, long nextBaseOffset, int sizeInBytes) {
+    /**
+     * A closed segment: {@code nextBaseOffset} is the base offset of the segment after it;
+     * {@code lastBatchMaxTimestamp} the max timestamp of its last batch (min.compaction.lag.ms counts
+     * from it), {@link Long#MIN_VALUE} when it holds none.
+     */
+    record SegmentSpan(long baseOffset, long nextBaseOffset, int sizeInBytes, long lastBatchMaxTimestamp) {
     }
 
     /** The segments before the active one whose every offset is below {@code offset}, oldest first. */
@@ -886,9 +890,17 @@ public final class PartitionLog {
                 if (segment == active || next == null || next > offset) {
                     break;
                 }
-                spans.add(new SegmentSpan(segment.baseOffset(), next, segment.size()));
+                Location last = index.floor(partitionKey, next - 1);
+                long lastMaxTimestamp = Long.MIN_VALUE;
+                if (last != null && last.segmentBaseOffset() == segment.baseOffset()) {
+                    lastMaxTimestamp = segment.read(last.position(), RecordBatch.HEADER_SIZE)
+                            .getLong(RecordBatch.MAX_TIMESTAMP_OFFSET);
+                }
+                spans.add(new SegmentSpan(segment.baseOffset(), next, segment.size(), lastMaxTimestamp));
             }
             return spans;
+        } catch (IOException e) {
+            throw new LogStorageException(topicPartition + ": cannot read the closed segments' last batches", e);
         } finally {
             structureLock.readLock().unlock();
         }
@@ -920,7 +932,8 @@ public final class PartitionLog {
      * (so the copy's gaps are accepted), {@code .cleaned} renamed to {@code .swap}, the index entries
      * replaced (synced), {@code .swap} renamed over the segment; recovery completes a swap it finds
      * and indexes that segment again. Returns false, deleting the copy, when the segment changed
-     * meanwhile (retention deleted it, a truncation cut it, it is not fsynced yet).
+     * meanwhile (retention deleted it, a truncation cut it, it is not fsynced yet). An emptied
+     * segment other than the first is deleted instead.
      */
     boolean replaceSegment(SegmentSpan span, List<BatchScan.BatchEntry> batches, CompactionCheckpoint checkpoint) {
         Path cleaned = cleanedFile(span.baseOffset());
@@ -936,6 +949,19 @@ public final class PartitionLog {
                 return false;
             }
             recordCompaction(checkpoint);
+            if (batches.isEmpty() && segments.firstKey() != span.baseOffset()) {
+                // Compaction emptied it: delete it rather than keep an empty file (the first one stays, it
+                // names where the log starts). Its range becomes a gap, accepted below the checkpoint.
+                try (LogIndex.Batch entries = index.newBatch(partitionKey)) {
+                    entries.deleteOffsets(span.baseOffset(), span.nextBaseOffset());
+                    entries.commitDurably();
+                }
+                segments.remove(span.baseOffset());
+                old.closeAndDelete();
+                Files.deleteIfExists(cleaned);
+                Segment.fsyncDirectory(dir);
+                return true;
+            }
             Path swap = dir.resolve(Segment.fileName(span.baseOffset()) + LogRecovery.SWAP_SUFFIX);
             Files.move(cleaned, swap, StandardCopyOption.ATOMIC_MOVE);
             Segment.fsyncDirectory(dir);

@@ -331,7 +331,8 @@ public final class PartitionManager {
                 retention,
                 new LogConfig.Compaction(TopicConfigs.cleanupPolicies(effective).contains(TopicConfigs.CLEANUP_POLICY_COMPACT),
                         TopicConfigs.getLong(effective, TopicConfigs.DELETE_RETENTION_MS),
-                        TopicConfigs.getDouble(effective, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO)),
+                        TopicConfigs.getDouble(effective, TopicConfigs.MIN_CLEANABLE_DIRTY_RATIO),
+                        TopicConfigs.getLong(effective, TopicConfigs.MIN_COMPACTION_LAG_MS)),
                 TopicCompression.fromConfig(TopicConfigs.getString(effective, TopicConfigs.COMPRESSION_TYPE)));
     }
 }

@@ -55,7 +55,7 @@ class LogCompactionTest {
 
     private static LogConfig config() {
         return LogConfig.defaults().withSegmentBytes(2048)
-                .withCompaction(new LogConfig.Compaction(true, DAY, 0.5));
+                .withCompaction(new LogConfig.Compaction(true, DAY, 0.5, 0));
     }
 
     private PartitionLog log(TopicPartition tp) {
@@ -311,6 +311,46 @@ class LogCompactionTest {
                 .isEqualTo(List.of(0L, 7L, 41L, 0L));
         assertThat(readAll(log).values()).extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
                 .last().isEqualTo("v199");
+    }
+
+    @Test
+    void segmentsYoungerThanTheMinimumCompactionLagWait() throws Exception {
+        PartitionLog log = log(LEADER);
+        log.updateConfig(config().withCompaction(new LogConfig.Compaction(true, DAY, 0.5, 3_600_000L)));
+        Map<Long, Written> written = new HashMap<>();
+        appendRandom(log, new Random(5), 120, 10, T0, written, new HashMap<>());
+        long newest = written.values().stream().mapToLong(Written::timestamp).max().orElseThrow();
+
+        assertThat(clean(log, written, newest + 1000).cleaned()).as("every segment is younger than an hour").isFalse();
+        LogCleaner.Pass later = clean(log, written, newest + 3_600_001L);
+        assertThat(later.cleaned()).isTrue();
+        assertCompacted(log, written, later.cleanedBelow(), newest + 3_600_001L - DAY);
+    }
+
+    @Test
+    void aSegmentCompactionEmptiesIsDeletedUnlessItIsTheFirst() throws Exception {
+        PartitionLog log = log(LEADER);
+        byte[] key = "only".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 300; i++) {
+            log.append(new RecordBatchBuilder(64).append(T0 + i, key, ("v" + i).getBytes(StandardCharsets.UTF_8)).build(), 1);
+        }
+        log.flush();
+        int before = log.segmentBaseOffsets().size();
+
+        cleaner.clean(log, log.logEndOffset(), pid -> -1L, T0 + 1000);
+
+        // The first segment stays (emptied), the last closed one holds 289 (the latest the pass mapped), then the active one.
+        assertThat(before).isGreaterThan(5);
+        assertThat(log.segmentBaseOffsets()).hasSize(3);
+        List<Long> expected = new ArrayList<>(List.of(289L)); // then the untouched active segment
+        for (long offset = log.segmentBaseOffsets().get(2); offset < 300; offset++) {
+            expected.add(offset);
+        }
+        assertThat(readAll(log).keySet()).containsExactlyElementsOf(expected);
+        manager.close();
+        manager = LogManager.open(dir);
+        assertThat(readAll(log(LEADER)).keySet()).as("recovery accepts the missing segments")
+                .containsExactlyElementsOf(expected);
     }
 
     @Test

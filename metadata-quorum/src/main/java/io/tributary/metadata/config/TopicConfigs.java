@@ -31,6 +31,8 @@ import java.util.TreeSet;
  *       (by record time)</td><td>86400000</td></tr>
  *   <tr><td>min.cleanable.dirty.ratio</td><td>0 to 1: the share of a compacted log's cleanable bytes
  *       written since its last cleaning that starts the next</td><td>0.5</td></tr>
+ *   <tr><td>min.compaction.lag.ms</td><td>long &gt;= 0: a record stays uncompacted at least this long
+ *       (by the max timestamp of its segment's last batch)</td><td>0</td></tr>
  *   <tr><td>compression.type</td><td>producer | uncompressed | gzip | snappy | lz4 | zstd</td>
  *       <td>producer</td></tr>
  * </table>
@@ -50,6 +52,7 @@ public final class TopicConfigs {
     /** {@code producer} keeps each batch as its producer compressed it; a codec name makes the leader convert. */
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String COMPRESSION_TYPE = "compression.type";
     public static final String COMPRESSION_PRODUCER = "producer";
 
@@ -83,6 +86,7 @@ public final class TopicConfigs {
         choice(MESSAGE_TIMESTAMP_TYPE, TIMESTAMP_CREATE_TIME, TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME);
         number(DELETE_RETENTION_MS, Type.LONG, "86400000", 0);
         DEFS.put(MIN_CLEANABLE_DIRTY_RATIO, new Def(MIN_CLEANABLE_DIRTY_RATIO, Type.RATIO, "0.5", 0, Set.of()));
+        number(MIN_COMPACTION_LAG_MS, Type.LONG, "0", 0);
         choice(COMPRESSION_TYPE, COMPRESSION_PRODUCER, COMPRESSION_PRODUCER, "uncompressed", "gzip", "snappy", "lz4",
                 "zstd");
     }

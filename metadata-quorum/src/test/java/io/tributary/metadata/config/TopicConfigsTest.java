@@ -22,7 +22,8 @@ class TopicConfigsTest {
                 Map.entry("message.timestamp.type", "CreateTime"),
                 Map.entry("compression.type", "producer"),
                 Map.entry("delete.retention.ms", "86400000"),
-                Map.entry("min.cleanable.dirty.ratio", "0.5")));
+                Map.entry("min.cleanable.dirty.ratio", "0.5"),
+                Map.entry("min.compaction.lag.ms", "0")));
         TopicConfigs.defaults().forEach((k, v) -> assertThat(TopicConfigs.validationError(k, v)).isEmpty());
     }
 
