@@ -35,7 +35,8 @@ final class CompactionRule {
      * producer's last sequence, which idempotence needs after a restart. It may go once the producer
      * has a later batch below the high watermark, which no truncation removes.
      *
-     * @param producerLastOffset the last offset of the batch's producer's latest batch, -1 when unknown
+     * @param producerLastOffset the last offset of the batch's producer's latest batch known below the
+     *                           high watermark, -1 when none is known
      */
     static boolean dropsEmptied(RecordBatch batch, long producerLastOffset, long highWatermark) {
         if (batch.producerId() < 0 || batch.baseSequence() < 0) {

@@ -10,7 +10,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongUnaryOperator;
 import java.util.function.Predicate;
 
@@ -93,6 +95,9 @@ public final class LogCleaner {
         throttle.reset();
         long startNanos = System.nanoTime();
         OffsetMap map = new OffsetMap(dedupeBufferBytes);
+        // Per producer, the last offset of its latest batch seen below the high watermark: an emptied
+        // batch of that producer before it may go (its sequence is carried on by the later batch).
+        Map<Long, Long> producerLastMapped = new HashMap<>();
         int last = spans.size() - 1; // the last segment this pass cleans
         long read = 0;
         for (int i = 0; i < spans.size(); i++) {
@@ -102,6 +107,9 @@ public final class LogCleaner {
             }
             read += span.sizeInBytes();
             boolean mappedWhole = forEachBatch(log, span, batch -> {
+                if (batch.producerId() >= 0) {
+                    producerLastMapped.merge(batch.producerId(), batch.lastOffset(), Math::max);
+                }
                 if (batch.isControlBatch()) {
                     return true;
                 }
@@ -122,7 +130,12 @@ public final class LogCleaner {
         long after = 0;
         int rewritten = 0;
         for (int i = 0; i <= last; i++) {
-            SegmentResult result = cleanSegment(log, spans.get(i), map, horizon, highWatermark, producerLastOffset);
+            LongUnaryOperator laterBatchBelowHighWatermark = producerId -> {
+                long known = producerLastOffset.applyAsLong(producerId);
+                return Math.max(producerLastMapped.getOrDefault(producerId, -1L), known < highWatermark ? known : -1L);
+            };
+            SegmentResult result = cleanSegment(log, spans.get(i), map, horizon, highWatermark,
+                    laterBatchBelowHighWatermark);
             oldestTombstone = Math.min(oldestTombstone, result.oldestTombstoneMs);
             before += spans.get(i).sizeInBytes();
             after += result.bytes;

@@ -313,6 +313,24 @@ class LogCompactionTest {
                 .last().isEqualTo("v199");
     }
 
+    /** A producer that never stops writing always has its latest batch above the high watermark. */
+    @Test
+    void emptiedBatchesOfAProducerStillWritingGoOnceALaterOneIsCommitted() throws Exception {
+        PartitionLog log = log(LEADER);
+        byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 200; i++) {
+            log.append(new RecordBatchBuilder(0, 9L, (short) 0, i, -1, 64).append(T0 + i, key,
+                    ("v" + i).getBytes(StandardCharsets.UTF_8)).build(), 1);
+        }
+        log.flush();
+        long highWatermark = 190; // the producer's latest batches (190..199) are not committed yet
+
+        cleaner.clean(log, highWatermark, pid -> 199L, T0 + 1000);
+
+        assertThat(emptyBatches(log)).as("only the producer's last batch of the cleaned range stays emptied")
+                .isLessThanOrEqualTo(1);
+    }
+
     @Test
     void segmentsYoungerThanTheMinimumCompactionLagWait() throws Exception {
         PartitionLog log = log(LEADER);
