@@ -9,6 +9,8 @@
  *   index/                                 one RocksDB instance for every partition on the node
  *   &lt;topic&gt;-&lt;partition&gt;/
  *     partition.metadata                   "version: 0", "topic_id: &lt;id&gt;", "index_key: &lt;long&gt;" (one per line)
+ *     compaction-checkpoint                "&lt;compacted below&gt; &lt;oldest kept tombstone ms&gt;" once the log was compacted
+ *     &lt;segment&gt;.log.cleaned / .log.swap    a cleaned copy being written / swapped in (see {@link io.tributary.broker.log.LogCleaner})
  *     00000000000000000000.log             segment: batches back to back, named by its first base offset (20 digits)
  *     00000000000000001234.log
  *   &lt;topic&gt;-&lt;partition&gt;.&lt;hex&gt;-delete/    a deletion in progress; removed at the next open
@@ -16,8 +18,10 @@
  *
  * <p><b>Segments</b> hold the batches exactly as received, after the broker set the base offset
  * (bytes 0-7) and partition leader epoch (bytes 12-15) in place; neither is covered by the CRC, so
- * records are never re-encoded. Offsets are dense: each batch's base offset is the previous batch's
- * last offset + 1, and a segment's first batch has the segment's base offset. A new segment is
+ * records are never re-encoded, except by compaction. Offsets are dense (each batch's base offset is
+ * the previous batch's last offset + 1, and a segment's first batch has the segment's base offset)
+ * except at or below the compaction checkpoint, where the cleaner removed batches, records inside
+ * batches and emptied segments. A new segment is
  * rolled when an append would push the active one past {@code segment.bytes}, or its max timestamp is
  * {@code segment.ms} past the segment's first batch's; retention and DeleteRecords move the log start
  * offset and delete the segments wholly below it ({@link io.tributary.broker.log.RetentionRule}); one append never spans
@@ -41,7 +45,7 @@
  *
  * <p><b>Recovery</b> ({@code LogRecovery}): the last index entry at or below
  * the recovery point whose batch is intact on disk is the anchor; every batch after it is validated
- * (framing, magic 2, CRC32C, record framing, dense offsets); the segment is cut at the first torn or
+ * (framing, magic 2, CRC32C, record framing, dense offsets but for compaction's gaps); the segment is cut at the first torn or
  * corrupt batch and later segments are deleted; index entries past the anchor are rewritten from the
  * scan; scanned segments are fsynced, so recovered data counts as durable.
  *
