@@ -39,6 +39,11 @@ record CompactionCheckpoint(long compactedBelow, long oldestTombstoneMs) {
                 .getBytes(StandardCharsets.US_ASCII));
     }
 
+    /** Whether a batch or segment based at {@code baseOffset} may follow a gap compaction left. */
+    boolean allowsGapBefore(long baseOffset) {
+        return baseOffset <= compactedBelow;
+    }
+
     CompactionCheckpoint withCompactedBelow(long offset) {
         return new CompactionCheckpoint(Math.max(compactedBelow, offset), oldestTombstoneMs);
     }

@@ -238,7 +238,7 @@ final class LogRecovery {
                     continue;
                 }
                 int position = segment == startSegment ? startPosition : 0;
-                boolean compactedGap = segment.baseOffset() > next && segment.baseOffset() <= compaction.compactedBelow();
+                boolean compactedGap = segment.baseOffset() > next && compaction.allowsGapBefore(segment.baseOffset());
                 if (segment != startSegment && segment.baseOffset() != next && !compactedGap) {
                     log.warn("{}: segment {} starts at offset {} but the log before it ends at {}; deleting it and later ones",
                             name, segment, segment.baseOffset(), next);

@@ -211,7 +211,7 @@ public final class PartitionLog {
             if (rebase) {
                 restartEmptySegmentAt(firstOffset);
             }
-            if (lastGapEnd > compaction.compactedBelow()) {
+            if (lastGapEnd >= 0 && !compaction.allowsGapBefore(lastGapEnd)) {
                 recordCompaction(compaction.withCompactedBelow(lastGapEnd)); // before the gap is on disk
             }
             maybeRoll(totalBytes, appendMaxTimestamp);
@@ -402,7 +402,7 @@ public final class PartitionLog {
             if (location == null || location.lastOffset() < fetchOffset) {
                 // Compaction removed the batch that held it: serve from the next batch the log keeps.
                 Location next = index.ceiling(partitionKey, fetchOffset);
-                if (next == null && fetchOffset <= compaction.compactedBelow()) {
+                if (next == null && compaction.allowsGapBefore(fetchOffset)) {
                     return EMPTY.duplicate(); // the gap runs to the end of the closed segments
                 }
                 if (next == null) {
@@ -857,7 +857,7 @@ public final class PartitionLog {
 
     /** Whether a batch based at {@code baseOffset} may follow a gap: compaction removed what lay before it. */
     public boolean compactedGapAllowedBefore(long baseOffset) {
-        return baseOffset <= compaction.compactedBelow();
+        return compaction.allowsGapBefore(baseOffset);
     }
 
     /** Writes {@code next} durably (it never moves compactedBelow down) and makes it current. */
