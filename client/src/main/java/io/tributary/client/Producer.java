@@ -63,9 +63,9 @@ public final class Producer implements AutoCloseable {
                     }
                 });
         this.accumulator = new RecordAccumulator(config.batchSize(), config.compression(), config.maxBlockMs(), pool,
-                System::currentTimeMillis, () -> {
+                System::currentTimeMillis, config.lingerMs(), dueMs -> {
             if (senderRef[0] != null) {
-                senderRef[0].wakeup();
+                senderRef[0].wakeupBy(dueMs);
             }
         });
         this.sender = new Sender(System::currentTimeMillis, completions -> new ProduceDispatcher(config, accumulator,

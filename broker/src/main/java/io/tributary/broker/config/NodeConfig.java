@@ -1,5 +1,7 @@
 package io.tributary.broker.config;
 
+import io.tributary.broker.log.LogManager;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -42,6 +44,10 @@ import java.util.Set;
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * <tr><td>log.retention.check.interval.ms</td><td>300000</td><td>how often each replica deletes the old segments its
  *     topic's retention.ms and retention.bytes no longer keep (Kafka's setting of the same name)</td></tr>
+ * <tr><td>log.journal.checkpoint.bytes</td><td>67108864</td><td>journal bytes that trigger a checkpoint (segments
+ * fsynced, journal files deleted)</td></tr>
+ * <tr><td>log.journal.checkpoint.interval.ms</td><td>60000</td><td>time after which a checkpoint runs when anything
+ * was written</td></tr>
  * <tr><td>log.cleaner.backoff.ms</td><td>15000</td><td>how long the cleaner sleeps when no compacted log needs cleaning</td></tr>
  * <tr><td>log.cleaner.io.max.bytes.per.second</td><td>67108864</td><td>the cleaner's read plus write rate, so that
  *     compaction cannot starve produce and fetch of the disk</td></tr>
@@ -53,7 +59,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                          List<Voter> voters, List<Voter> listeners, boolean brokerRole, int defaultReplicationFactor,
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
                          String advertisedHost, int advertisedClientPort, ExternalListener external,
-                         long retentionCheckIntervalMs, Cleaner cleaner) {
+                         long retentionCheckIntervalMs, Cleaner cleaner, LogManager.Checkpoints checkpoints) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
@@ -107,7 +113,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "broker.heartbeat.interval.ms", "broker.session.timeout.ms", "replica.lag.time.max.ms",
             "advertised.host", "advertised.client.port", "external.port", "external.advertised.host",
             "external.advertised.port", "log.retention.check.interval.ms", "log.cleaner.backoff.ms",
-            "log.cleaner.io.max.bytes.per.second", "log.cleaner.dedupe.buffer.size");
+            "log.cleaner.io.max.bytes.per.second", "log.cleaner.dedupe.buffer.size", "log.journal.checkpoint.bytes",
+            "log.journal.checkpoint.interval.ms");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -130,6 +137,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             throw new ConfigException("replica.lag.time.max.ms must be >= 1000, got " + replicaLagTimeMaxMs);
         }
         java.util.Objects.requireNonNull(cleaner, "cleaner");
+        java.util.Objects.requireNonNull(checkpoints, "checkpoints");
         if (retentionCheckIntervalMs < 1) {
             throw new ConfigException("log.retention.check.interval.ms must be >= 1, got " + retentionCheckIntervalMs);
         }
@@ -166,39 +174,45 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
-                Cleaner.DEFAULT);
+                Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
-                Cleaner.DEFAULT);
+                Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints);
     }
 
     public NodeConfig withRetentionCheckIntervalMs(long intervalMs) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, intervalMs, cleaner);
+                advertisedHost, advertisedClientPort, external, intervalMs, cleaner, checkpoints);
     }
 
     public NodeConfig withCleaner(Cleaner newCleaner) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner, checkpoints);
+    }
+
+    public NodeConfig withCheckpoints(LogManager.Checkpoints newCheckpoints) {
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, newCheckpoints);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -241,7 +255,19 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 DEFAULT_RETENTION_CHECK_INTERVAL_MS),
                 new Cleaner(longValue(properties, "log.cleaner.backoff.ms", Cleaner.DEFAULT.backoffMs()),
                         longValue(properties, "log.cleaner.io.max.bytes.per.second", Cleaner.DEFAULT.ioMaxBytesPerSecond()),
-                        longValue(properties, "log.cleaner.dedupe.buffer.size", Cleaner.DEFAULT.dedupeBufferBytes())));
+                        longValue(properties, "log.cleaner.dedupe.buffer.size", Cleaner.DEFAULT.dedupeBufferBytes())),
+                checkpoints(properties));
+    }
+
+    private static LogManager.Checkpoints checkpoints(Properties properties) {
+        long bytes = longValue(properties, "log.journal.checkpoint.bytes", LogManager.Checkpoints.DEFAULT.journalBytes());
+        long intervalMs = longValue(properties, "log.journal.checkpoint.interval.ms",
+                LogManager.Checkpoints.DEFAULT.intervalMs());
+        if (bytes < 1 || intervalMs < 1) {
+            throw new ConfigException("log.journal.checkpoint.bytes and log.journal.checkpoint.interval.ms must be >= 1, got "
+                    + bytes + " and " + intervalMs);
+        }
+        return new LogManager.Checkpoints(bytes, intervalMs);
     }
 
     private static ExternalListener externalListener(Properties properties) {

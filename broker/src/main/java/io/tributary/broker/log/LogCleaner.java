@@ -73,7 +73,7 @@ public final class LogCleaner {
         }
         CompactionCheckpoint checkpoint = log.compaction();
         List<SegmentSpan> spans = new ArrayList<>();
-        for (SegmentSpan span : log.closedSegmentsBelow(Math.min(highWatermark, log.durableEndOffset()))) {
+        for (SegmentSpan span : log.closedSegmentsBelow(Math.min(highWatermark, log.flushedEndOffset()))) {
             if (config.minLagMs() > 0 && span.nextBaseOffset() > checkpoint.compactedBelow()
                     && span.lastBatchMaxTimestamp() > nowMs - config.minLagMs()) {
                 break; // min.compaction.lag.ms: this segment and the later ones are too young to clean

@@ -36,14 +36,20 @@ import java.util.stream.Stream;
 
 /**
  * The node's partition logs under one log directory (layout in {@code package-info}): opens and
- * recovers them, creates and deletes them, and runs the group-commit flusher.
+ * recovers them, replays the {@link Journal} over them, creates and deletes them, and runs the
+ * group-commit flusher and the checkpointer.
  *
  * <p>Group commit: {@link #awaitDurable} registers a waiter on the log and marks it dirty. One daemon
- * thread takes all dirty logs per round, fsyncs each once and completes the waiters its
- * {@link PartitionLog#durableEndOffset()} now covers; appends that arrive during an fsync go into the
- * next round, so concurrent appends share fsyncs. The same thread fsyncs {@link FlushPolicy#INTERVAL}
- * logs every {@code flushIntervalMs}. Futures complete on the flusher thread: dependent stages must
- * not block (use the async variants to hand off heavy work).
+ * thread takes all dirty logs per round, notes where each ends, fsyncs the journal once and completes
+ * the waiters each log's {@link PartitionLog#durableEndOffset()} now covers: one fsync per round
+ * however many partitions it holds. Appends that arrive during an fsync go into the next round. The
+ * same thread makes {@link FlushPolicy#INTERVAL} logs durable every {@code flushIntervalMs}. Futures
+ * complete on the flusher thread: dependent stages must not block (use the async variants to hand
+ * off heavy work).
+ *
+ * <p>Checkpoints: a second thread rotates the journal once it holds {@link Checkpoints#journalBytes}
+ * or {@link Checkpoints#intervalMs} has passed, fsyncs every log's segments (recording their recovery
+ * points) and deletes the rotated files. That bounds both the journal and what recovery scans.
  */
 public final class LogManager implements AutoCloseable {
     static final String INDEX_DIR = "index";
@@ -67,21 +73,46 @@ public final class LogManager implements AutoCloseable {
     private Set<PartitionLog> dirty = new LinkedHashSet<>();
     private boolean closing; // guarded by flusherLock
     private final Thread flusher;
+    private final Condition checkpointWakeup = flusherLock.newCondition();
+    private final Thread checkpointer;
+    private final Checkpoints checkpoints;
+    private final Journal journal;
     private volatile boolean closed;
     /** The node's one registry of parked requests; the logs park their fsync waiters in it. */
     private final DelayedOperations delayed;
     private final CompletableFuture<String> storageFailure = new CompletableFuture<>();
 
+    /**
+     * When the checkpointer fsyncs the segments and deletes the journal files they make redundant:
+     * once the journal holds {@code journalBytes} (it bounds what a restart replays and scans), or
+     * {@code intervalMs} after the last checkpoint when anything was written since (it bounds how long
+     * compaction, which only rewrites fsynced segments, waits).
+     */
+    public record Checkpoints(long journalBytes, long intervalMs) {
+        public static final Checkpoints DEFAULT = new Checkpoints(64L << 20, 60_000);
+
+        public Checkpoints {
+            if (journalBytes < 1 || intervalMs < 1) {
+                throw new IllegalArgumentException("checkpoint journal bytes and interval must be >= 1, got "
+                        + journalBytes + " and " + intervalMs);
+            }
+        }
+    }
+
     private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
-                       Consumer<PartitionLog> beforeFlushHook) {
+                       Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints) {
         this.logDir = logDir;
         this.index = index;
         this.lockChannel = lockChannel;
         this.dirLock = dirLock;
         this.beforeFlushHook = beforeFlushHook;
+        this.checkpoints = checkpoints;
         this.delayed = new DelayedOperations();
+        this.journal = Journal.open(logDir, fsyncs, this::reportStorageFailure);
         this.flusher = new Thread(this::runFlusher, "log-flusher-" + logDir.getFileName());
         this.flusher.setDaemon(true);
+        this.checkpointer = new Thread(this::runCheckpointer, "log-checkpointer-" + logDir.getFileName());
+        this.checkpointer.setDaemon(true);
     }
 
     /**
@@ -91,11 +122,20 @@ public final class LogManager implements AutoCloseable {
      * {@link LogConfig#defaults()} until {@link #getOrCreate} gives them their topic's config.
      */
     public static LogManager open(Path logDir) throws LogStorageException {
-        return open(logDir, log -> { });
+        return open(logDir, Checkpoints.DEFAULT);
     }
 
-    /** As {@link #open(Path)}, with a hook the flusher calls before each log's fsync (tests). */
+    public static LogManager open(Path logDir, Checkpoints checkpoints) throws LogStorageException {
+        return open(logDir, log -> { }, checkpoints);
+    }
+
+    /** As {@link #open(Path)}, with a hook the flusher calls for each log of a round before the fsync (tests). */
     static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook) throws LogStorageException {
+        return open(logDir, beforeFlushHook, Checkpoints.DEFAULT);
+    }
+
+    static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints)
+            throws LogStorageException {
         FileChannel lockChannel = null;
         FileLock dirLock;
         try {
@@ -120,15 +160,40 @@ public final class LogManager implements AutoCloseable {
             closeQuietly(lockChannel);
             throw e;
         }
-        LogManager manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook);
+        LogManager manager;
+        try {
+            manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook, checkpoints);
+        } catch (RuntimeException e) {
+            index.close();
+            closeQuietly(lockChannel);
+            throw e;
+        }
         try {
             manager.loadLogs();
+            manager.replayJournal();
         } catch (RuntimeException e) {
             manager.closeAfterFailedOpen();
             throw e;
         }
         manager.flusher.start();
+        manager.checkpointer.start();
         return manager;
+    }
+
+    /**
+     * Replays what the journal files hold over the recovered logs, fsyncs the logs it changed (the
+     * others' recovered tails were fsynced by recovery) and deletes the files.
+     */
+    private void replayJournal() {
+        if (!journal.hasFilesToReplay()) {
+            return;
+        }
+        Map<Long, PartitionLog> byKey = new java.util.HashMap<>();
+        logs.values().forEach(partitionLog -> byKey.put(partitionLog.partitionKey(), partitionLog));
+        for (PartitionLog changed : JournalReplay.replay(journal, byKey)) {
+            changed.flush();
+        }
+        journal.deleteReplayed();
     }
 
     private void loadLogs() {
@@ -142,7 +207,7 @@ public final class LogManager implements AutoCloseable {
         TreeSet<Long> keys = new TreeSet<>();
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
-            if (name.equals(INDEX_DIR)) {
+            if (name.equals(INDEX_DIR) || name.equals(Journal.DIR_NAME)) {
                 continue;
             }
             if (name.endsWith(DELETE_SUFFIX)) {
@@ -169,7 +234,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException(dir + " has index key " + metadata.indexKey() + " which another partition uses");
             }
             PartitionLog partitionLog = PartitionLog.open(tp, metadata.topicId(), dir, metadata.indexKey(), index,
-                    LogConfig.defaults(), fsyncs, this::wakeFlusher, delayed, this::reportStorageFailure);
+                    LogConfig.defaults(), fsyncs, journal, this::wakeFlusher, delayed, this::reportStorageFailure);
             logs.put(tp, partitionLog);
         }
         index.retainOnly(keys);
@@ -241,8 +306,8 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException("cannot create " + dir, e);
             }
             index.deletePartition(key);
-            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, this::wakeFlusher,
-                    delayed, this::reportStorageFailure);
+            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, journal,
+                    this::wakeFlusher, delayed, this::reportStorageFailure);
             logs.put(tp, created);
             wakeFlusher();
             return created;
@@ -397,16 +462,126 @@ public final class LogManager implements AutoCloseable {
             } finally {
                 flusherLock.unlock();
             }
-            for (PartitionLog partitionLog : round) {
-                flushAndComplete(partitionLog);
-            }
             long now = System.nanoTime();
             for (PartitionLog partitionLog : logs.values()) {
                 long deadline = partitionLog.intervalFlushDeadlineNanos(now);
                 if (deadline != Long.MAX_VALUE && deadline - now <= 0) {
-                    flushAndComplete(partitionLog);
+                    round.add(partitionLog);
                 }
             }
+            flushRound(round);
+            if (journal.bytesSinceRotation() >= checkpoints.journalBytes()) {
+                flusherLock.lock();
+                try {
+                    checkpointWakeup.signal();
+                } finally {
+                    flusherLock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * One group commit: notes where each log ends, fsyncs the journal once, then makes those ends
+     * durable and completes the waiters they cover. If the fsync fails, every waiter of the round
+     * fails and the journal is unusable from then on (never retried on the same file).
+     */
+    private void flushRound(Collection<PartitionLog> round) {
+        List<PartitionLog> live = new ArrayList<>(round.size());
+        List<PartitionLog.DurabilityMark> marks = new ArrayList<>(round.size());
+        for (PartitionLog partitionLog : round) {
+            try {
+                beforeFlushHook.accept(partitionLog);
+                if (partitionLog.isClosedOrOffline()) {
+                    partitionLog.failWaitersAbove(Long.MIN_VALUE, new LogStorageException(partitionLog.topicPartition()
+                            + " is closed or offline"));
+                    continue;
+                }
+                marks.add(partitionLog.durabilityMark());
+                live.add(partitionLog);
+            } catch (RuntimeException e) {
+                failWaiters(partitionLog, e);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        try {
+            journal.force();
+        } catch (RuntimeException e) {
+            live.forEach(partitionLog -> failWaiters(partitionLog, e));
+            return;
+        }
+        for (int i = 0; i < live.size(); i++) {
+            live.get(i).markDurable(marks.get(i));
+            live.get(i).completeDurableWaiters();
+        }
+    }
+
+    private static void failWaiters(PartitionLog partitionLog, RuntimeException e) {
+        if (!partitionLog.isClosedOrOffline()) {
+            log.error("flush of {} failed", partitionLog.topicPartition(), e);
+        }
+        partitionLog.failWaitersAbove(Long.MIN_VALUE, e instanceof LogStorageException ? e
+                : new LogStorageException("flush of " + partitionLog.topicPartition() + " failed", e));
+    }
+
+    private void runCheckpointer() {
+        long lastCheckpointNanos = System.nanoTime();
+        long intervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpoints.intervalMs());
+        while (true) {
+            flusherLock.lock();
+            try {
+                while (!closing) {
+                    long written = journal.bytesSinceRotation();
+                    long waitNanos = lastCheckpointNanos + intervalNanos - System.nanoTime();
+                    if (written >= checkpoints.journalBytes() || (written > 0 && waitNanos <= 0)) {
+                        break;
+                    }
+                    checkpointWakeup.awaitNanos(waitNanos > 0 ? waitNanos : intervalNanos);
+                }
+                if (closing) {
+                    return; // close() flushes every log
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                flusherLock.unlock();
+            }
+            try {
+                checkpoint();
+            } catch (RuntimeException e) {
+                log.error("journal checkpoint of {} failed; the journal files stay until one succeeds", logDir, e);
+            }
+            lastCheckpointNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Rotates the journal, fsyncs every log's segments up to where they end now and, when all of
+     * them succeeded, deletes the rotated files: what they held is now in fsynced segments. An
+     * offline log keeps them (its entries are replayed at the next start).
+     */
+    void checkpoint() {
+        long sealedThrough = journal.rotate();
+        boolean allFlushed = true;
+        for (PartitionLog partitionLog : logs.values()) {
+            if (partitionLog.isClosedOrOffline()) {
+                allFlushed &= logs.get(partitionLog.topicPartition()) != partitionLog; // deleted meanwhile: nothing to keep
+                continue;
+            }
+            try {
+                partitionLog.flush();
+            } catch (LogStorageException e) {
+                allFlushed &= partitionLog.isClosedOrOffline() && logs.get(partitionLog.topicPartition()) != partitionLog;
+                if (!partitionLog.isClosedOrOffline()) {
+                    log.error("checkpoint flush of {} failed", partitionLog.topicPartition(), e);
+                }
+            }
+        }
+        if (allFlushed) {
+            journal.deleteSealedThrough(sealedThrough);
         }
     }
 
@@ -416,20 +591,6 @@ public final class LogManager implements AutoCloseable {
             min = Math.min(min, partitionLog.intervalFlushDeadlineNanos(nowNanos));
         }
         return min;
-    }
-
-    private void flushAndComplete(PartitionLog partitionLog) {
-        try {
-            beforeFlushHook.accept(partitionLog);
-            partitionLog.flush();
-            partitionLog.completeDurableWaiters();
-        } catch (RuntimeException e) {
-            if (!partitionLog.isClosedOrOffline()) {
-                log.error("flush of {} failed", partitionLog.topicPartition(), e);
-            }
-            partitionLog.failWaitersAbove(Long.MIN_VALUE, e instanceof LogStorageException ? e
-                    : new LogStorageException("flush of " + partitionLog.topicPartition() + " failed", e));
-        }
     }
 
     /** Stops the flusher, flushes every log (completing its waiters), closes the files and RocksDB. */
@@ -442,18 +603,22 @@ public final class LogManager implements AutoCloseable {
             }
             closing = true;
             flusherWakeup.signal();
+            checkpointWakeup.signal();
         } finally {
             flusherLock.unlock();
         }
         try {
             flusher.join(TimeUnit.SECONDS.toMillis(30));
+            checkpointer.join(TimeUnit.SECONDS.toMillis(60));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         LogStorageException failure = null;
         synchronized (createLock) {
             closed = true;
+            boolean allFlushed = true;
             for (PartitionLog partitionLog : logs.values()) {
+                allFlushed &= !partitionLog.isClosedOrOffline();
                 try {
                     if (!partitionLog.isClosedOrOffline()) {
                         partitionLog.flush();
@@ -469,12 +634,43 @@ public final class LogManager implements AutoCloseable {
                 }
             }
             logs.clear();
+            journal.close(failure == null && allFlushed); // every log's segments are fsynced: nothing to replay
             index.close();
             delayed.close();
             releaseLock();
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * For tests: stops the way a crash does. The threads stop and the files and RocksDB are closed,
+     * but nothing is fsynced or checkpointed and the journal files stay for the next open.
+     */
+    void haltWithoutFlushing() {
+        flusherLock.lock();
+        try {
+            closing = true;
+            flusherWakeup.signal();
+            checkpointWakeup.signal();
+        } finally {
+            flusherLock.unlock();
+        }
+        try {
+            flusher.join();
+            checkpointer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        synchronized (createLock) {
+            closed = true;
+            logs.values().forEach(partitionLog -> partitionLog.close("was halted"));
+            logs.clear();
+            journal.close(false);
+            index.close();
+            delayed.close();
+            releaseLock();
         }
     }
 
@@ -486,6 +682,7 @@ public final class LogManager implements AutoCloseable {
                 log.warn("cannot close {} after a failed open", partitionLog.topicPartition(), e);
             }
         }
+        journal.close();
         index.close();
         delayed.close();
         releaseLock();

@@ -48,6 +48,8 @@ public final class PartitionLog {
     private final long partitionKey;
     private final LogIndex index;
     private final FsyncStats fsyncs;
+    /** The node's write-ahead journal: an append is durable once the journal is fsynced past it. */
+    private final Journal journal;
     private final Runnable configListener;
     /** Told of every disk failure (a failed write, fsync or truncation): the node's storage is failing. */
     private final Consumer<String> storageFailureListener;
@@ -70,6 +72,10 @@ public final class PartitionLog {
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile long durableEndOffset;
+    /** Below it the segment files themselves are fsynced (the recovery point); at most durableEndOffset. */
+    private volatile long flushedEndOffset;
+    /** Truncations and replacements so far, so that a flush round never marks offsets a truncation removed; under appendLock. */
+    private long truncations;
     /** Running max batch timestamp; guarded by appendLock. */
     private long maxTimestamp;
     /** How far the log is compacted (gaps allowed below it); written by the cleaner and by follower appends. */
@@ -80,8 +86,8 @@ public final class PartitionLog {
     private volatile String offlineReason;
 
     private PartitionLog(TopicPartition topicPartition, String topicId, Path dir, long partitionKey, LogIndex index,
-                         LogConfig config, FsyncStats fsyncs, Runnable configListener, DelayedOperations delayed,
-                         Consumer<String> storageFailureListener, LogRecovery.State state) {
+                         LogConfig config, FsyncStats fsyncs, Journal journal, Runnable configListener,
+                         DelayedOperations delayed, Consumer<String> storageFailureListener, LogRecovery.State state) {
         this.storageFailureListener = storageFailureListener;
         this.topicPartition = topicPartition;
         this.delayed = delayed;
@@ -91,22 +97,24 @@ public final class PartitionLog {
         this.index = index;
         this.config = config;
         this.fsyncs = fsyncs;
+        this.journal = journal;
         this.configListener = configListener;
         this.segments.putAll(state.segments());
         this.active = segments.lastEntry().getValue();
         this.logStartOffset = state.logStartOffset();
         this.logEndOffset = state.logEndOffset();
         this.durableEndOffset = state.logEndOffset();
+        this.flushedEndOffset = state.logEndOffset();
         this.maxTimestamp = state.maxTimestamp();
         this.compaction = state.compaction();
     }
 
     /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
     static PartitionLog open(TopicPartition tp, String topicId, Path dir, long partitionKey, LogIndex index,
-                             LogConfig config, FsyncStats fsyncs, Runnable configListener, DelayedOperations delayed,
-                             Consumer<String> storageFailureListener) {
+                             LogConfig config, FsyncStats fsyncs, Journal journal, Runnable configListener,
+                             DelayedOperations delayed, Consumer<String> storageFailureListener) {
         LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, tp.toString());
-        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, configListener, delayed,
+        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, journal, configListener, delayed,
                 storageFailureListener, state);
     }
 
@@ -153,7 +161,7 @@ public final class PartitionLog {
         if (leaderEpoch < 0) {
             throw new IllegalArgumentException("leader epoch must be >= 0, got " + leaderEpoch);
         }
-        return doAppend(batches, leaderEpoch);
+        return doAppend(batches, leaderEpoch, config.maxMessageBytes());
     }
 
     /**
@@ -165,16 +173,24 @@ public final class PartitionLog {
      */
     public AppendInfo appendAsFollower(ByteBuffer batches)
             throws RecordFormatException, MessageTooLargeException, LogStorageException {
-        return doAppend(batches, KEEP_OFFSETS);
+        return doAppend(batches, KEEP_OFFSETS, config.maxMessageBytes());
+    }
+
+    /**
+     * Journal replay's append ({@link JournalReplay}): as a follower's, without the size limit, which
+     * the log's config (not yet known at open) applied when the batch was first appended.
+     */
+    void appendReplayed(ByteBuffer batches) {
+        doAppend(batches, KEEP_OFFSETS, Integer.MAX_VALUE);
     }
 
     private static final int KEEP_OFFSETS = -1;
 
-    private AppendInfo doAppend(ByteBuffer batches, int leaderEpoch) {
+    private AppendInfo doAppend(ByteBuffer batches, int leaderEpoch, int maxMessageBytes) {
         ByteBuffer buffer = writableView(Objects.requireNonNull(batches, "batches"));
         int start = buffer.position();
         int limit = buffer.limit();
-        int batchCount = validate(buffer, start, limit, config.maxMessageBytes(), leaderEpoch != KEEP_OFFSETS);
+        int batchCount = validate(buffer, start, limit, maxMessageBytes, leaderEpoch != KEEP_OFFSETS);
         int totalBytes = limit - start;
         structureLock.readLock().lock();
         appendLock.lock();
@@ -219,6 +235,7 @@ public final class PartitionLog {
             int position = segment.size();
             writeOrUndo(segment, buffer, position);
             long newMaxTimestamp = indexOrUndo(segment, buffer, start, limit, position);
+            journalOrUndo(segment, buffer.slice(start, limit - start), position, firstOffset);
             if (position == 0) {
                 segment.rememberFirstBatchMaxTimestamp(firstBatch.maxTimestamp());
             }
@@ -366,6 +383,20 @@ public final class PartitionLog {
         return newMax;
     }
 
+    /** Journals the written batches; if that fails, their index entries and bytes go again. */
+    private void journalOrUndo(Segment segment, ByteBuffer written, int position, long firstOffset) {
+        try {
+            journal.write(JournalEntry.append(partitionKey, firstOffset, written));
+        } catch (LogStorageException e) {
+            try {
+                index.truncateFrom(partitionKey, firstOffset);
+            } catch (LogStorageException indexFailure) {
+                e.addSuppressed(indexFailure);
+            }
+            undoWrite(segment, position, e.getMessage(), e);
+        }
+    }
+
     /** Cuts the unpublished bytes off; if even that fails the log goes offline. Always throws. */
     private void undoWrite(Segment segment, int position, String what, Exception cause) {
         storageFailureListener.accept(topicPartition + ": " + what + " (" + cause.getMessage() + ")");
@@ -499,6 +530,7 @@ public final class PartitionLog {
             if (offset >= logEndOffset) {
                 return;
             }
+            journalDurably(JournalEntry.marker(JournalEntry.Type.TRUNCATE, partitionKey, offset));
             long newEnd;
             Segment keep;
             int keepBytes;
@@ -555,6 +587,8 @@ public final class PartitionLog {
                 maxTimestamp = lastTs == null ? Long.MIN_VALUE : lastTs.maxTimestamp();
                 logEndOffset = newEnd;
                 durableEndOffset = newEnd; // everything left was fsynced above
+                flushedEndOffset = newEnd;
+                truncations++;
             }
             finally {
                 appendLock.unlock();
@@ -662,6 +696,7 @@ public final class PartitionLog {
         structureLock.writeLock().lock();
         try {
             ensureOnline();
+            journalDurably(JournalEntry.marker(JournalEntry.Type.RESET, partitionKey, offset));
             index.putLogStartOffsetDurably(partitionKey, offset);
             appendLock.lock();
             try {
@@ -676,6 +711,8 @@ public final class PartitionLog {
                 logStartOffset = offset;
                 logEndOffset = offset;
                 durableEndOffset = offset;
+                flushedEndOffset = offset;
+                truncations++;
             } finally {
                 appendLock.unlock();
             }
@@ -694,9 +731,10 @@ public final class PartitionLog {
     }
 
     /**
-     * Fsyncs the active segment and every rolled segment not yet synced, then advances
-     * {@link #durableEndOffset()} to the log end offset seen before the fsync. A failed fsync takes the
-     * log offline.
+     * Fsyncs the active segment and every rolled segment not yet synced, then records the log end
+     * offset seen before the fsync as the recovery point and advances {@link #durableEndOffset()} to
+     * it. A checkpoint and a close call it; acknowledgements wait for the journal instead. A failed
+     * fsync takes the log offline.
      */
     public void flush() throws LogStorageException {
         synchronized (flushLock) {
@@ -708,7 +746,7 @@ public final class PartitionLog {
                 appendLock.lock();
                 try {
                     end = logEndOffset;
-                    if (end == durableEndOffset && rolledUnflushed.isEmpty()) {
+                    if (end == flushedEndOffset && rolledUnflushed.isEmpty()) {
                         return;
                     }
                     toSync = new ArrayList<>(rolledUnflushed);
@@ -726,11 +764,11 @@ public final class PartitionLog {
                         throw new LogStorageException(topicPartition + " is offline: " + offlineReason, e);
                     }
                 }
-                lastFlushNanos = System.nanoTime();
-                if (end > durableEndOffset) {
-                    durableEndOffset = end;
+                if (end > flushedEndOffset) {
+                    flushedEndOffset = end;
                     index.putRecoveryPoint(partitionKey, end);
                 }
+                markDurable(new DurabilityMark(end, -1));
             } finally {
                 structureLock.readLock().unlock();
             }
@@ -767,6 +805,48 @@ public final class PartitionLog {
     }
 
     // ---- for LogManager's flusher ----
+
+    /** The log end offset when a flush round began, and the truncations the log had seen then. */
+    record DurabilityMark(long endOffset, long truncations) {
+    }
+
+    /** Where the log ends now: once the journal is fsynced, {@link #markDurable} makes it durable. */
+    DurabilityMark durabilityMark() {
+        appendLock.lock();
+        try {
+            return new DurabilityMark(logEndOffset, truncations);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /**
+     * Raises {@link #durableEndOffset()} to the mark's end, unless the log was truncated or replaced
+     * since the mark was taken (its end may name offsets that are gone); {@code truncations} -1: a
+     * mark taken under the structure lock, which excludes truncations.
+     */
+    void markDurable(DurabilityMark mark) {
+        appendLock.lock();
+        try {
+            if ((mark.truncations() < 0 || mark.truncations() == truncations) && mark.endOffset() > durableEndOffset) {
+                durableEndOffset = mark.endOffset();
+            }
+            lastFlushNanos = System.nanoTime();
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Below this offset the segment files are fsynced; compaction rewrites nothing above it. */
+    long flushedEndOffset() {
+        return flushedEndOffset;
+    }
+
+    /** Writes an entry that must be durable before the segments change (a truncation or replacement). */
+    private void journalDurably(JournalEntry entry) {
+        journal.write(entry);
+        journal.force();
+    }
 
     /**
      * Parks until every offset below {@code endOffset} is fsynced: NONE then, STORAGE_ERROR when the

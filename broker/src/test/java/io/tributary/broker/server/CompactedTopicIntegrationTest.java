@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.broker.config.NodeConfig;
+import io.tributary.broker.log.LogManager;
 import io.tributary.client.Admin;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
@@ -41,7 +42,8 @@ class CompactedTopicIntegrationTest {
 
     @Test
     void theCleanerKeepsTheLatestRecordOfEveryKeyAndAConsumerReadsAcrossTheGaps() throws Exception {
-        NodeConfig config = NodeConfig.ephemeral(dataDir).withCleaner(new NodeConfig.Cleaner(100, 256L << 20, 4L << 20));
+        NodeConfig config = NodeConfig.ephemeral(dataDir).withCleaner(new NodeConfig.Cleaner(100, 256L << 20, 4L << 20))
+                .withCheckpoints(new LogManager.Checkpoints(64L << 20, 200)); // the cleaner waits for checkpointed segments
         List<ConsumerRecord> compacted;
         Map<String, Long> latestOffset = new HashMap<>();
         Map<String, String> latestValue = new HashMap<>();

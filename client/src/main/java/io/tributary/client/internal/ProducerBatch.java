@@ -52,6 +52,8 @@ public final class ProducerBatch {
     TributaryException indefiniteFailure;
     private final CountDownLatch done = new CountDownLatch(1);
 
+    private static final int INITIAL_BUFFER_BYTES = 1024;
+
     ProducerBatch(PartitionQueue queue, long createdMs, int reservedBytes, int batchSizeLimit) {
         this(queue, createdMs, reservedBytes, batchSizeLimit, CompressionType.NONE, new CompressionRatioEstimator());
     }
@@ -70,7 +72,9 @@ public final class ProducerBatch {
         this.ratios = ratios;
         this.sizeFactor = compression == CompressionType.NONE ? 1.0
                 : Math.min(1.0, ratios.estimate(queue.topic) * CompressionRatioEstimator.ESTIMATION_MARGIN);
-        this.builder = new RecordBatchBuilder(reservedBytes).compression(compression);
+        // Starts small and grows by doubling: with many partitions written at a low rate most batches
+        // hold a record or two, and zeroing batch.size bytes for each one was most of the producer's CPU.
+        this.builder = new RecordBatchBuilder(Math.min(reservedBytes, INITIAL_BUFFER_BYTES)).compression(compression);
     }
 
     /** Appends unless closed or full; a refused append marks the batch full. Caller holds the queue lock. */

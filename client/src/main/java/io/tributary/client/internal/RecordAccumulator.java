@@ -4,6 +4,7 @@ import io.tributary.client.RecordMetadata;
 import io.tributary.record.Header;
 import io.tributary.record.CompressionType;
 import io.tributary.record.RecordBatch;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +36,9 @@ public final class RecordAccumulator {
     private final long maxBlockMs;
     private final BufferPool pool;
     private final LongSupplier clockMs;
-    private final Runnable wakeSender;
+    private final long lingerMs;
+    /** Tells the sender the time (ms) by which it must look at the queues again; 0 for now. */
+    private final LongConsumer wakeSenderBy;
     private final ConcurrentHashMap<String, PartitionQueue[]> topics = new ConcurrentHashMap<>();
     private final IncompleteBatches incomplete = new IncompleteBatches();
     private final AtomicInteger flushesInProgress = new AtomicInteger();
@@ -51,12 +54,26 @@ public final class RecordAccumulator {
      */
     public RecordAccumulator(int batchSize, CompressionType compression, long maxBlockMs, BufferPool pool,
                              LongSupplier clockMs, Runnable wakeSender) {
+        this(batchSize, compression, maxBlockMs, pool, clockMs, 0, deadlineMs -> wakeSender.run());
+    }
+
+    /**
+     * @param lingerMs how long a new batch may wait for more records
+     * @param wakeSenderBy receives the time by which the sender must look again (0: now): a new batch
+     *                     in an empty queue is due only after {@code lingerMs}, and a sender already
+     *                     due to wake before that need not wake now. With many partitions written at
+     *                     a low rate nearly every record starts a batch; waking the sender for each
+     *                     one made it scan every queue per record.
+     */
+    public RecordAccumulator(int batchSize, CompressionType compression, long maxBlockMs, BufferPool pool,
+                             LongSupplier clockMs, long lingerMs, LongConsumer wakeSenderBy) {
         this.batchSize = batchSize;
         this.compression = compression;
         this.clockMs = clockMs;
         this.maxBlockMs = maxBlockMs;
         this.pool = pool;
-        this.wakeSender = wakeSender;
+        this.lingerMs = lingerMs;
+        this.wakeSenderBy = wakeSenderBy;
     }
 
     /** The queue of a partition, created on first use. */
@@ -106,6 +123,7 @@ public final class RecordAccumulator {
         }
         int reserve = Math.max(batchSize, estimatedSize + RecordBatch.HEADER_SIZE);
         pool.reserve(reserve, maxBlockMs);
+        long dueMs;
         synchronized (queue) {
             ProducerBatch last = queue.batches.peekLast();
             if (last != null && last.tryAppend(timestamp, key, value, headers, estimatedSize, future)) {
@@ -115,15 +133,16 @@ public final class RecordAccumulator {
             if (last != null) {
                 last.markFull();
             }
-            ProducerBatch batch = new ProducerBatch(queue, clockMs.getAsLong(), reserve, batchSize, compression,
-                    compressionRatios);
+            long nowMs = clockMs.getAsLong();
+            dueMs = last != null ? 0 : nowMs + lingerMs; // behind another batch: that one is full and ready now
+            ProducerBatch batch = new ProducerBatch(queue, nowMs, reserve, batchSize, compression, compressionRatios);
             if (!batch.tryAppend(timestamp, key, value, headers, estimatedSize, future)) {
                 throw new IllegalStateException("a new batch refused its first record");
             }
             queue.batches.addLast(batch);
             incomplete.add(batch);
         }
-        wakeSender.run(); // a full batch is ready, or a new linger deadline starts
+        wakeSenderBy.accept(dueMs);
         return AppendResult.NEW_BATCH;
     }
 

@@ -23,6 +23,9 @@ public final class Sender implements Runnable {
     private volatile boolean running = true;
     private volatile boolean forceClose;
     private volatile Thread thread;
+    /** When the parked sender wakes by itself (ms), or {@link #RUNNING}. */
+    private volatile long parkedUntilMs = RUNNING;
+    private static final long RUNNING = Long.MIN_VALUE;
 
     /** @param dispatcherFactory builds the dispatcher over this sender's completion sink */
     public Sender(LongSupplier clockMs, Function<Consumer<Runnable>, ProduceDispatcher> dispatcherFactory) {
@@ -46,6 +49,17 @@ public final class Sender implements Runnable {
         Thread t = thread;
         if (t != null) {
             LockSupport.unpark(t);
+        }
+    }
+
+    /**
+     * Wakes the sender unless it is parked until no later than {@code deadlineMs}: it then looks at
+     * the queues in time anyway. A sender that is running is woken (it may have passed the queue).
+     */
+    public void wakeupBy(long deadlineMs) {
+        long parked = parkedUntilMs;
+        if (parked == RUNNING || deadlineMs < parked) {
+            wakeup();
         }
     }
 
@@ -85,9 +99,15 @@ public final class Sender implements Runnable {
             }
             long nextPollMs = dispatcher.poll(clockMs.getAsLong());
             if (completions.isEmpty()) {
-                long parkMs = Math.min(ProduceDispatcher.MAX_POLL_INTERVAL_MS, nextPollMs - clockMs.getAsLong());
+                long nowMs = clockMs.getAsLong();
+                long parkMs = Math.min(ProduceDispatcher.MAX_POLL_INTERVAL_MS, nextPollMs - nowMs);
                 if (parkMs > 0) {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(parkMs));
+                    parkedUntilMs = nowMs + parkMs;
+                    try {
+                        LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(parkMs));
+                    } finally {
+                        parkedUntilMs = RUNNING;
+                    }
                 }
             }
         } catch (RuntimeException e) {
