@@ -72,6 +72,9 @@ public final class LogManager implements AutoCloseable {
     /** Logs with waiters, guarded by flusherLock. */
     private Set<PartitionLog> dirty = new LinkedHashSet<>();
     private boolean closing; // guarded by flusherLock
+    /** The earliest interval-flush deadline the last scan found; Long.MAX_VALUE for none (flusher thread). */
+    private long cachedIntervalDeadlineNanos = Long.MAX_VALUE;
+    private volatile boolean rescanIntervals = true;
     private final Thread flusher;
     private final Condition checkpointWakeup = flusherLock.newCondition();
     private final Thread checkpointer;
@@ -426,6 +429,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     private void wakeFlusher() {
+        rescanIntervals = true; // a log was created or reconfigured
         flusherLock.lock();
         try {
             flusherWakeup.signal();
@@ -440,7 +444,7 @@ public final class LogManager implements AutoCloseable {
             flusherLock.lock();
             try {
                 while (!closing && dirty.isEmpty()) {
-                    long deadline = nextIntervalDeadlineNanos(System.nanoTime());
+                    long deadline = intervalDeadlineNanos(System.nanoTime());
                     if (deadline == Long.MAX_VALUE) {
                         flusherWakeup.awaitUninterruptibly();
                     } else {
@@ -463,11 +467,15 @@ public final class LogManager implements AutoCloseable {
                 flusherLock.unlock();
             }
             long now = System.nanoTime();
-            for (PartitionLog partitionLog : logs.values()) {
-                long deadline = partitionLog.intervalFlushDeadlineNanos(now);
-                if (deadline != Long.MAX_VALUE && deadline - now <= 0) {
-                    round.add(partitionLog);
+            long intervalDeadline = intervalDeadlineNanos(now);
+            if (intervalDeadline != Long.MAX_VALUE && intervalDeadline - now <= 0) {
+                for (PartitionLog partitionLog : logs.values()) {
+                    long deadline = partitionLog.intervalFlushDeadlineNanos(now);
+                    if (deadline != Long.MAX_VALUE && deadline - now <= 0) {
+                        round.add(partitionLog);
+                    }
                 }
+                rescanIntervals = true; // their deadlines moved with this round
             }
             flushRound(round);
             if (journal.bytesSinceRotation() >= checkpoints.journalBytes()) {
@@ -585,12 +593,25 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    private long nextIntervalDeadlineNanos(long nowNanos) {
-        long min = Long.MAX_VALUE;
-        for (PartitionLog partitionLog : logs.values()) {
-            min = Math.min(min, partitionLog.intervalFlushDeadlineNanos(nowNanos));
+    /**
+     * The earliest {@link FlushPolicy#INTERVAL} deadline, from a scan of every log that is repeated
+     * only when that deadline has come, a round flushed interval logs, or a log was created or
+     * reconfigured: with thousands of partitions a scan per flush round cost more than the round. A
+     * clean interval log counts from the scan, so it is flushed within two intervals at worst.
+     */
+    private long intervalDeadlineNanos(long nowNanos) {
+        if (rescanIntervals || (cachedIntervalDeadlineNanos != Long.MAX_VALUE && cachedIntervalDeadlineNanos - nowNanos <= 0)) {
+            rescanIntervals = false;
+            long min = Long.MAX_VALUE;
+            for (PartitionLog partitionLog : logs.values()) {
+                long deadline = partitionLog.intervalFlushDeadlineNanos(nowNanos);
+                if (deadline != Long.MAX_VALUE && (min == Long.MAX_VALUE || deadline - min < 0)) {
+                    min = deadline;
+                }
+            }
+            cachedIntervalDeadlineNanos = min;
         }
-        return min;
+        return cachedIntervalDeadlineNanos;
     }
 
     /** Stops the flusher, flushes every log (completing its waiters), closes the files and RocksDB. */

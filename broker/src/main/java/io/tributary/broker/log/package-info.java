@@ -33,7 +33,7 @@
  * column family  key (16 bytes)                                  value
  * offsets        index_key | batch base offset                   segment base offset (8) | position (4) | size (4) | last offset delta (4)
  * timestamps     index_key | running max timestamp ^ MIN_VALUE   base offset (8) of the first batch that reached it
- * default        index_key | "recovery-point"                    offset (8) below which the log was last fsynced
+ * default        index_key | "recovery-point"                    offset (8) below which the segments were last fsynced
  * default        index_key | "log-start-offset"                  the log start offset (8), synced, when past the first segment's base
  * default        index_key | "high-watermark"                    the replica's last checkpointed high watermark (8)
  * </pre>
@@ -49,8 +49,11 @@
  * corrupt batch and later segments are deleted; index entries past the anchor are rewritten from the
  * scan; scanned segments are fsynced, so recovered data counts as durable.
  *
- * <p><b>Durability</b>: {@link io.tributary.broker.log.FlushPolicy#ACK} (default) acknowledges after
- * fsync, with one flusher thread per node doing group commit;
- * {@link io.tributary.broker.log.FlushPolicy#INTERVAL} fsyncs every {@code flushIntervalMs}.
+ * <p><b>Durability</b>: every append is also written to the node's {@code Journal}; {@link
+ * io.tributary.broker.log.FlushPolicy#ACK} (default) acknowledges once the journal is fsynced past it,
+ * one fsync per flush round for all partitions (group commit); {@link
+ * io.tributary.broker.log.FlushPolicy#INTERVAL} makes appends durable every {@code flushIntervalMs}.
+ * Segments are fsynced at checkpoints, which delete the journal files; at open the journal files a
+ * crash left are replayed over the recovered logs ({@code JournalReplay}).
  */
 package io.tributary.broker.log;
