@@ -278,11 +278,15 @@ final class LogRecovery {
                         break;
                     }
                 }
+                boolean changed = position != (segment == startSegment ? startPosition : 0);
                 if (position != fileLength) {
                     segment.truncateTo(position);
+                    changed = true;
                 }
                 segment.publishSize(position);
-                segment.flush();
+                if (changed) {
+                    segment.flush(); // what lay past the recovery point may not have been fsynced
+                }
             }
             entries.commit();
         } finally {
