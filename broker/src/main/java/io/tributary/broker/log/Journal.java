@@ -39,6 +39,14 @@ final class Journal implements AutoCloseable {
     static final String DIR_NAME = "journal";
     private static final String SUFFIX = ".journal";
 
+    /** Opens a new journal file for writing; tests pass one that fails like a full or failing disk. */
+    @FunctionalInterface
+    interface FileOpener {
+        FileOpener DEFAULT = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
+        FileChannel create(Path path) throws IOException;
+    }
+
     /** Reads entries during replay. */
     @FunctionalInterface
     interface EntryVisitor {
@@ -49,6 +57,7 @@ final class Journal implements AutoCloseable {
     }
 
     private final Path dir;
+    private final FileOpener opener;
     private final FsyncStats fsyncs;
     private final Consumer<String> storageFailureListener;
     /** Files found at open, oldest first: what a crash (or a clean close) left to replay. */
@@ -61,9 +70,10 @@ final class Journal implements AutoCloseable {
     private volatile long bytesSinceRotation;
     private volatile String failure;
 
-    private Journal(Path dir, FsyncStats fsyncs, Consumer<String> storageFailureListener, List<Path> filesToReplay,
-                    JournalFile current) {
+    private Journal(Path dir, FileOpener opener, FsyncStats fsyncs, Consumer<String> storageFailureListener,
+                    List<Path> filesToReplay, JournalFile current) {
         this.dir = dir;
+        this.opener = opener;
         this.fsyncs = fsyncs;
         this.storageFailureListener = storageFailureListener;
         this.filesToReplay = filesToReplay;
@@ -73,6 +83,10 @@ final class Journal implements AutoCloseable {
 
     /** Opens {@code logDir/journal}: the files there are kept for {@link #replay}; new entries go to a new file. */
     static Journal open(Path logDir, FsyncStats fsyncs, Consumer<String> storageFailureListener) {
+        return open(logDir, FileOpener.DEFAULT, fsyncs, storageFailureListener);
+    }
+
+    static Journal open(Path logDir, FileOpener opener, FsyncStats fsyncs, Consumer<String> storageFailureListener) {
         Path dir = logDir.resolve(DIR_NAME);
         TreeMap<Long, Path> found = new TreeMap<>();
         try {
@@ -88,15 +102,16 @@ final class Journal implements AutoCloseable {
                 }
             }
             long next = found.isEmpty() ? 0 : found.lastKey() + 1;
-            return new Journal(dir, fsyncs, storageFailureListener, new ArrayList<>(found.values()), create(dir, next));
+            return new Journal(dir, opener, fsyncs, storageFailureListener, new ArrayList<>(found.values()),
+                    create(opener, dir, next));
         } catch (IOException e) {
             throw new LogStorageException("cannot open the journal in " + dir, e);
         }
     }
 
-    private static JournalFile create(Path dir, long sequence) throws IOException {
+    private static JournalFile create(FileOpener opener, Path dir, long sequence) throws IOException {
         Path path = dir.resolve(String.format("%020d%s", sequence, SUFFIX));
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel channel = opener.create(path);
         try {
             Segment.fsyncDirectory(dir);
         } catch (IOException e) {
@@ -162,7 +177,7 @@ final class Journal implements AutoCloseable {
         JournalFile old = current;
         try {
             fsyncs.time(() -> old.channel().force(false));
-            current = create(dir, old.sequence() + 1);
+            current = create(opener, dir, old.sequence() + 1);
         } catch (IOException e) {
             throw fail("cannot rotate the journal (sealing " + old.path() + ")", e);
         }

@@ -103,7 +103,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
-                       Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints) {
+                       Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints, Journal.FileOpener journalFiles) {
         this.logDir = logDir;
         this.index = index;
         this.lockChannel = lockChannel;
@@ -111,7 +111,7 @@ public final class LogManager implements AutoCloseable {
         this.beforeFlushHook = beforeFlushHook;
         this.checkpoints = checkpoints;
         this.delayed = new DelayedOperations();
-        this.journal = Journal.open(logDir, fsyncs, this::reportStorageFailure);
+        this.journal = Journal.open(logDir, journalFiles, fsyncs, this::reportStorageFailure);
         this.flusher = new Thread(this::runFlusher, "log-flusher-" + logDir.getFileName());
         this.flusher.setDaemon(true);
         this.checkpointer = new Thread(this::runCheckpointer, "log-checkpointer-" + logDir.getFileName());
@@ -139,6 +139,16 @@ public final class LogManager implements AutoCloseable {
 
     static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints)
             throws LogStorageException {
+        return open(logDir, beforeFlushHook, checkpoints, Journal.FileOpener.DEFAULT);
+    }
+
+    /** As {@link #open(Path)}, with the journal's files opened by {@code journalFiles} (tests inject disk faults). */
+    static LogManager openWithJournalFiles(Path logDir, Journal.FileOpener journalFiles) throws LogStorageException {
+        return open(logDir, log -> { }, Checkpoints.DEFAULT, journalFiles);
+    }
+
+    private static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints,
+                                   Journal.FileOpener journalFiles) throws LogStorageException {
         FileChannel lockChannel = null;
         FileLock dirLock;
         try {
@@ -165,7 +175,7 @@ public final class LogManager implements AutoCloseable {
         }
         LogManager manager;
         try {
-            manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook, checkpoints);
+            manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook, checkpoints, journalFiles);
         } catch (RuntimeException e) {
             index.close();
             closeQuietly(lockChannel);
