@@ -14,12 +14,8 @@ REPS="${REPS:-3}"
 NUM_RECORDS="${NUM_RECORDS:-1000000}"
 CODECS="${CODECS:-none lz4 zstd}"
 KAFKA_VARIANTS="${KAFKA_VARIANTS:-ship fsync}"
-WORK="${WORK:-$(mktemp -d /tmp/bench-compression.XXXXXX)}"
-mkdir -p "$WORK"
-PIDS=()
 # shellcheck source=deploy/bench-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
-trap bench_cleanup EXIT
 
 # ~300-byte click-stream events, 10,000 distinct lines, the same on every run (awk's seeded rand).
 payload="$WORK/events.json"

@@ -8,12 +8,8 @@
 set -euo pipefail
 REPS="${REPS:-3}"
 NUM_RECORDS="${NUM_RECORDS:-1000000}"
-WORK="${WORK:-$(mktemp -d /tmp/bench-consume.XXXXXX)}"
-mkdir -p "$WORK"
-PIDS=()
 # shellcheck source=deploy/bench-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
-trap bench_cleanup EXIT
 
 # ---------------------------------------------------------------- Tributary
 tributary_start "$WORK/tributary"; tpid=$TRIBUTARY_PID

@@ -1,10 +1,16 @@
 # Sourced by the deploy/bench-*.sh scripts: an Apache Kafka node from the jars of
 # ../shared/kafka-anchor beside a Tributary node, and the CPU accounting both sides use.
-# The caller sets WORK and PIDS=() and traps bench_cleanup on EXIT.
+# Sourcing it makes the work directory (WORK, default a new /tmp/<script name>.XXXXXX) and stops
+# every process started through it when the script exits.
 bench_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 anchor="$bench_root/../shared/kafka-anchor"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}/bin/java"
 tributary="$bench_root/tributary"
+
+WORK="${WORK:-$(mktemp -d "/tmp/$(basename "$0" .sh).XXXXXX")}"
+mkdir -p "$WORK"
+PIDS=()
+trap bench_cleanup EXIT
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 bench_cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -14,12 +14,8 @@ PARTITIONS="${PARTITIONS:-1000}"
 RATE="${RATE:-10000}"
 NUM_RECORDS="${NUM_RECORDS:-300000}"
 KAFKA_VARIANTS="${KAFKA_VARIANTS:-ship fsync}"
-WORK="${WORK:-$(mktemp -d /tmp/bench-partitions.XXXXXX)}"
-mkdir -p "$WORK"
-PIDS=()
 # shellcheck source=deploy/bench-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
-trap bench_cleanup EXIT
 
 # ---------------------------------------------------------------- Tributary
 tributary_start "$WORK/tributary"; tpid=$TRIBUTARY_PID

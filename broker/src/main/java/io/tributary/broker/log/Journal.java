@@ -93,7 +93,7 @@ final class Journal implements AutoCloseable {
             Files.createDirectories(dir);
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
                 for (Path file : files) {
-                    long sequence = parseSequence(file.getFileName().toString());
+                    long sequence = Segment.parseNumberedName(file.getFileName().toString(), SUFFIX);
                     if (sequence >= 0) {
                         found.put(sequence, file);
                     } else {
@@ -110,7 +110,7 @@ final class Journal implements AutoCloseable {
     }
 
     private static JournalFile create(FileOpener opener, Path dir, long sequence) throws IOException {
-        Path path = dir.resolve(String.format("%020d%s", sequence, SUFFIX));
+        Path path = dir.resolve(Segment.numberedName(sequence, SUFFIX));
         FileChannel channel = opener.create(path);
         try {
             Segment.fsyncDirectory(dir);
@@ -119,17 +119,6 @@ final class Journal implements AutoCloseable {
             throw e;
         }
         return new JournalFile(sequence, path, channel);
-    }
-
-    private static long parseSequence(String name) {
-        if (!name.endsWith(SUFFIX) || name.length() != 20 + SUFFIX.length()) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(name.substring(0, 20));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     /** Appends {@code entry} (not yet durable: see {@link #force}). */

@@ -627,22 +627,8 @@ public final class LogManager implements AutoCloseable {
     /** Stops the flusher, flushes every log (completing its waiters), closes the files and RocksDB. */
     @Override
     public void close() throws LogStorageException {
-        flusherLock.lock();
-        try {
-            if (closing) {
-                return;
-            }
-            closing = true;
-            flusherWakeup.signal();
-            checkpointWakeup.signal();
-        } finally {
-            flusherLock.unlock();
-        }
-        try {
-            flusher.join(TimeUnit.SECONDS.toMillis(30));
-            checkpointer.join(TimeUnit.SECONDS.toMillis(60));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (!stopThreads()) {
+            return;
         }
         LogStorageException failure = null;
         synchronized (createLock) {
@@ -680,20 +666,7 @@ public final class LogManager implements AutoCloseable {
      * but nothing is fsynced or checkpointed and the journal files stay for the next open.
      */
     void haltWithoutFlushing() {
-        flusherLock.lock();
-        try {
-            closing = true;
-            flusherWakeup.signal();
-            checkpointWakeup.signal();
-        } finally {
-            flusherLock.unlock();
-        }
-        try {
-            flusher.join();
-            checkpointer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopThreads();
         synchronized (createLock) {
             closed = true;
             logs.values().forEach(partitionLog -> partitionLog.close("was halted"));
@@ -703,6 +676,28 @@ public final class LogManager implements AutoCloseable {
             delayed.close();
             releaseLock();
         }
+    }
+
+    /** Stops the flusher and the checkpointer (what is left is the caller's); false when already stopping. */
+    private boolean stopThreads() {
+        flusherLock.lock();
+        try {
+            if (closing) {
+                return false;
+            }
+            closing = true;
+            flusherWakeup.signal();
+            checkpointWakeup.signal();
+        } finally {
+            flusherLock.unlock();
+        }
+        try {
+            flusher.join(TimeUnit.SECONDS.toMillis(30));
+            checkpointer.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
     }
 
     private void closeAfterFailedOpen() {

@@ -39,17 +39,27 @@ final class Segment {
     }
 
     static String fileName(long baseOffset) {
-        return String.format("%020d%s", baseOffset, SUFFIX);
+        return numberedName(baseOffset, SUFFIX);
     }
 
     /** The base offset a segment file name encodes, or -1 when it is not a segment file name. */
     static long parseBaseOffset(String fileName) {
-        if (!fileName.endsWith(SUFFIX) || fileName.length() != 20 + SUFFIX.length()) {
+        return parseNumberedName(fileName, SUFFIX);
+    }
+
+    /** A file named by a number in 20 digits, so that names sort as the numbers do (segments, journal files). */
+    static String numberedName(long number, String suffix) {
+        return String.format("%020d%s", number, suffix);
+    }
+
+    /** The number a {@link #numberedName} encodes, or -1 when {@code fileName} is not one with {@code suffix}. */
+    static long parseNumberedName(String fileName, String suffix) {
+        if (!fileName.endsWith(suffix) || fileName.length() != 20 + suffix.length()) {
             return -1L;
         }
         try {
-            long base = Long.parseLong(fileName.substring(0, 20));
-            return base >= 0 ? base : -1L;
+            long number = Long.parseLong(fileName.substring(0, 20));
+            return number >= 0 ? number : -1L;
         } catch (NumberFormatException e) {
             return -1L;
         }

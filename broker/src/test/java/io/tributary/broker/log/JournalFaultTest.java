@@ -36,6 +36,14 @@ class JournalFaultTest {
                 FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), faults));
     }
 
+    /** A log holding {@code count} acknowledged records "acked-0"... in one batch. */
+    private static PartitionLog logWithAckedRecords(LogManager manager, int count) throws Exception {
+        PartitionLog log = manager.getOrCreate(TP, "id-1", LogConfig.defaults());
+        log.append(batch(count, 1000, "acked"), 1);
+        manager.awaitDurable(log, count).get(10, TimeUnit.SECONDS);
+        return log;
+    }
+
     private static void closeExpectingFailure(LogManager manager) {
         try {
             manager.close();
@@ -47,9 +55,7 @@ class JournalFaultTest {
     @Test
     void aFailedJournalFsyncFailsTheWaitersAndIsNeverRetriedOnTheSameFile() throws Exception {
         LogManager manager = openFaulty();
-        PartitionLog log = manager.getOrCreate(TP, "id-1", LogConfig.defaults());
-        log.append(batch(1, 1000, "acked"), 1);
-        manager.awaitDurable(log, 1).get(10, TimeUnit.SECONDS);
+        PartitionLog log = logWithAckedRecords(manager, 1);
 
         faults.failForce = true;
         log.append(batch(1, 1001, "unacked"), 1);
@@ -76,9 +82,7 @@ class JournalFaultTest {
     @Test
     void aFullDiskDuringAJournalWriteLeavesTheLogAsItWasAndTheDirectoryOpensAgain() throws Exception {
         LogManager manager = openFaulty();
-        PartitionLog log = manager.getOrCreate(TP, "id-1", LogConfig.defaults());
-        log.append(batch(2, 1000, "acked"), 1);
-        manager.awaitDurable(log, 2).get(10, TimeUnit.SECONDS);
+        PartitionLog log = logWithAckedRecords(manager, 2);
 
         faults.failWrites = true;
         assertThatThrownBy(() -> log.append(batch(3, 2000, "refused"), 1)).isInstanceOf(LogStorageException.class)
