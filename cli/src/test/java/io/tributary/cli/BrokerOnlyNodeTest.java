@@ -50,6 +50,15 @@ class BrokerOnlyNodeTest {
                         .isSuccess()).as("a broker-only node forwards commands to the quorum").isTrue();
             }
 
+            // Leadership can move only to an in-sync follower: wait until every follower of the new
+            // topic is in sync (on a loaded 2-core machine a follower may first drop out and rejoin).
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .untilAsserted(() -> {
+                        try (Admin admin = Admin.create(all, Duration.ofSeconds(5))) {
+                            assertThat(admin.describeTopics(List.of("wide")).get(0).getPartitionsList())
+                                    .allSatisfy(p -> assertThat(p.getIsrList()).hasSize(4));
+                        }
+                    });
             cluster.kill9(4);
             List<String> voters = cluster.bootstrapExcept(4);
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
