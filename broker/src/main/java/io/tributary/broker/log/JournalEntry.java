@@ -20,7 +20,11 @@ record JournalEntry(Type type, long partitionKey, long offset, ByteBuffer batche
     static final int MAX_BODY_SIZE = Integer.MAX_VALUE - 64;
 
     enum Type {
-        /** Batches appended at their base offsets ({@code offset} is the first batch's base offset). */
+        /**
+         * Batches appended at their base offsets; {@code offset} is where the log ended before them
+         * (or the first base offset, if lower: a follower's empty log may start inside its first batch).
+         * Replay appends them only to a log that still reaches that offset, so it never leaves a hole.
+         */
         APPEND(1),
         /** Everything at and above {@code offset} was removed ({@link PartitionLog#truncateTo}). */
         TRUNCATE(2),
@@ -43,8 +47,8 @@ record JournalEntry(Type type, long partitionKey, long offset, ByteBuffer batche
         }
     }
 
-    static JournalEntry append(long partitionKey, long baseOffset, ByteBuffer batches) {
-        return new JournalEntry(Type.APPEND, partitionKey, baseOffset, batches);
+    static JournalEntry append(long partitionKey, long continuedEndOffset, ByteBuffer batches) {
+        return new JournalEntry(Type.APPEND, partitionKey, continuedEndOffset, batches);
     }
 
     static JournalEntry marker(Type type, long partitionKey, long offset) {

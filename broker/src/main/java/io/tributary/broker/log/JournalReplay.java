@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +29,16 @@ final class JournalReplay {
     enum BatchAction { SKIP, APPEND, CONFLICT }
 
     private JournalReplay() {
+    }
+
+    /**
+     * Whether a journaled append that continued a log ending at {@code continuedEndOffset} can be
+     * replayed over a log that ends at {@code logEndOffset}: only if nothing before it is missing.
+     * A log that ends lower lost records the journal does not hold (the segments were damaged below
+     * the last checkpoint); appending would leave a hole that no follower fetch ever fills.
+     */
+    static boolean continuesLog(long continuedEndOffset, long logEndOffset) {
+        return logEndOffset >= continuedEndOffset;
     }
 
     /**
@@ -55,11 +66,25 @@ final class JournalReplay {
      */
     static Set<PartitionLog> replay(Journal journal, Map<Long, PartitionLog> logsByKey) {
         Set<PartitionLog> touched = new LinkedHashSet<>();
+        Set<PartitionLog> shortened = new HashSet<>();
         long[] counts = {0, 0};
         journal.replay(entry -> {
             counts[0]++;
             PartitionLog target = logsByKey.get(entry.partitionKey());
-            if (target != null && apply(target, entry)) {
+            if (target == null) {
+                return;
+            }
+            if (entry.type() == JournalEntry.Type.APPEND && !continuesLog(entry.offset(), target.logEndOffset())) {
+                if (shortened.add(target)) {
+                    log.warn("{}: the segments end at offset {}, below offset {} that a journaled append continued:"
+                            + " they lost records the journal no longer holds (damage below the last checkpoint);"
+                            + " the journal's later appends are not replayed, so that the log has no hole,"
+                            + " and replica recovery fetches the rest again", target.topicPartition(),
+                            target.logEndOffset(), entry.offset());
+                }
+                return;
+            }
+            if (apply(target, entry)) {
                 touched.add(target);
                 counts[1]++;
             }

@@ -235,7 +235,8 @@ public final class PartitionLog {
             int position = segment.size();
             writeOrUndo(segment, buffer, position);
             long newMaxTimestamp = indexOrUndo(segment, buffer, start, limit, position);
-            journalOrUndo(segment, buffer.slice(start, limit - start), position, firstOffset);
+            journalOrUndo(segment, buffer.slice(start, limit - start), position, firstOffset,
+                    Math.min(logEndOffset, firstOffset));
             if (position == 0) {
                 segment.rememberFirstBatchMaxTimestamp(firstBatch.maxTimestamp());
             }
@@ -384,9 +385,10 @@ public final class PartitionLog {
     }
 
     /** Journals the written batches; if that fails, their index entries and bytes go again. */
-    private void journalOrUndo(Segment segment, ByteBuffer written, int position, long firstOffset) {
+    private void journalOrUndo(Segment segment, ByteBuffer written, int position, long firstOffset,
+                               long continuedEndOffset) {
         try {
-            journal.write(JournalEntry.append(partitionKey, firstOffset, written));
+            journal.write(JournalEntry.append(partitionKey, continuedEndOffset, written));
         } catch (LogStorageException e) {
             try {
                 index.truncateFrom(partitionKey, firstOffset);

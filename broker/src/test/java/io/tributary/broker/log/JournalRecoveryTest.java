@@ -115,6 +115,26 @@ class JournalRecoveryTest {
     }
 
     @Test
+    void segmentsDamagedBelowTheCheckpointStayShortRatherThanGetAHoleFromTheJournal() throws Exception {
+        LogManager manager = LogManager.open(dir);
+        PartitionLog log = manager.getOrCreate(A, "id-1", LogConfig.defaults());
+        appendDurably(manager, log, 3, "kept");
+        Map<Path, Long> damagedTo = segmentLengths();
+        appendDurably(manager, log, 2, "checkpointed");
+        manager.checkpoint(); // the journal no longer holds offsets 0-4
+        appendDurably(manager, log, 4, "journaled");
+        manager.haltWithoutFlushing();
+        loseUnflushedBytes(damagedTo); // a damaged disk: offsets 3-4 are gone from the segment too
+
+        try (LogManager reopened = LogManager.open(dir)) {
+            PartitionLog recovered = reopened.get(A).orElseThrow();
+            assertThat(recovered.logEndOffset()).as("offsets 5-8 would follow a hole at 3-4").isEqualTo(3);
+            assertThat(values(readAll(recovered, 0))).isEqualTo(expected("kept", 0, 3));
+            assertThat(recovered.append(batch(1, 9000, "next"), 2).firstOffset()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void aReplayedTruncationRemovesWhatTheJournalAppendedBeforeIt() throws Exception {
         LogManager manager = LogManager.open(dir);
         PartitionLog log = manager.getOrCreate(A, "id-1", LogConfig.defaults());

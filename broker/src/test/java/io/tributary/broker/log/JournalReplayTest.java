@@ -28,4 +28,11 @@ class JournalReplayTest {
     void aBatchStraddlingTheEndOfANonEmptyLogContradictsTheSegments() {
         assertThat(JournalReplay.actionFor(8, 12, 0, 10)).isEqualTo(BatchAction.CONFLICT);
     }
+
+    @Test
+    void anAppendIsReplayedOnlyOntoALogThatStillReachesTheEndItContinued() {
+        assertThat(JournalReplay.continuesLog(10, 10)).isTrue();
+        assertThat(JournalReplay.continuesLog(10, 14)).as("the segments kept more").isTrue();
+        assertThat(JournalReplay.continuesLog(10, 7)).as("offsets 7-9 are gone: a hole").isFalse();
+    }
 }
