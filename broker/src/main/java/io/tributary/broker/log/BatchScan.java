@@ -115,17 +115,25 @@ final class BatchScan {
         int limit = buffer.limit();
         int pos = 0;
         while (limit - pos >= RecordBatch.HEADER_SIZE) {
-            int size = buffer.getInt(pos + RecordBatch.LENGTH_OFFSET) + RecordBatch.LOG_OVERHEAD;
-            if (size < RecordBatch.HEADER_SIZE || size > limit - pos) {
-                break;
-            }
-            long last = buffer.getLong(pos + RecordBatch.BASE_OFFSET_OFFSET)
-                    + buffer.getInt(pos + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
-            if (last >= maxOffset) {
+            int size = wholeBatchSize(buffer, pos, limit - pos, maxOffset);
+            if (size == 0) {
                 break;
             }
             pos += size;
         }
         return pos;
+    }
+
+    /**
+     * The size of the batch whose header starts at {@code at} in {@code header}, if the whole batch
+     * fits in the {@code room} bytes left and its last offset is below {@code maxOffset}; else 0.
+     */
+    static int wholeBatchSize(ByteBuffer header, int at, int room, long maxOffset) {
+        int size = header.getInt(at + RecordBatch.LENGTH_OFFSET) + RecordBatch.LOG_OVERHEAD;
+        if (size < RecordBatch.HEADER_SIZE || size > room) {
+            return 0;
+        }
+        long last = header.getLong(at + RecordBatch.BASE_OFFSET_OFFSET) + header.getInt(at + RecordBatch.LAST_OFFSET_DELTA_OFFSET);
+        return last < maxOffset ? size : 0;
     }
 }

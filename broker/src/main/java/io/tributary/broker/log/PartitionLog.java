@@ -421,44 +421,14 @@ public final class PartitionLog {
     public ByteBuffer read(long fetchOffset, int maxBytes, long maxOffset) throws OffsetOutOfRangeException, LogStorageException {
         structureLock.readLock().lock();
         try {
-            ensureOnline();
-            long end = logEndOffset;
-            long start = logStartOffset;
-            if (fetchOffset < start || fetchOffset > end) {
-                throw new OffsetOutOfRangeException(topicPartition.toString(), fetchOffset, start, end);
-            }
-            long limitOffset = Math.min(maxOffset, end);
-            if (fetchOffset >= limitOffset) {
+            Start at = locate(fetchOffset, maxOffset);
+            if (at == null) {
                 return EMPTY.duplicate();
             }
-            Location location = index.floor(partitionKey, fetchOffset);
-            if (location == null || location.lastOffset() < fetchOffset) {
-                // Compaction removed the batch that held it: serve from the next batch the log keeps.
-                Location next = index.ceiling(partitionKey, fetchOffset);
-                if (next == null && compaction.allowsGapBefore(fetchOffset)) {
-                    return EMPTY.duplicate(); // the gap runs to the end of the closed segments
-                }
-                if (next == null) {
-                    throw new LogStorageException(topicPartition + ": the index has no batch holding offset "
-                            + fetchOffset + " or after it (found " + location + ")");
-                }
-                location = next;
-            }
-            if (location.lastOffset() >= limitOffset) {
-                return EMPTY.duplicate();
-            }
-            Segment segment = segments.get(location.segmentBaseOffset());
-            if (segment == null) {
-                throw new LogStorageException(topicPartition + ": the index points at missing segment "
-                        + Segment.fileName(location.segmentBaseOffset()));
-            }
-            long available = segment.size() - (long) location.position();
-            int length = (int) Math.min(available, Math.max(maxBytes, location.size()));
-            ByteBuffer bytes = segment.read(location.position(), Math.max(length, 0));
-            int whole = BatchScan.wholeBatchesBelow(bytes, limitOffset);
+            ByteBuffer bytes = at.segment().read(at.location().position(), at.length(maxBytes));
+            int whole = BatchScan.wholeBatchesBelow(bytes, at.limitOffset());
             if (whole == 0) {
-                throw new LogStorageException(topicPartition + ": no whole batch at byte " + location.position() + " of "
-                        + segment + " where the index puts offset " + location.baseOffset());
+                throw noWholeBatch(at);
             }
             bytes.limit(whole);
             return bytes;
@@ -467,6 +437,81 @@ public final class PartitionLog {
         } finally {
             structureLock.readLock().unlock();
         }
+    }
+
+    /**
+     * The same batches as {@link #read}, as a region of the segment file that is copied only when it
+     * is sent ({@link LogSlice#writeTo}): a fetch holds no copy of the records in the heap. Only the
+     * batch headers are read here, to find where the whole batches end.
+     */
+    public LogSlice readSlice(long fetchOffset, int maxBytes, long maxOffset) throws OffsetOutOfRangeException, LogStorageException {
+        structureLock.readLock().lock();
+        try {
+            Start at = locate(fetchOffset, maxOffset);
+            if (at == null) {
+                return LogSlice.EMPTY;
+            }
+            int position = at.location().position();
+            int whole = at.segment().wholeBatchesBelow(position, at.length(maxBytes), at.limitOffset());
+            if (whole == 0) {
+                throw noWholeBatch(at);
+            }
+            return new LogSlice(at.segment(), position, whole);
+        } catch (IOException e) {
+            throw new LogStorageException(topicPartition + ": cannot read at offset " + fetchOffset, e);
+        } finally {
+            structureLock.readLock().unlock();
+        }
+    }
+
+    /** Where a read starts: the batch holding the fetch offset (or the next one kept), in its segment. */
+    private record Start(Segment segment, Location location, long limitOffset) {
+        /** Bytes to read: up to maxBytes, at least the first batch, not past the segment's end. */
+        int length(int maxBytes) {
+            long available = segment.size() - (long) location.position();
+            return (int) Math.max(0, Math.min(available, Math.max(maxBytes, location.size())));
+        }
+    }
+
+    /** The start of a read, or null when there is nothing to read below {@code maxOffset}. Call under the structure lock. */
+    private Start locate(long fetchOffset, long maxOffset) throws OffsetOutOfRangeException {
+        ensureOnline();
+        long end = logEndOffset;
+        long start = logStartOffset;
+        if (fetchOffset < start || fetchOffset > end) {
+            throw new OffsetOutOfRangeException(topicPartition.toString(), fetchOffset, start, end);
+        }
+        long limitOffset = Math.min(maxOffset, end);
+        if (fetchOffset >= limitOffset) {
+            return null;
+        }
+        Location location = index.floor(partitionKey, fetchOffset);
+        if (location == null || location.lastOffset() < fetchOffset) {
+            // Compaction removed the batch that held it: serve from the next batch the log keeps.
+            Location next = index.ceiling(partitionKey, fetchOffset);
+            if (next == null && compaction.allowsGapBefore(fetchOffset)) {
+                return null; // the gap runs to the end of the closed segments
+            }
+            if (next == null) {
+                throw new LogStorageException(topicPartition + ": the index has no batch holding offset "
+                        + fetchOffset + " or after it (found " + location + ")");
+            }
+            location = next;
+        }
+        if (location.lastOffset() >= limitOffset) {
+            return null;
+        }
+        Segment segment = segments.get(location.segmentBaseOffset());
+        if (segment == null) {
+            throw new LogStorageException(topicPartition + ": the index points at missing segment "
+                    + Segment.fileName(location.segmentBaseOffset()));
+        }
+        return new Start(segment, location, limitOffset);
+    }
+
+    private LogStorageException noWholeBatch(Start at) {
+        return new LogStorageException(topicPartition + ": no whole batch at byte " + at.location().position() + " of "
+                + at.segment() + " where the index puts offset " + at.location().baseOffset());
     }
 
     public long logStartOffset() {

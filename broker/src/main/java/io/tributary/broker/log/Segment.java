@@ -2,7 +2,9 @@ package io.tributary.broker.log;
 
 import io.tributary.record.RecordBatch;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -141,16 +143,63 @@ final class Segment {
     /** Reads up to {@code length} bytes at {@code position} into a new buffer, flipped. */
     ByteBuffer read(int position, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
-        long filePosition = position;
+        readFully(buffer, position);
+        buffer.flip();
+        return buffer;
+    }
+
+    /**
+     * The length of the run of whole batches from {@code position}, within {@code length} bytes,
+     * whose last offsets are below {@code maxOffset}: {@link BatchScan#wholeBatchesBelow} reading only
+     * each batch's header from the file.
+     */
+    int wholeBatchesBelow(int position, int length, long maxOffset) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(RecordBatch.LAST_OFFSET_DELTA_OFFSET + 4);
+        int pos = 0;
+        while (length - pos >= RecordBatch.HEADER_SIZE) {
+            header.clear();
+            if (readFully(header, position + pos) < header.capacity()) {
+                break;
+            }
+            int size = BatchScan.wholeBatchSize(header, 0, length - pos, maxOffset);
+            if (size == 0) {
+                break;
+            }
+            pos += size;
+        }
+        return pos;
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code position} to {@code out} through {@code chunk}. The
+     * bytes were framed as whole batches when the fetch was read; a segment cut shorter since then (a
+     * former leader truncating its log) fails the copy instead of sending a torn batch.
+     */
+    void copyTo(OutputStream out, int position, int length, byte[] chunk) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(chunk);
+        for (int done = 0; done < length; ) {
+            buffer.clear().limit(Math.min(chunk.length, length - done));
+            int n = readFully(buffer, position + done);
+            if (n < buffer.limit()) {
+                throw new EOFException(path + " ends at byte " + (position + done + n) + ", inside a fetch of bytes "
+                        + position + "-" + (position + length) + " (the log was truncated while the fetch was sent)");
+            }
+            out.write(chunk, 0, n);
+            done += n;
+        }
+    }
+
+    /** Reads until {@code buffer} is full or the file ends; returns the bytes read. */
+    private int readFully(ByteBuffer buffer, long filePosition) throws IOException {
+        int read = 0;
         while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, filePosition);
+            int n = channel.read(buffer, filePosition + read);
             if (n < 0) {
                 break;
             }
-            filePosition += n;
+            read += n;
         }
-        buffer.flip();
-        return buffer;
+        return read;
     }
 
     /**

@@ -218,7 +218,7 @@ public final class BrokerNode implements AutoCloseable {
                 // connection's event loop: no hand-off per call, and one connection's requests
                 // reach a partition in the order they were sent.
                 .directExecutor()
-                .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()))
+                .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()).definition())
                 .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -231,7 +231,7 @@ public final class BrokerNode implements AutoCloseable {
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .directExecutor()
                     .addService(new TributaryGrpcService(context.onListener(BrokerContext.EXTERNAL_LISTENER),
-                            () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()))
+                            () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()).definition())
                     .addService(health.getHealthService())
                     .build()
                     .start();

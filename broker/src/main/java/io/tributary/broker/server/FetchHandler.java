@@ -1,20 +1,17 @@
 package io.tributary.broker.server;
 
-import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tributary.broker.delayed.DelayedOperations;
+import io.tributary.broker.log.LogSlice;
 import io.tributary.broker.partition.Partition;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.FetchPartition;
 import io.tributary.proto.v1.FetchPartitionResponse;
 import io.tributary.proto.v1.FetchRequest;
-import io.tributary.proto.v1.FetchResponse;
 import io.tributary.proto.v1.FetchTopic;
-import io.tributary.proto.v1.FetchTopicResponse;
 import io.tributary.replication.FollowerFetchResult;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +32,7 @@ final class FetchHandler {
         this.context = context;
     }
 
-    void handle(FetchRequest request, StreamObserver<FetchResponse> responseObserver) {
+    void handle(FetchRequest request, StreamObserver<FetchReply> responseObserver) {
         String invalid = validationError(request);
         if (invalid != null || !context.serving().isOpen()) {
             responseObserver.onNext(invalid != null ? allPartitionsFailed(request, ErrorCode.INVALID_REQUEST, invalid)
@@ -44,7 +41,7 @@ final class FetchHandler {
             return;
         }
         PendingFetch pending = new PendingFetch(request, responseObserver);
-        if (responseObserver instanceof ServerCallStreamObserver<FetchResponse> serverObserver) {
+        if (responseObserver instanceof ServerCallStreamObserver<FetchReply> serverObserver) {
             serverObserver.setOnCancelHandler(pending::cancel); // the client gave up: forget the long poll
         }
         pending.tryComplete(false);
@@ -77,18 +74,18 @@ final class FetchHandler {
         return null;
     }
 
-    private static FetchResponse allPartitionsFailed(FetchRequest request, ErrorCode code, String message) {
-        FetchResponse.Builder response = FetchResponse.newBuilder();
+    private static FetchReply allPartitionsFailed(FetchRequest request, ErrorCode code, String message) {
+        List<FetchReply.Topic> topics = new ArrayList<>(request.getTopicsCount());
         for (FetchTopic topic : request.getTopicsList()) {
-            FetchTopicResponse.Builder topicResponse = FetchTopicResponse.newBuilder().setTopic(topic.getTopic());
+            List<FetchReply.Partition> partitions = new ArrayList<>(topic.getPartitionsCount());
             for (FetchPartition partition : topic.getPartitionsList()) {
-                topicResponse.addPartitions(FetchPartitionResponse.newBuilder().setPartition(partition.getPartition())
-                        .setErrorCode(code).setErrorMessage(message).setHighWatermark(-1).setLastStableOffset(-1)
-                        .setLogStartOffset(-1));
+                partitions.add(FetchReply.Partition.withoutRecords(FetchPartitionResponse.newBuilder()
+                        .setPartition(partition.getPartition()).setErrorCode(code).setErrorMessage(message)
+                        .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1).build()));
             }
-            response.addTopics(topicResponse);
+            topics.add(new FetchReply.Topic(topic.getTopic(), partitions));
         }
-        return response.build();
+        return new FetchReply(topics);
     }
 
     /**
@@ -99,7 +96,7 @@ final class FetchHandler {
      */
     private final class PendingFetch {
         private final FetchRequest request;
-        private final StreamObserver<FetchResponse> observer;
+        private final StreamObserver<FetchReply> observer;
         private final List<TopicPartition> partitions = new ArrayList<>();
         private final AtomicBoolean done = new AtomicBoolean();
         private final long startNanos = System.nanoTime();
@@ -110,7 +107,7 @@ final class FetchHandler {
         /** For a replica fetch: the progress reports were made (once, on arrival). */
         private boolean progressReported;
 
-        PendingFetch(FetchRequest request, StreamObserver<FetchResponse> observer) {
+        PendingFetch(FetchRequest request, StreamObserver<FetchReply> observer) {
             this.request = request;
             this.observer = observer;
             this.replica = request.hasReplica();
@@ -141,7 +138,7 @@ final class FetchHandler {
             if (!done.compareAndSet(false, true)) {
                 return;
             }
-            observer.onNext(result.response);
+            observer.onNext(result.reply);
             observer.onCompleted();
             context.metrics().recordBytesOut(result.bytes);
             context.metrics().fetchLatency().record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
@@ -164,7 +161,7 @@ final class FetchHandler {
         }
 
         private ReadResult read() {
-            FetchResponse.Builder response = FetchResponse.newBuilder();
+            List<FetchReply.Topic> topics = new ArrayList<>(request.getTopicsCount());
             long remaining = request.getMaxBytes();
             long bytes = 0;
             boolean hasError = false;
@@ -173,21 +170,21 @@ final class FetchHandler {
             progressReported = true;
             int index = 0;
             for (FetchTopic topic : request.getTopicsList()) {
-                FetchTopicResponse.Builder topicResponse = FetchTopicResponse.newBuilder().setTopic(topic.getTopic());
+                List<FetchReply.Partition> partitionReplies = new ArrayList<>(topic.getPartitionsCount());
                 for (FetchPartition fp : topic.getPartitionsList()) {
                     ReadPartition read = readPartition(topic.getTopic(), fp, reportProgress,
                             bytes == 0 ? fp.getPartitionMaxBytes() : (int) Math.min(remaining, fp.getPartitionMaxBytes()));
-                    FetchPartitionResponse partitionResponse = read.response();
-                    hasError |= partitionResponse.getErrorCode() != ErrorCode.NONE;
+                    FetchReply.Partition partitionReply = read.reply();
+                    hasError |= partitionReply.header().getErrorCode() != ErrorCode.NONE;
                     observedEnds[index++] = read.readableEnd();
-                    int size = partitionResponse.getRecords().size();
+                    int size = partitionReply.records().sizeInBytes();
                     bytes += size;
                     remaining -= size;
-                    topicResponse.addPartitions(partitionResponse);
+                    partitionReplies.add(partitionReply);
                 }
-                response.addTopics(topicResponse);
+                topics.add(new FetchReply.Topic(topic.getTopic(), partitionReplies));
             }
-            return new ReadResult(response.build(), bytes, hasError);
+            return new ReadResult(new FetchReply(topics), bytes, hasError);
         }
 
         /** Where reads stop for this fetch: the log end for a follower, the high watermark for a consumer. */
@@ -201,7 +198,7 @@ final class FetchHandler {
             Optional<Partition> found = context.partitions().partition(new TopicPartition(topic, fp.getPartition()));
             FetchPartitionResponse checked = checkPartition(topic, fp, found, reportProgress, response);
             if (checked != null) {
-                return new ReadPartition(checked, -1);
+                return new ReadPartition(FetchReply.Partition.withoutRecords(checked), -1);
             }
             Partition partition = found.get();
             long end = readableEnd(partition);
@@ -244,26 +241,27 @@ final class FetchHandler {
             return null;
         }
 
-        private FetchPartitionResponse read(Partition partition, FetchPartition fp, int maxBytes, long end,
-                                            FetchPartitionResponse.Builder response) {
+        private FetchReply.Partition read(Partition partition, FetchPartition fp, int maxBytes, long end,
+                                          FetchPartitionResponse.Builder response) {
             long highWatermark = partition.highWatermark();
             response.setHighWatermark(highWatermark).setLastStableOffset(highWatermark)
                     .setLogStartOffset(partition.log().logStartOffset());
             if (maxBytes <= 0 || fp.getFetchOffset() == end) {
-                return response.setErrorCode(ErrorCode.NONE).build();
+                return FetchReply.Partition.withoutRecords(response.setErrorCode(ErrorCode.NONE).build());
             }
             try {
-                ByteBuffer records = partition.log().read(fp.getFetchOffset(), maxBytes, end);
-                return response.setErrorCode(ErrorCode.NONE).setRecords(UnsafeByteOperations.unsafeWrap(records)).build();
+                LogSlice records = partition.log().readSlice(fp.getFetchOffset(), maxBytes, end);
+                return new FetchReply.Partition(response.setErrorCode(ErrorCode.NONE).build(), records);
             } catch (RuntimeException e) {
-                return response.setErrorCode(ErrorMapping.codeFor(e)).setErrorMessage(ErrorMapping.messageFor(e)).build();
+                return FetchReply.Partition.withoutRecords(response.setErrorCode(ErrorMapping.codeFor(e))
+                        .setErrorMessage(ErrorMapping.messageFor(e)).build());
             }
         }
     }
 
-    private record ReadPartition(FetchPartitionResponse response, long readableEnd) {
+    private record ReadPartition(FetchReply.Partition reply, long readableEnd) {
     }
 
-    private record ReadResult(FetchResponse response, long bytes, boolean hasError) {
+    private record ReadResult(FetchReply reply, long bytes, boolean hasError) {
     }
 }

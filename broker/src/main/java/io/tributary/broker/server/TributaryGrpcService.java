@@ -1,5 +1,10 @@
 package io.tributary.broker.server;
 
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.tributary.proto.v1.AlterConfigsRequest;
 import io.tributary.proto.v1.AlterConfigsResponse;
@@ -52,9 +57,31 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
         produce.handle(request, responseObserver);
     }
 
-    @Override
-    public void fetch(FetchRequest request, StreamObserver<FetchResponse> responseObserver) {
-        fetch.handle(request, responseObserver);
+    /**
+     * The generated binding, but Fetch answers with a {@link FetchReply} through its own marshaller:
+     * the same FetchResponse bytes on the wire, with the records copied from the segment files as
+     * they are sent (the generated {@code fetch} method is never bound). Register this, not the
+     * service itself ({@code bindService} is final in the generated base).
+     */
+    ServerServiceDefinition definition() {
+        ServerServiceDefinition generated = bindService();
+        MethodDescriptor<FetchRequest, FetchResponse> generatedFetch = TributaryGrpc.getFetchMethod();
+        MethodDescriptor<FetchRequest, FetchReply> fetchMethod = generatedFetch.toBuilder(
+                generatedFetch.getRequestMarshaller(), new FetchReplyMarshaller()).build();
+        ServiceDescriptor generatedService = generated.getServiceDescriptor();
+        ServiceDescriptor.Builder service = ServiceDescriptor.newBuilder(generatedService.getName())
+                .setSchemaDescriptor(generatedService.getSchemaDescriptor());
+        for (MethodDescriptor<?, ?> method : generatedService.getMethods()) {
+            service.addMethod(method == generatedFetch ? fetchMethod : method);
+        }
+        ServerServiceDefinition.Builder definition = ServerServiceDefinition.builder(service.build());
+        for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
+            if (method.getMethodDescriptor() != generatedFetch) {
+                definition.addMethod(method);
+            }
+        }
+        definition.addMethod(fetchMethod, ServerCalls.asyncUnaryCall(fetch::handle));
+        return definition.build();
     }
 
     @Override
