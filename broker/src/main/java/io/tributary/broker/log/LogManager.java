@@ -59,6 +59,7 @@ public final class LogManager implements AutoCloseable {
 
     private final Path logDir;
     private final LogIndex index;
+    private final SegmentFiles segmentFiles;
     private final FileChannel lockChannel;
     private final FileLock dirLock;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
@@ -91,6 +92,9 @@ public final class LogManager implements AutoCloseable {
      * {@code intervalMs} after the last checkpoint when anything was written since (it bounds how long
      * compaction, which only rewrites fsynced segments, waits).
      */
+    /** How many idle segment files a node keeps open by default (log.segment.files.open.max). */
+    public static final int DEFAULT_MAX_OPEN_SEGMENT_FILES = 4096;
+
     public record Checkpoints(long journalBytes, long intervalMs) {
         public static final Checkpoints DEFAULT = new Checkpoints(64L << 20, 60_000);
 
@@ -103,9 +107,11 @@ public final class LogManager implements AutoCloseable {
     }
 
     private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
-                       Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints, Journal.FileOpener journalFiles) {
+                       Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints, Journal.FileOpener journalFiles,
+                       int maxOpenSegmentFiles) {
         this.logDir = logDir;
         this.index = index;
+        this.segmentFiles = new SegmentFiles(maxOpenSegmentFiles);
         this.lockChannel = lockChannel;
         this.dirLock = dirLock;
         this.beforeFlushHook = beforeFlushHook;
@@ -124,12 +130,25 @@ public final class LogManager implements AutoCloseable {
      * finishes deletions a crash interrupted, and starts the flusher thread. Recovered logs have
      * {@link LogConfig#defaults()} until {@link #getOrCreate} gives them their topic's config.
      */
+    /** Segment files open now: at most the bound, plus those in use this instant. */
+    public int openSegmentFiles() {
+        return segmentFiles.openFiles();
+    }
+
     public static LogManager open(Path logDir) throws LogStorageException {
         return open(logDir, Checkpoints.DEFAULT);
     }
 
     public static LogManager open(Path logDir, Checkpoints checkpoints) throws LogStorageException {
         return open(logDir, log -> { }, checkpoints);
+    }
+
+    /**
+     * As {@link #open(Path, Checkpoints)}, holding at most {@code maxOpenSegmentFiles} segment files
+     * open (beyond those in use this instant): the least recently used idle ones are closed.
+     */
+    public static LogManager open(Path logDir, Checkpoints checkpoints, int maxOpenSegmentFiles) throws LogStorageException {
+        return open(logDir, log -> { }, checkpoints, Journal.FileOpener.DEFAULT, maxOpenSegmentFiles);
     }
 
     /** As {@link #open(Path)}, with a hook the flusher calls for each log of a round before the fsync (tests). */
@@ -139,16 +158,16 @@ public final class LogManager implements AutoCloseable {
 
     static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints)
             throws LogStorageException {
-        return open(logDir, beforeFlushHook, checkpoints, Journal.FileOpener.DEFAULT);
+        return open(logDir, beforeFlushHook, checkpoints, Journal.FileOpener.DEFAULT, DEFAULT_MAX_OPEN_SEGMENT_FILES);
     }
 
     /** As {@link #open(Path)}, with the journal's files opened by {@code journalFiles} (tests inject disk faults). */
     static LogManager openWithJournalFiles(Path logDir, Journal.FileOpener journalFiles) throws LogStorageException {
-        return open(logDir, log -> { }, Checkpoints.DEFAULT, journalFiles);
+        return open(logDir, log -> { }, Checkpoints.DEFAULT, journalFiles, DEFAULT_MAX_OPEN_SEGMENT_FILES);
     }
 
     private static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints,
-                                   Journal.FileOpener journalFiles) throws LogStorageException {
+                                   Journal.FileOpener journalFiles, int maxOpenSegmentFiles) throws LogStorageException {
         FileChannel lockChannel = null;
         FileLock dirLock;
         try {
@@ -175,7 +194,8 @@ public final class LogManager implements AutoCloseable {
         }
         LogManager manager;
         try {
-            manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook, checkpoints, journalFiles);
+            manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook, checkpoints, journalFiles,
+                    maxOpenSegmentFiles);
         } catch (RuntimeException e) {
             index.close();
             closeQuietly(lockChannel);
@@ -247,7 +267,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException(dir + " has index key " + metadata.indexKey() + " which another partition uses");
             }
             PartitionLog partitionLog = PartitionLog.open(tp, metadata.topicId(), dir, metadata.indexKey(), index,
-                    LogConfig.defaults(), fsyncs, journal, this::wakeFlusher, delayed, this::reportStorageFailure);
+                    segmentFiles, LogConfig.defaults(), fsyncs, journal, this::wakeFlusher, delayed, this::reportStorageFailure);
             logs.put(tp, partitionLog);
         }
         index.retainOnly(keys);
@@ -319,7 +339,7 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException("cannot create " + dir, e);
             }
             index.deletePartition(key);
-            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, config, fsyncs, journal,
+            PartitionLog created = PartitionLog.open(tp, topicId, dir, key, index, segmentFiles, config, fsyncs, journal,
                     this::wakeFlusher, delayed, this::reportStorageFailure);
             logs.put(tp, created);
             wakeFlusher();

@@ -58,18 +58,20 @@ final class LogRecovery {
     private final Path dir;
     private final long partitionKey;
     private final LogIndex index;
+    private final SegmentFiles segmentFiles;
     private final String name;
     private CompactionCheckpoint compaction = CompactionCheckpoint.NONE;
 
-    private LogRecovery(Path dir, long partitionKey, LogIndex index, String name) {
+    private LogRecovery(Path dir, long partitionKey, LogIndex index, SegmentFiles files, String name) {
         this.dir = dir;
         this.partitionKey = partitionKey;
         this.index = index;
+        this.segmentFiles = files;
         this.name = name;
     }
 
-    static State recover(Path dir, long partitionKey, LogIndex index, String name) {
-        return new LogRecovery(dir, partitionKey, index, name).run();
+    static State recover(Path dir, long partitionKey, LogIndex index, SegmentFiles files, String name) {
+        return new LogRecovery(dir, partitionKey, index, files, name).run();
     }
 
     private State run() {
@@ -122,7 +124,7 @@ final class LogRecovery {
 
     private State startEmptyAt(NavigableMap<Long, Segment> segments, long offset) {
         index.truncateFrom(partitionKey, 0);
-        segments.put(offset, Segment.create(dir, offset));
+        segments.put(offset, Segment.create(segmentFiles, dir, offset));
         index.putRecoveryPoint(partitionKey, offset);
         return new State(segments, offset, offset, Long.MIN_VALUE, compaction);
     }
@@ -181,7 +183,7 @@ final class LogRecovery {
             for (Path file : files) {
                 long base = Segment.parseBaseOffset(file.getFileName().toString());
                 if (base >= 0 && Files.isRegularFile(file)) {
-                    segments.put(base, Segment.open(file, base));
+                    segments.put(base, Segment.open(segmentFiles, file, base));
                 }
             }
         } catch (IOException e) {

@@ -47,6 +47,7 @@ public final class PartitionLog {
     private final Path dir;
     private final long partitionKey;
     private final LogIndex index;
+    private final SegmentFiles files;
     private final FsyncStats fsyncs;
     /** The node's write-ahead journal: an append is durable once the journal is fsynced past it. */
     private final Journal journal;
@@ -86,7 +87,7 @@ public final class PartitionLog {
     private volatile String offlineReason;
 
     private PartitionLog(TopicPartition topicPartition, String topicId, Path dir, long partitionKey, LogIndex index,
-                         LogConfig config, FsyncStats fsyncs, Journal journal, Runnable configListener,
+                         SegmentFiles files, LogConfig config, FsyncStats fsyncs, Journal journal, Runnable configListener,
                          DelayedOperations delayed, Consumer<String> storageFailureListener, LogRecovery.State state) {
         this.storageFailureListener = storageFailureListener;
         this.topicPartition = topicPartition;
@@ -95,6 +96,7 @@ public final class PartitionLog {
         this.dir = dir;
         this.partitionKey = partitionKey;
         this.index = index;
+        this.files = files;
         this.config = config;
         this.fsyncs = fsyncs;
         this.journal = journal;
@@ -111,10 +113,10 @@ public final class PartitionLog {
 
     /** Opens the partition directory, recovering it (see {@link LogRecovery}); creates the first segment if none. */
     static PartitionLog open(TopicPartition tp, String topicId, Path dir, long partitionKey, LogIndex index,
-                             LogConfig config, FsyncStats fsyncs, Journal journal, Runnable configListener,
-                             DelayedOperations delayed, Consumer<String> storageFailureListener) {
-        LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, tp.toString());
-        return new PartitionLog(tp, topicId, dir, partitionKey, index, config, fsyncs, journal, configListener, delayed,
+                             SegmentFiles files, LogConfig config, FsyncStats fsyncs, Journal journal,
+                             Runnable configListener, DelayedOperations delayed, Consumer<String> storageFailureListener) {
+        LogRecovery.State state = LogRecovery.recover(dir, partitionKey, index, files, tp.toString());
+        return new PartitionLog(tp, topicId, dir, partitionKey, index, files, config, fsyncs, journal, configListener, delayed,
                 storageFailureListener, state);
     }
 
@@ -273,7 +275,7 @@ public final class PartitionLog {
         rolledUnflushed.remove(empty);
         Segment rebased;
         try {
-            rebased = Segment.create(dir, baseOffset);
+            rebased = Segment.create(files, dir, baseOffset);
         } catch (LogStorageException e) {
             offlineReason = "no segment after replacing the empty one: " + e.getMessage();
             storageFailureListener.accept(topicPartition + ": " + offlineReason);
@@ -350,7 +352,7 @@ public final class PartitionLog {
 
     /** Starts a new active segment at the log end; the old one is fsynced by the next flush. Under appendLock. */
     private void roll() {
-        Segment next = Segment.create(dir, logEndOffset);
+        Segment next = Segment.create(files, dir, logEndOffset);
         rolledUnflushed.add(active);
         segments.put(next.baseOffset(), next);
         active = next;
@@ -622,7 +624,7 @@ public final class PartitionLog {
                 // Emptied the first segment below the log start: restart it at the log start offset.
                 segments.remove(keep.baseOffset());
                 keep.closeAndDelete();
-                keep = Segment.create(dir, newEnd);
+                keep = Segment.create(files, dir, newEnd);
                 segments.put(newEnd, keep);
             }
             index.truncateFrom(partitionKey, newEnd == logStartOffset ? 0 : newEnd); // emptied: the batch holding the start goes too
@@ -751,7 +753,7 @@ public final class PartitionLog {
                 segments.clear();
                 rolledUnflushed.clear();
                 deleteFiles(old); // before creating: the new segment may reuse a name
-                Segment fresh = Segment.create(dir, offset);
+                Segment fresh = Segment.create(files, dir, offset);
                 segments.put(offset, fresh);
                 active = fresh;
                 maxTimestamp = Long.MIN_VALUE;
@@ -1103,7 +1105,7 @@ public final class PartitionLog {
             Files.move(swap, old.path(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Segment.fsyncDirectory(dir);
             old.close();
-            segments.put(span.baseOffset(), Segment.open(old.path(), span.baseOffset()));
+            segments.put(span.baseOffset(), Segment.open(files, old.path(), span.baseOffset()));
             return true;
         } catch (IOException e) {
             offlineReason = "swapping in the cleaned " + Segment.fileName(span.baseOffset()) + " failed: " + e.getMessage();

@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,11 +21,18 @@ import java.util.NavigableMap;
  * write so concurrent readers never see a partly written batch.
  */
 final class Segment {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Segment.class);
     static final String SUFFIX = ".log";
 
     private final long baseOffset;
     private final Path path;
-    private final FileChannel channel;
+    private final SegmentFiles files;
+    /** The open file, or null while the bound on open files has it closed; guarded by this. */
+    private FileChannel channel;
+    /** Operations using {@link #channel} now: it is not closed for the bound while any runs; guarded by this. */
+    private int users;
+    /** The segment was closed or deleted: its file is not opened again; guarded by this. */
+    private boolean closed;
     private volatile int size;
     /** Whether the directory entry of a newly created file still needs an fsync of the directory. */
     private volatile boolean directoryEntryUnsynced;
@@ -32,7 +40,8 @@ final class Segment {
     private volatile long firstBatchMaxTimestamp = UNKNOWN_TIMESTAMP;
     private static final long UNKNOWN_TIMESTAMP = Long.MIN_VALUE;
 
-    private Segment(long baseOffset, Path path, FileChannel channel, int size, boolean created) {
+    private Segment(SegmentFiles files, long baseOffset, Path path, FileChannel channel, int size, boolean created) {
+        this.files = files;
         this.baseOffset = baseOffset;
         this.path = path;
         this.channel = channel;
@@ -80,29 +89,73 @@ final class Segment {
         return removed;
     }
 
-    static Segment create(Path dir, long baseOffset) {
+    /** Creates the segment's file, which stays open (it is about to be written). */
+    static Segment create(SegmentFiles files, Path dir, long baseOffset) {
         Path path = dir.resolve(fileName(baseOffset));
         try {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            return new Segment(baseOffset, path, channel, 0, true);
+            Segment created = new Segment(files, baseOffset, path, channel, 0, true);
+            files.used(created, true);
+            return created;
         } catch (IOException e) {
             throw new LogStorageException("cannot create segment " + path, e);
         }
     }
 
-    static Segment open(Path path, long baseOffset) {
+    /** An existing segment file; it is opened when first used. */
+    static Segment open(SegmentFiles files, Path path, long baseOffset) {
         try {
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            long length = channel.size();
+            long length = Files.size(path);
             if (length > Integer.MAX_VALUE) {
-                channel.close();
                 throw new LogStorageException("segment " + path + " is " + length + " bytes, more than the 2 GiB a segment may hold");
             }
-            return new Segment(baseOffset, path, channel, (int) length, false);
+            return new Segment(files, baseOffset, path, null, (int) length, false);
         } catch (IOException e) {
             throw new LogStorageException("cannot open segment " + path, e);
         }
+    }
+
+    /**
+     * The open file, opened if the bound had closed it (or an interrupted thread's I/O closed it),
+     * held open until {@link #release}.
+     *
+     * @throws ClosedChannelException the segment was closed or deleted
+     */
+    private FileChannel acquire() throws IOException {
+        boolean opened = false;
+        FileChannel open;
+        synchronized (this) {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            if (channel == null || !channel.isOpen()) {
+                channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                opened = true;
+            }
+            users++;
+            open = channel;
+        }
+        files.used(this, opened);
+        return open;
+    }
+
+    private synchronized void release() {
+        users--;
+    }
+
+    /** Closes the file if no operation uses it (for {@link SegmentFiles}); it reopens on the next use. */
+    synchronized boolean closeFileIfIdle() {
+        if (users > 0 || channel == null) {
+            return false;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("closing idle segment file {} failed (it is reopened when used): {}", path, e.toString());
+        }
+        channel = null;
+        return true;
     }
 
     long baseOffset() {
@@ -120,7 +173,12 @@ final class Segment {
 
     /** Length of the file on disk, which may exceed {@link #size()} during recovery. */
     long fileLength() throws IOException {
-        return channel.size();
+        FileChannel open = acquire();
+        try {
+            return open.size();
+        } finally {
+            release();
+        }
     }
 
     /**
@@ -130,8 +188,13 @@ final class Segment {
     void write(ByteBuffer data, int position) throws IOException {
         long filePosition = position;
         ByteBuffer src = data.duplicate();
-        while (src.hasRemaining()) {
-            filePosition += channel.write(src, filePosition);
+        FileChannel open = acquire();
+        try {
+            while (src.hasRemaining()) {
+                filePosition += open.write(src, filePosition);
+            }
+        } finally {
+            release();
         }
     }
 
@@ -143,7 +206,12 @@ final class Segment {
     /** Reads up to {@code length} bytes at {@code position} into a new buffer, flipped. */
     ByteBuffer read(int position, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
-        readFully(buffer, position);
+        FileChannel open = acquire();
+        try {
+            readFully(open, buffer, position);
+        } finally {
+            release();
+        }
         buffer.flip();
         return buffer;
     }
@@ -156,16 +224,21 @@ final class Segment {
     int wholeBatchesBelow(int position, int length, long maxOffset) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(RecordBatch.LAST_OFFSET_DELTA_OFFSET + 4);
         int pos = 0;
-        while (length - pos >= RecordBatch.HEADER_SIZE) {
-            header.clear();
-            if (readFully(header, position + pos) < header.capacity()) {
-                break;
+        FileChannel open = acquire();
+        try {
+            while (length - pos >= RecordBatch.HEADER_SIZE) {
+                header.clear();
+                if (readFully(open, header, position + pos) < header.capacity()) {
+                    break;
+                }
+                int size = BatchScan.wholeBatchSize(header, 0, length - pos, maxOffset);
+                if (size == 0) {
+                    break;
+                }
+                pos += size;
             }
-            int size = BatchScan.wholeBatchSize(header, 0, length - pos, maxOffset);
-            if (size == 0) {
-                break;
-            }
-            pos += size;
+        } finally {
+            release();
         }
         return pos;
     }
@@ -177,23 +250,28 @@ final class Segment {
      */
     void copyTo(OutputStream out, int position, int length, byte[] chunk) throws IOException {
         ByteBuffer buffer = ByteBuffer.wrap(chunk);
-        for (int done = 0; done < length; ) {
-            buffer.clear().limit(Math.min(chunk.length, length - done));
-            int n = readFully(buffer, position + done);
-            if (n < buffer.limit()) {
-                throw new EOFException(path + " ends at byte " + (position + done + n) + ", inside a fetch of bytes "
-                        + position + "-" + (position + length) + " (the log was truncated while the fetch was sent)");
+        FileChannel open = acquire();
+        try {
+            for (int done = 0; done < length; ) {
+                buffer.clear().limit(Math.min(chunk.length, length - done));
+                int n = readFully(open, buffer, position + done);
+                if (n < buffer.limit()) {
+                    throw new EOFException(path + " ends at byte " + (position + done + n) + ", inside a fetch of bytes "
+                            + position + "-" + (position + length) + " (the log was truncated while the fetch was sent)");
+                }
+                out.write(chunk, 0, n);
+                done += n;
             }
-            out.write(chunk, 0, n);
-            done += n;
+        } finally {
+            release();
         }
     }
 
     /** Reads until {@code buffer} is full or the file ends; returns the bytes read. */
-    private int readFully(ByteBuffer buffer, long filePosition) throws IOException {
+    private static int readFully(FileChannel open, ByteBuffer buffer, long filePosition) throws IOException {
         int read = 0;
         while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, filePosition + read);
+            int n = open.read(buffer, filePosition + read);
             if (n < 0) {
                 break;
             }
@@ -226,7 +304,12 @@ final class Segment {
 
     /** Cuts the file to {@code newSize} bytes and publishes it. Caller excludes readers and writers. */
     void truncateTo(int newSize) throws IOException {
-        channel.truncate(newSize);
+        FileChannel open = acquire();
+        try {
+            open.truncate(newSize);
+        } finally {
+            release();
+        }
         size = newSize;
         if (newSize == 0) {
             firstBatchMaxTimestamp = UNKNOWN_TIMESTAMP;
@@ -235,19 +318,34 @@ final class Segment {
 
     /** Forces the file's data (and, once, its directory entry) to disk. */
     void flush() throws IOException {
-        channel.force(false);
+        FileChannel open = acquire();
+        try {
+            open.force(false);
+        } finally {
+            release();
+        }
         if (directoryEntryUnsynced) {
             fsyncDirectory(path.getParent());
             directoryEntryUnsynced = false;
         }
     }
 
+    /** Closes the file for good: later uses fail with {@link ClosedChannelException}. */
     void close() throws IOException {
-        channel.close();
+        FileChannel open;
+        synchronized (this) {
+            closed = true;
+            open = channel;
+            channel = null;
+        }
+        files.closed(this);
+        if (open != null) {
+            open.close();
+        }
     }
 
     void closeAndDelete() throws IOException {
-        channel.close();
+        close();
         Files.deleteIfExists(path);
     }
 

@@ -55,5 +55,10 @@
  * io.tributary.broker.log.FlushPolicy#INTERVAL} makes appends durable every {@code flushIntervalMs}.
  * Segments are fsynced at checkpoints, which delete the journal files; at open the journal files a
  * crash left are replayed over the recovered logs ({@code JournalReplay}).
+ *
+ * <p><b>Files open</b>: a segment opens its file when used; {@code SegmentFiles} closes the least
+ * recently used idle ones beyond {@code log.max.open.segment.files}. <b>Reads for fetches</b> return
+ * a {@link io.tributary.broker.log.LogSlice} (a region of a segment, copied only when the response
+ * is sent), so fetched records are not held in the heap.
  */
 package io.tributary.broker.log;

@@ -115,7 +115,7 @@ public final class BrokerNode implements AutoCloseable {
         toClose.add(completion::shutdownNow);
         toClose.add(scheduler::shutdownNow);
         long openStartNanos = System.nanoTime();
-        logManager = LogManager.open(dataDir.resolve("logs"), config.checkpoints());
+        logManager = LogManager.open(dataDir.resolve("logs"), config.checkpoints(), config.maxOpenSegmentFiles());
         toClose.add(logManager);
         log.info("Node {}: opening the partition logs took {} ms", config.nodeId(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openStartNanos));

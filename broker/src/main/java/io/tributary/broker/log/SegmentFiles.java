@@ -1,0 +1,74 @@
+package io.tributary.broker.log;
+
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+
+/**
+ * Bounds the file handles a node's segments hold open: a segment opens its file when it is used and
+ * the least recently used idle ones are closed once more than {@code capacity} are open. With
+ * 10,000 partitions (and several segments each) a node would otherwise hold one descriptor per
+ * segment file for its whole life. A segment in use (an append, a read, a fetch being sent) is never
+ * closed; when every open one is in use the bound is exceeded until they are released.
+ *
+ * <p>Closing a segment's descriptor loses nothing: appends are made durable by the journal, and a
+ * later fsync of the file (a checkpoint) through a new descriptor flushes every dirty page of it;
+ * Linux reports a write-back error to a descriptor opened after it, when nobody has seen it yet.
+ */
+final class SegmentFiles {
+    /** A bound large enough that it never closes anything: tests and tools that open a few logs. */
+    static final int UNBOUNDED = Integer.MAX_VALUE;
+
+    private final int capacity;
+    /** Segments with an open file, least recently used first. */
+    private final LinkedHashSet<Segment> open = new LinkedHashSet<>();
+    private long opens;
+    private long closes;
+
+    SegmentFiles(int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("the open segment file bound must be >= 1, got " + capacity);
+        }
+        this.capacity = capacity;
+    }
+
+    /**
+     * {@code segment} was just used (and opened its file when {@code opened}); closes the least
+     * recently used idle files over the bound. Segments call this without holding their own lock
+     * (the order is always this, then a segment).
+     */
+    synchronized void used(Segment segment, boolean opened) {
+        if (opened) {
+            opens++;
+        } else if (!open.remove(segment)) {
+            return; // it closed its file meanwhile (deleted or closed): nothing to track
+        }
+        open.add(segment);
+        for (Iterator<Segment> it = open.iterator(); open.size() > capacity && it.hasNext(); ) {
+            Segment eldest = it.next();
+            if (eldest != segment && eldest.closeFileIfIdle()) {
+                it.remove();
+                closes++;
+            }
+        }
+    }
+
+    /** {@code segment} closed its file (idle, deleted, or the log closed). */
+    synchronized void closed(Segment segment) {
+        if (open.remove(segment)) {
+            closes++;
+        }
+    }
+
+    synchronized int openFiles() {
+        return open.size();
+    }
+
+    /** Files opened and closed so far: how often the bound made a segment reopen its file. */
+    synchronized long opens() {
+        return opens;
+    }
+
+    synchronized long closes() {
+        return closes;
+    }
+}
