@@ -108,10 +108,10 @@ public final class LogManager implements AutoCloseable {
 
     private LogManager(Path logDir, LogIndex index, FileChannel lockChannel, FileLock dirLock,
                        Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints, Journal.FileOpener journalFiles,
-                       int maxOpenSegmentFiles) {
+                       SegmentFiles segmentFiles) {
         this.logDir = logDir;
         this.index = index;
-        this.segmentFiles = new SegmentFiles(maxOpenSegmentFiles);
+        this.segmentFiles = segmentFiles;
         this.lockChannel = lockChannel;
         this.dirLock = dirLock;
         this.beforeFlushHook = beforeFlushHook;
@@ -148,7 +148,8 @@ public final class LogManager implements AutoCloseable {
      * open (beyond those in use this instant): the least recently used idle ones are closed.
      */
     public static LogManager open(Path logDir, Checkpoints checkpoints, int maxOpenSegmentFiles) throws LogStorageException {
-        return open(logDir, log -> { }, checkpoints, Journal.FileOpener.DEFAULT, maxOpenSegmentFiles);
+        return open(logDir, log -> { }, checkpoints, Journal.FileOpener.DEFAULT,
+                new SegmentFiles(maxOpenSegmentFiles, SegmentFiles.Opener.DEFAULT));
     }
 
     /** As {@link #open(Path)}, with a hook the flusher calls for each log of a round before the fsync (tests). */
@@ -158,16 +159,26 @@ public final class LogManager implements AutoCloseable {
 
     static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints)
             throws LogStorageException {
-        return open(logDir, beforeFlushHook, checkpoints, Journal.FileOpener.DEFAULT, DEFAULT_MAX_OPEN_SEGMENT_FILES);
+        return open(logDir, beforeFlushHook, checkpoints, Journal.FileOpener.DEFAULT, defaultSegmentFiles());
     }
 
     /** As {@link #open(Path)}, with the journal's files opened by {@code journalFiles} (tests inject disk faults). */
     static LogManager openWithJournalFiles(Path logDir, Journal.FileOpener journalFiles) throws LogStorageException {
-        return open(logDir, log -> { }, Checkpoints.DEFAULT, journalFiles, DEFAULT_MAX_OPEN_SEGMENT_FILES);
+        return open(logDir, log -> { }, Checkpoints.DEFAULT, journalFiles, defaultSegmentFiles());
+    }
+
+    /** As {@link #open(Path)}, with the segment files opened by {@code segmentFiles} (tests inject disk faults). */
+    static LogManager openWithSegmentFiles(Path logDir, SegmentFiles.Opener segmentFiles) throws LogStorageException {
+        return open(logDir, log -> { }, Checkpoints.DEFAULT, Journal.FileOpener.DEFAULT,
+                new SegmentFiles(DEFAULT_MAX_OPEN_SEGMENT_FILES, segmentFiles));
+    }
+
+    private static SegmentFiles defaultSegmentFiles() {
+        return new SegmentFiles(DEFAULT_MAX_OPEN_SEGMENT_FILES, SegmentFiles.Opener.DEFAULT);
     }
 
     private static LogManager open(Path logDir, Consumer<PartitionLog> beforeFlushHook, Checkpoints checkpoints,
-                                   Journal.FileOpener journalFiles, int maxOpenSegmentFiles) throws LogStorageException {
+                                   Journal.FileOpener journalFiles, SegmentFiles segmentFiles) throws LogStorageException {
         FileChannel lockChannel = null;
         FileLock dirLock;
         try {
@@ -195,7 +206,7 @@ public final class LogManager implements AutoCloseable {
         LogManager manager;
         try {
             manager = new LogManager(logDir, index, lockChannel, dirLock, beforeFlushHook, checkpoints, journalFiles,
-                    maxOpenSegmentFiles);
+                    segmentFiles);
         } catch (RuntimeException e) {
             index.close();
             closeQuietly(lockChannel);

@@ -93,8 +93,7 @@ final class Segment {
     static Segment create(SegmentFiles files, Path dir, long baseOffset) {
         Path path = dir.resolve(fileName(baseOffset));
         try {
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel channel = files.open(path, true);
             Segment created = new Segment(files, baseOffset, path, channel, 0, true);
             files.used(created, true);
             return created;
@@ -130,7 +129,7 @@ final class Segment {
                 throw new ClosedChannelException();
             }
             if (channel == null || !channel.isOpen()) {
-                channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                channel = files.open(path, false);
                 opened = true;
             }
             users++;

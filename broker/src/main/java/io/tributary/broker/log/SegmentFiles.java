@@ -1,5 +1,9 @@
 package io.tributary.broker.log;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 
@@ -18,17 +22,34 @@ final class SegmentFiles {
     /** A bound large enough that it never closes anything: tests and tools that open a few logs. */
     static final int UNBOUNDED = Integer.MAX_VALUE;
 
+    /** Opens segment files: the disk, or a disk with faults injected (tests). */
+    @FunctionalInterface
+    interface Opener {
+        Opener DEFAULT = (path, create) -> create
+                ? FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+
+        /** Opens {@code path} for reading and writing, creating it (it must not exist) when {@code create}. */
+        FileChannel open(Path path, boolean create) throws IOException;
+    }
+
     private final int capacity;
+    private final Opener opener;
     /** Segments with an open file, least recently used first. */
     private final LinkedHashSet<Segment> open = new LinkedHashSet<>();
     private long opens;
     private long closes;
 
-    SegmentFiles(int capacity) {
+    SegmentFiles(int capacity, Opener opener) {
         if (capacity < 1) {
             throw new IllegalArgumentException("the open segment file bound must be >= 1, got " + capacity);
         }
         this.capacity = capacity;
+        this.opener = opener;
+    }
+
+    FileChannel open(Path path, boolean create) throws IOException {
+        return opener.open(path, create);
     }
 
     /**

@@ -59,6 +59,8 @@
  * <p><b>Files open</b>: a segment opens its file when used; {@code SegmentFiles} closes the least
  * recently used idle ones beyond {@code log.max.open.segment.files}. <b>Reads for fetches</b> return
  * a {@link io.tributary.broker.log.LogSlice} (a region of a segment, copied only when the response
- * is sent), so fetched records are not held in the heap.
+ * is sent), so fetched records are not held in the heap. Segment and journal files are opened
+ * through {@code SegmentFiles.Opener} and {@code Journal.FileOpener}, where tests inject a full disk
+ * or a failed fsync ({@code SegmentFaultTest}, {@code JournalFaultTest}).
  */
 package io.tributary.broker.log;
