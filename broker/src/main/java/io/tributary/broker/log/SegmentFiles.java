@@ -19,9 +19,6 @@ import java.util.LinkedHashSet;
  * Linux reports a write-back error to a descriptor opened after it, when nobody has seen it yet.
  */
 final class SegmentFiles {
-    /** A bound large enough that it never closes anything: tests and tools that open a few logs. */
-    static final int UNBOUNDED = Integer.MAX_VALUE;
-
     /** Opens segment files: the disk, or a disk with faults injected (tests). */
     @FunctionalInterface
     interface Opener {
@@ -37,8 +34,6 @@ final class SegmentFiles {
     private final Opener opener;
     /** Segments with an open file, least recently used first. */
     private final LinkedHashSet<Segment> open = new LinkedHashSet<>();
-    private long opens;
-    private long closes;
 
     SegmentFiles(int capacity, Opener opener) {
         if (capacity < 1) {
@@ -58,9 +53,7 @@ final class SegmentFiles {
      * (the order is always this, then a segment).
      */
     synchronized void used(Segment segment, boolean opened) {
-        if (opened) {
-            opens++;
-        } else if (!open.remove(segment)) {
+        if (!opened && !open.remove(segment)) {
             return; // it closed its file meanwhile (deleted or closed): nothing to track
         }
         open.add(segment);
@@ -68,28 +61,16 @@ final class SegmentFiles {
             Segment eldest = it.next();
             if (eldest != segment && eldest.closeFileIfIdle()) {
                 it.remove();
-                closes++;
             }
         }
     }
 
     /** {@code segment} closed its file (idle, deleted, or the log closed). */
     synchronized void closed(Segment segment) {
-        if (open.remove(segment)) {
-            closes++;
-        }
+        open.remove(segment);
     }
 
     synchronized int openFiles() {
         return open.size();
-    }
-
-    /** Files opened and closed so far: how often the bound made a segment reopen its file. */
-    synchronized long opens() {
-        return opens;
-    }
-
-    synchronized long closes() {
-        return closes;
     }
 }

@@ -129,7 +129,8 @@ final class FetchHandler {
                 return;
             }
             ReadResult result = read();
-            boolean enough = result.bytes >= Math.max(1, request.getMinBytes()) || result.hasError
+            long bytes = result.reply.recordBytes();
+            boolean enough = bytes >= Math.max(1, request.getMinBytes()) || result.hasError
                     || request.getMinBytes() == 0 || request.getMaxWaitMs() == 0 || deadlinePassed;
             if (!enough) {
                 park();
@@ -140,7 +141,7 @@ final class FetchHandler {
             }
             observer.onNext(result.reply);
             observer.onCompleted();
-            context.metrics().recordBytesOut(result.bytes);
+            context.metrics().recordBytesOut(bytes);
             context.metrics().fetchLatency().record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
 
@@ -184,7 +185,7 @@ final class FetchHandler {
                 }
                 topics.add(new FetchReply.Topic(topic.getTopic(), partitionReplies));
             }
-            return new ReadResult(new FetchReply(topics), bytes, hasError);
+            return new ReadResult(new FetchReply(topics), hasError);
         }
 
         /** Where reads stop for this fetch: the log end for a follower, the high watermark for a consumer. */
@@ -262,6 +263,6 @@ final class FetchHandler {
     private record ReadPartition(FetchReply.Partition reply, long readableEnd) {
     }
 
-    private record ReadResult(FetchReply reply, long bytes, boolean hasError) {
+    private record ReadResult(FetchReply reply, boolean hasError) {
     }
 }

@@ -56,8 +56,8 @@ final class FetchReplyMarshaller implements MethodDescriptor.Marshaller<FetchRep
         return size;
     }
 
-    /** Writes the message to {@code out}; returns the bytes written. */
-    static int writeTo(FetchReply reply, OutputStream out) throws IOException {
+    /** Writes the message ({@link #serializedSize} bytes) to {@code out}. */
+    static void writeTo(FetchReply reply, OutputStream out) throws IOException {
         CodedOutputStream fields = CodedOutputStream.newInstance(out, FIELD_BUFFER_BYTES);
         byte[] chunk = CHUNK.get();
         for (FetchReply.Topic topic : reply.topics()) {
@@ -80,7 +80,6 @@ final class FetchReplyMarshaller implements MethodDescriptor.Marshaller<FetchRep
             }
         }
         fields.flush();
-        return serializedSize(reply);
     }
 
     private static int topicSize(FetchReply.Topic topic) {
@@ -125,7 +124,8 @@ final class FetchReplyMarshaller implements MethodDescriptor.Marshaller<FetchRep
             FetchReply sending = reply;
             reply = null;
             unread = new ByteArrayInputStream(new byte[0]);
-            return writeTo(sending, target);
+            writeTo(sending, target);
+            return size;
         }
 
         @Override

@@ -1,6 +1,5 @@
 package io.tributary.broker.log;
 
-import io.tributary.proto.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static io.tributary.broker.log.DiskFaultLogs.TP;
+import static io.tributary.broker.log.DiskFaultLogs.closeExpectingFailure;
+import static io.tributary.broker.log.DiskFaultLogs.logWithAckedRecords;
 import static io.tributary.broker.log.TestBatches.batch;
 import static io.tributary.broker.log.TestBatches.readAll;
 import static io.tributary.broker.log.TestBatches.values;
@@ -24,8 +26,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * acknowledged record.
  */
 class JournalFaultTest {
-    private static final TopicPartition TP = new TopicPartition("events", 0);
-
     @TempDir
     Path dir;
 
@@ -34,22 +34,6 @@ class JournalFaultTest {
     private LogManager openFaulty() {
         return LogManager.openWithJournalFiles(dir, path -> new FaultyFileChannel(
                 FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), faults));
-    }
-
-    /** A log holding {@code count} acknowledged records "acked-0"... in one batch. */
-    private static PartitionLog logWithAckedRecords(LogManager manager, int count) throws Exception {
-        PartitionLog log = manager.getOrCreate(TP, "id-1", LogConfig.defaults());
-        log.append(batch(count, 1000, "acked"), 1);
-        manager.awaitDurable(log, count).get(10, TimeUnit.SECONDS);
-        return log;
-    }
-
-    private static void closeExpectingFailure(LogManager manager) {
-        try {
-            manager.close();
-        } catch (LogStorageException expected) {
-            // the failed journal cannot be closed cleanly
-        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.tributary.broker.log;
 
-import io.tributary.proto.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +8,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static io.tributary.broker.log.DiskFaultLogs.TP;
+import static io.tributary.broker.log.DiskFaultLogs.closeExpectingFailure;
+import static io.tributary.broker.log.DiskFaultLogs.logWithAckedRecords;
 import static io.tributary.broker.log.TestBatches.batch;
 import static io.tributary.broker.log.TestBatches.readAll;
 import static io.tributary.broker.log.TestBatches.values;
@@ -22,8 +24,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * holds the log's acknowledged records, and the directory opens again with all of them.
  */
 class SegmentFaultTest {
-    private static final TopicPartition TP = new TopicPartition("events", 0);
-
     @TempDir
     Path dir;
 
@@ -34,24 +34,9 @@ class SegmentFaultTest {
                 new FaultyFileChannel(SegmentFiles.Opener.DEFAULT.open(path, create), faults));
     }
 
-    private static PartitionLog logWithAckedRecords(LogManager manager, int count) throws Exception {
-        PartitionLog log = manager.getOrCreate(TP, "id-1", LogConfig.defaults());
-        log.append(batch(count, 1000, "acked"), 1);
-        manager.awaitDurable(log, count).get(10, TimeUnit.SECONDS);
-        return log;
-    }
-
     private long journalFiles() throws Exception {
         try (Stream<Path> files = Files.list(dir.resolve(Journal.DIR_NAME))) {
             return files.count();
-        }
-    }
-
-    private static void closeExpectingFailure(LogManager manager) {
-        try {
-            manager.close();
-        } catch (LogStorageException expected) {
-            // an offline log cannot be closed cleanly
         }
     }
 
