@@ -50,6 +50,9 @@ import java.util.Set;
  * was written</td></tr>
  * <tr><td>log.max.open.segment.files</td><td>4096</td><td>segment files kept open; the least recently used idle
  *     ones beyond it are closed and reopened when read (10,000 partitions need not hold 10,000 descriptors)</td></tr>
+ * <tr><td>log.verifier.io.max.bytes.per.second</td><td>134217728</td><td>how fast the log verifier reads, after a
+ *     start, the part of each log that recovery took from a replica state snapshot (a follower fetches once its log
+ *     is verified)</td></tr>
  * <tr><td>log.cleaner.backoff.ms</td><td>15000</td><td>how long the cleaner sleeps when no compacted log needs cleaning</td></tr>
  * <tr><td>log.cleaner.io.max.bytes.per.second</td><td>67108864</td><td>the cleaner's read plus write rate, so that
  *     compaction cannot starve produce and fetch of the disk</td></tr>
@@ -62,11 +65,12 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
                          String advertisedHost, int advertisedClientPort, ExternalListener external,
                          long retentionCheckIntervalMs, Cleaner cleaner, LogManager.Checkpoints checkpoints,
-                         int maxOpenSegmentFiles) {
+                         int maxOpenSegmentFiles, long verifierIoMaxBytesPerSecond) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
     public static final long DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300_000;
+    public static final long DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND = 128L << 20;
 
 
     /**
@@ -117,7 +121,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "advertised.host", "advertised.client.port", "external.port", "external.advertised.host",
             "external.advertised.port", "log.retention.check.interval.ms", "log.cleaner.backoff.ms",
             "log.cleaner.io.max.bytes.per.second", "log.cleaner.dedupe.buffer.size", "log.journal.checkpoint.bytes",
-            "log.journal.checkpoint.interval.ms", "log.max.open.segment.files");
+            "log.journal.checkpoint.interval.ms", "log.max.open.segment.files", "log.verifier.io.max.bytes.per.second");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -141,6 +145,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         }
         java.util.Objects.requireNonNull(cleaner, "cleaner");
         java.util.Objects.requireNonNull(checkpoints, "checkpoints");
+        if (verifierIoMaxBytesPerSecond < 1) {
+            throw new ConfigException("log.verifier.io.max.bytes.per.second must be >= 1, got " + verifierIoMaxBytesPerSecond);
+        }
         if (maxOpenSegmentFiles < 1) {
             throw new ConfigException("log.max.open.segment.files must be >= 1, got " + maxOpenSegmentFiles);
         }
@@ -180,45 +187,52 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         return new NodeConfig(1, "127.0.0.1", 9092, 9093, 9094, dataDir, List.of(), List.of(), true, 1,
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
-                Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES);
+                Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES,
+                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND);
     }
 
     /** A single node on ephemeral ports: for tests. */
     public static NodeConfig ephemeral(Path dataDir) {
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
-                Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES);
+                Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES,
+                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
         List<Voter> self = voters.size() == 1 && voters.get(0).id() == nodeId ? List.of() : voters;
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
+                verifierIoMaxBytesPerSecond);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
+                verifierIoMaxBytesPerSecond);
     }
 
     public NodeConfig withRetentionCheckIntervalMs(long intervalMs) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, intervalMs, cleaner, checkpoints, maxOpenSegmentFiles);
+                advertisedHost, advertisedClientPort, external, intervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
+                verifierIoMaxBytesPerSecond);
     }
 
     public NodeConfig withCleaner(Cleaner newCleaner) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner, checkpoints, maxOpenSegmentFiles);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner, checkpoints, maxOpenSegmentFiles,
+                verifierIoMaxBytesPerSecond);
     }
 
     public NodeConfig withCheckpoints(LogManager.Checkpoints newCheckpoints) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
-                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, newCheckpoints, maxOpenSegmentFiles);
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, newCheckpoints, maxOpenSegmentFiles,
+                verifierIoMaxBytesPerSecond);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -263,7 +277,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                         longValue(properties, "log.cleaner.io.max.bytes.per.second", Cleaner.DEFAULT.ioMaxBytesPerSecond()),
                         longValue(properties, "log.cleaner.dedupe.buffer.size", Cleaner.DEFAULT.dedupeBufferBytes())),
                 checkpoints(properties), intValue(properties, "log.max.open.segment.files",
-                LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES));
+                LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES),
+                longValue(properties, "log.verifier.io.max.bytes.per.second", DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND));
     }
 
     private static LogManager.Checkpoints checkpoints(Properties properties) {

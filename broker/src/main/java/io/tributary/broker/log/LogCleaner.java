@@ -263,30 +263,4 @@ public final class LogCleaner {
         }
         return true;
     }
-
-    /** Holds the cleaner to a byte rate by sleeping when it runs ahead (rate limiting, not synchronisation). */
-    static final class IoThrottle {
-        private final long bytesPerSecond;
-        private long startNanos = System.nanoTime();
-        private long bytes;
-
-        IoThrottle(long bytesPerSecond) {
-            this.bytesPerSecond = bytesPerSecond;
-        }
-
-        /** Starts counting afresh: time spent idle is no credit for a burst. */
-        void reset() {
-            startNanos = System.nanoTime();
-            bytes = 0;
-        }
-
-        void acquire(long more) throws InterruptedException {
-            bytes += more;
-            long dueNanos = (long) (bytes * 1e9 / bytesPerSecond);
-            long aheadNanos = dueNanos - (System.nanoTime() - startNanos);
-            if (aheadNanos > 1_000_000) {
-                Thread.sleep(Math.min(aheadNanos / 1_000_000, 100)); // short naps: stop() is seen soon
-            }
-        }
-    }
 }

@@ -42,6 +42,9 @@ final class LogIndex implements AutoCloseable {
     private static final byte[] RECOVERY_POINT_TAG = "recovery-point".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HIGH_WATERMARK_TAG = "high-watermark".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LOG_START_OFFSET_TAG = "log-start-offset".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATE_SNAPSHOT_TAG = "replica-state".getBytes(StandardCharsets.US_ASCII);
+    /** Replica state snapshots kept per partition: an older one serves when a truncation passed the newest. */
+    static final int STATE_SNAPSHOTS_KEPT = 3;
     private static final int OFFSET_VALUE_SIZE = 20;
 
     /** Where one batch lives: its base and last offset, segment, file position and size. */
@@ -321,6 +324,75 @@ final class LogIndex implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new LogStorageException("cannot read the log index at " + dir, e);
         }
+    }
+
+    /**
+     * Stores a replica state snapshot taken at {@code endOffset} (opaque to the index), unsynced
+     * like the index entries: one lost in a power loss only makes the next start scan more. Keeps
+     * the newest {@link #STATE_SNAPSHOTS_KEPT}.
+     */
+    void putStateSnapshot(long partitionKey, long endOffset, byte[] snapshot) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.put(meta, stateSnapshotKey(partitionKey, endOffset), snapshot);
+            List<byte[]> older = stateSnapshotKeysAtOrBelow(partitionKey, endOffset - 1);
+            for (int i = STATE_SNAPSHOTS_KEPT - 1; i < older.size(); i++) {
+                batch.delete(meta, older.get(i));
+            }
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot write a replica state snapshot to the log index at " + dir, e);
+        }
+    }
+
+    /** The stored replica state snapshots taken at or below {@code offset}, newest first. */
+    List<byte[]> stateSnapshotsAtOrBelow(long partitionKey, long offset) {
+        List<byte[]> out = new ArrayList<>();
+        try {
+            for (byte[] key : stateSnapshotKeysAtOrBelow(partitionKey, offset)) {
+                byte[] value = db.get(meta, readOptions, key);
+                if (value != null) {
+                    out.add(value);
+                }
+            }
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot read the log index at " + dir, e);
+        }
+        return out;
+    }
+
+    /** Deletes every replica state snapshot of the partition, synced: the next start scans the whole log. */
+    void deleteStateSnapshotsDurably(long partitionKey) {
+        try (WriteBatch batch = new WriteBatch(); WriteOptions synced = new WriteOptions().setSync(true)) {
+            for (byte[] key : stateSnapshotKeysAtOrBelow(partitionKey, Long.MAX_VALUE)) {
+                batch.delete(meta, key);
+            }
+            db.write(synced, batch);
+        } catch (RocksDBException e) {
+            throw new LogStorageException("cannot delete replica state snapshots from the log index at " + dir, e);
+        }
+    }
+
+    private List<byte[]> stateSnapshotKeysAtOrBelow(long partitionKey, long offset) {
+        List<byte[]> keys = new ArrayList<>();
+        if (offset < 0) {
+            return keys;
+        }
+        byte[] prefix = metaKey(partitionKey, STATE_SNAPSHOT_TAG);
+        try (RocksIterator it = db.newIterator(meta, readOptions)) {
+            it.seekForPrev(stateSnapshotKey(partitionKey, offset));
+            while (it.isValid() && it.key().length == prefix.length + 8
+                    && Arrays.equals(it.key(), 0, prefix.length, prefix, 0, prefix.length)) {
+                keys.add(it.key());
+                it.prev();
+            }
+            checkIterator(it);
+        }
+        return keys;
+    }
+
+    private static byte[] stateSnapshotKey(long partitionKey, long endOffset) {
+        return ByteBuffer.allocate(8 + STATE_SNAPSHOT_TAG.length + 8).putLong(partitionKey).put(STATE_SNAPSHOT_TAG)
+                .putLong(endOffset).array();
     }
 
     /** The last recorded high watermark, or 0. */

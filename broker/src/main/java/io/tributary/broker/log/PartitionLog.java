@@ -72,6 +72,8 @@ public final class PartitionLog {
     private volatile Segment active;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
+    /** Bytes appended since this log was opened (leader and follower appends); written under appendLock. */
+    private volatile long appendedBytes;
     private volatile long durableEndOffset;
     /** Below it the segment files themselves are fsynced (the recovery point); at most durableEndOffset. */
     private volatile long flushedEndOffset;
@@ -244,6 +246,7 @@ public final class PartitionLog {
             }
             segment.publishSize(position + totalBytes);
             maxTimestamp = newMaxTimestamp;
+            appendedBytes += totalBytes;
             logEndOffset = next;
             return new AppendInfo(firstOffset, next - 1, appendMaxTimestamp, batchCount, totalBytes, logAppendTimeMs);
         } finally {
@@ -844,6 +847,61 @@ public final class PartitionLog {
         return index.highWatermark(partitionKey);
     }
 
+    // ---- replica state snapshots (the partition layer's, stored opaquely in the index) ----
+
+    /** Stores a replica state snapshot taken when this log ended at {@code endOffset}; see {@link LogIndex#putStateSnapshot}. */
+    public void putStateSnapshot(long endOffset, byte[] snapshot) {
+        ensureOnline();
+        index.putStateSnapshot(partitionKey, endOffset, snapshot);
+    }
+
+    /** The stored replica state snapshots taken at or below {@code offset}, newest first. */
+    public List<byte[]> stateSnapshotsAtOrBelow(long offset) {
+        return index.stateSnapshotsAtOrBelow(partitionKey, offset);
+    }
+
+    /** Deletes the stored replica state snapshots, durably: the next recovery of this replica scans its whole log. */
+    public void discardStateSnapshots() {
+        index.deleteStateSnapshotsDurably(partitionKey);
+    }
+
+    /**
+     * The partition leader epoch of the batch that ends exactly at {@code offset - 1}, or empty when
+     * no batch of this log ends there (the log is shorter, the offset is inside a batch, below the
+     * log start, or compaction dropped that batch).
+     */
+    public java.util.OptionalInt epochOfBatchEndingBefore(long offset) {
+        if (offset <= logStartOffset || offset > logEndOffset) {
+            return java.util.OptionalInt.empty();
+        }
+        try {
+            ByteBuffer bytes = read(offset - 1, 1, offset);
+            if (!bytes.hasRemaining()) {
+                return java.util.OptionalInt.empty();
+            }
+            RecordBatch batch = RecordBatch.wrap(bytes);
+            return batch.lastOffset() == offset - 1 ? java.util.OptionalInt.of(batch.partitionLeaderEpoch())
+                    : java.util.OptionalInt.empty();
+        } catch (OffsetOutOfRangeException | LogStorageException | RecordFormatException unreadable) {
+            return java.util.OptionalInt.empty();
+        }
+    }
+
+    /**
+     * Takes the log offline because its segments were found damaged below where start-up checked
+     * them (the log verifier), and reports it as a storage failure: the node stops, and its next
+     * start recovers this replica from the whole log.
+     */
+    public void failAsDamaged(String damage) {
+        offlineReason = "damaged segments: " + damage;
+        storageFailureListener.accept(topicPartition + ": " + offlineReason);
+    }
+
+    /** Bytes appended since this log was opened: a clock of how much a recovery from an older state must scan. */
+    public long appendedBytes() {
+        return appendedBytes;
+    }
+
     /** Bytes in all segments. */
     public long sizeInBytes() {
         long total = 0;
@@ -945,7 +1003,7 @@ public final class PartitionLog {
         return active;
     }
 
-    boolean isClosedOrOffline() {
+    public boolean isClosedOrOffline() {
         return closed || offlineReason != null;
     }
 

@@ -58,6 +58,13 @@ public final class Partition {
     private final DelayedOperations delayed;
     /** The high watermark last written by {@link #checkpointHighWatermark} (checkpoint thread only). */
     private volatile long checkpointedHighWatermark = -1;
+    /** Below it, recovery took this replica's state from a snapshot without reading the batches; the log verifier reads them. */
+    private final long uncheckedBelow;
+    private volatile boolean logVerified;
+    /** Where the log ended, and how many bytes it had taken, at the last state snapshot (snapshot thread only). */
+    private long snapshotEndOffset = -1;
+    private long snapshotAppendedBytes;
+    private long snapshotAtMs;
 
     Partition(int localId, PartitionLog log, ReplicaRecovery.Result recovered, FollowerLagLimits lagLimits,
               LongSupplier clockMs, Listener listener, DelayedOperations delayed) {
@@ -68,6 +75,9 @@ public final class Partition {
         this.listener = listener;
         this.replica = new Replica(localId, new SegmentReplicaLog(), recovered.epochCache(), recovered.highWatermark(),
                 lagLimits);
+        this.uncheckedBelow = recovered.uncheckedBelow();
+        this.logVerified = uncheckedBelow <= log.logStartOffset();
+        this.snapshotAtMs = clockMs.getAsLong();
     }
 
     /** The segment log as the replica sees it; a truncation rebuilds the producer state from what is left. */
@@ -406,6 +416,56 @@ public final class Partition {
     /** The checkpoint of {@code highWatermark} is durable (checkpoint thread only). */
     public void onHighWatermarkCheckpointed(long highWatermark) {
         checkpointedHighWatermark = highWatermark;
+    }
+
+    /**
+     * Whether every batch of this replica's log has been read and checked since it was hosted: at
+     * start-up recovery, or afterwards by the log verifier for the part recovery took from a
+     * snapshot. A follower does not fetch before, so that it cannot rejoin the ISR with damage below
+     * the snapshot (a leader serves at once: it is the last in-sync replica, see PartitionManager).
+     */
+    public boolean logVerified() {
+        return logVerified;
+    }
+
+    /** The offset below which the log still awaits the verifier (see {@link #logVerified}). */
+    long uncheckedBelow() {
+        return uncheckedBelow;
+    }
+
+    void markLogVerified() {
+        logVerified = true;
+    }
+
+    /**
+     * Stores a snapshot of this replica's state (producers and leader epochs) as of its log end, when
+     * the log took {@code bytesBetween} bytes or more since the last one, or moved at all and the last
+     * is {@code maxAgeMs} old; {@code maxAgeMs} 0 snapshots whenever the log moved (a clean stop).
+     * Recovery then scans only what came after. Snapshot thread only.
+     *
+     * @return whether a snapshot was stored
+     */
+    public boolean snapshotStateIfDue(long bytesBetween, long maxAgeMs) {
+        long appended = log.appendedBytes();
+        long now = clockMs.getAsLong();
+        boolean moved = log.logEndOffset() != snapshotEndOffset;
+        if (!moved || (appended - snapshotAppendedBytes < bytesBetween && now - snapshotAtMs < maxAgeMs)) {
+            return false;
+        }
+        long endOffset;
+        Optional<byte[]> snapshot;
+        synchronized (this) { // the log end, the producers and the epochs as of one moment
+            endOffset = log.logEndOffset();
+            snapshot = ReplicaStateSnapshots.encode(endOffset, producerState.snapshot(), replica.epochEntries());
+        }
+        snapshotEndOffset = endOffset;
+        snapshotAppendedBytes = appended;
+        snapshotAtMs = now;
+        if (snapshot.isEmpty()) {
+            return false;
+        }
+        log.putStateSnapshot(endOffset, snapshot.get());
+        return true;
     }
 
     /** Leader only: the ISR is smaller than the replica set. */

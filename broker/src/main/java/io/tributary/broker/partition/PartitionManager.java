@@ -42,6 +42,8 @@ public final class PartitionManager {
     private final RoleListener roleListener;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private long appliedVersion = -1;
+    /** The newest image applied (guarded by this): damage found later is judged against it. */
+    private MetadataImage appliedImage;
     private boolean started; // guarded by this
     /** This broker's registration, once it has one: a damaged replica waits for it (guarded by this). */
     private long registeredBrokerEpoch = -1;
@@ -141,6 +143,9 @@ public final class PartitionManager {
 
     /** Returns the partitions assigned to this node in {@code image}. */
     private Set<TopicPartition> apply(MetadataImage image) {
+        if (image.version() >= appliedVersion) {
+            appliedImage = image;
+        }
         appliedVersion = Math.max(appliedVersion, image.version());
         Set<TopicPartition> wanted = new HashSet<>();
         Map<TopicPartition, String> newlyDeferred = new java.util.TreeMap<>(
@@ -153,12 +158,7 @@ public final class PartitionManager {
                 TopicPartition tp = new TopicPartition(topic.name(), registration.partition());
                 wanted.add(tp);
                 try {
-                    // an unclean topic accepts losing committed records where nothing better is left: as the
-                    // last in-sync replica (registered), its damaged replica is cut and hosted
-                    boolean lastInSync = registeredBrokerEpoch >= 0 && registration.isr().equals(java.util.List.of(nodeId));
-                    boolean mayLoseCommitted = outOfIsrAsRegistered(image, registration) || lastInSync
-                            && Boolean.parseBoolean(topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
-                    applyPartition(tp, topic, registration, mayLoseCommitted);
+                    applyPartition(tp, topic, registration, mayLoseCommitted(image, topic, registration));
                     damaged.remove(tp);
                 } catch (ReplicaDamagedException e) {
                     reportDamaged(tp, registration, e, newlyDeferred);
@@ -182,6 +182,18 @@ public final class PartitionManager {
                     first.getValue());
         }
         return wanted;
+    }
+
+    /**
+     * Whether this replica may be hosted with committed records missing (cut where its log is
+     * damaged and fetched again): this broker is out of the ISR as registered, so it cannot be
+     * elected before it has them back; or, as the last in-sync replica (registered), the topic
+     * accepts losing committed records where nothing better is left (unclean election).
+     */
+    private boolean mayLoseCommitted(MetadataImage image, TopicImage topic, PartitionRegistration registration) {
+        boolean lastInSync = registeredBrokerEpoch >= 0 && registration.isr().equals(java.util.List.of(nodeId));
+        return outOfIsrAsRegistered(image, registration) || lastInSync
+                && Boolean.parseBoolean(topic.effectiveConfigs().get(TopicConfigs.UNCLEAN_LEADER_ELECTION_ENABLE));
     }
 
     /** Whether {@code image} holds this broker's current registration and has it out of the partition's ISR. */
@@ -278,8 +290,8 @@ public final class PartitionManager {
     public int compactLogs(LogCleaner cleaner, long wallClockMs) throws InterruptedException {
         int cleaned = 0;
         for (Partition partition : partitions.values()) {
-            if (!partition.log().config().compaction().enabled()) {
-                continue;
+            if (!partition.log().config().compaction().enabled() || !partition.logVerified()) {
+                continue; // a cleaning would copy unverified batches into a segment with fresh checksums
             }
             try {
                 if (cleaner.clean(partition.log(), partition.highWatermark(), partition::producerLastOffset, wallClockMs)
@@ -291,6 +303,112 @@ public final class PartitionManager {
             }
         }
         return cleaned;
+    }
+
+    /** How many bytes a replica's log takes between two state snapshots at most (checked every second). */
+    static final long STATE_SNAPSHOT_BYTES = 16L << 20;
+    /** How old a replica's state snapshot may grow while its log moves slowly. */
+    static final long STATE_SNAPSHOT_MAX_AGE_MS = 10_000;
+
+    /**
+     * Stores a state snapshot of every replica whose log moved far enough or long enough ago (see
+     * {@link Partition#snapshotStateIfDue}): what a recovery must scan stays bounded however long the
+     * log grows. {@code everyMoved}: of every replica whose log moved at all (a clean stop).
+     *
+     * @return how many snapshots were stored
+     */
+    public int snapshotReplicaStates(boolean everyMoved) {
+        int stored = 0;
+        for (Partition partition : partitions.values()) {
+            if (partition.log().isClosedOrOffline()) {
+                continue;
+            }
+            try {
+                if (partition.snapshotStateIfDue(everyMoved ? 0 : STATE_SNAPSHOT_BYTES, everyMoved ? 0 : STATE_SNAPSHOT_MAX_AGE_MS)) {
+                    stored++;
+                }
+            } catch (RuntimeException e) {
+                log.warn("Cannot snapshot the replica state of {}: {}", partition.topicPartition(), e.toString());
+            }
+        }
+        return stored;
+    }
+
+    /**
+     * Reads and checks the part of every hosted log that recovery took from a state snapshot (see
+     * {@link LogVerifier}), one log after another, paced by {@code pace}. A verified follower starts
+     * fetching; damage is handled as start-up recovery would have handled it.
+     *
+     * @return how many logs were verified
+     */
+    public int verifyLogs(io.tributary.broker.log.LogVerification.Pace pace) throws InterruptedException {
+        if (!registrationApplied()) {
+            // Damage is judged by whether this broker is in the ISR as registered (a registration takes a
+            // restarted broker out of every ISR where it is not the last member): not before that is known.
+            return 0;
+        }
+        int verified = 0;
+        for (Partition partition : partitions.values()) {
+            if (partition.logVerified()) {
+                continue;
+            }
+            io.tributary.broker.log.LogVerification.Walked walked = LogVerifier.verify(partition, pace);
+            if (walked.damaged()) {
+                onDamageFound(partition, walked);
+            } else {
+                onVerified(partition);
+                verified++;
+            }
+        }
+        return verified;
+    }
+
+    /** Whether the newest applied image holds this broker's current registration. */
+    private synchronized boolean registrationApplied() {
+        io.tributary.metadata.BrokerRegistration self = appliedImage == null ? null : appliedImage.brokers().get(nodeId);
+        return registeredBrokerEpoch >= 0 && self != null && self.brokerEpoch() == registeredBrokerEpoch;
+    }
+
+    private synchronized void onVerified(Partition partition) {
+        partition.markLogVerified();
+        if (partitions.get(partition.topicPartition()) == partition && !partition.isLeader()) {
+            roleListener.onRoleChange(partition, Replica.RoleChange.BECAME_FOLLOWER); // it may fetch now
+        }
+    }
+
+    /**
+     * The verifier found {@code partition}'s log damaged below where recovery scanned it. Where
+     * start-up would have cut the log and hosted it (this broker is out of the ISR, or the topic
+     * accepts the loss), the replica is hosted again from a recovery of its whole log, which cuts it
+     * at the damage; it then fetches the rest. Otherwise it is in the ISR as registered (its last
+     * member, say) and could lead with records missing, so its log goes offline and the node stops (a
+     * storage failure); its next start recovers the whole log and finds the damage before hosting, as
+     * for damage found at start-up, and its registration takes it out of the ISR where others are left.
+     */
+    private synchronized void onDamageFound(Partition partition, io.tributary.broker.log.LogVerification.Walked walked) {
+        TopicPartition tp = partition.topicPartition();
+        PartitionLog partitionLog = partition.log();
+        if (partitions.get(tp) != partition || partitionLog.isClosedOrOffline()) {
+            return; // removed, replaced or stopped meanwhile: nothing was damaged that is still served
+        }
+        TopicImage topic = appliedImage == null ? null : appliedImage.topicsByName().get(tp.topic());
+        PartitionRegistration registration = topic == null ? null : topic.partitions().get(tp.partition());
+        String damage = tp + ": the log verifier found " + walked.damage() + " (below offset " + partition.uncheckedBelow()
+                + ", which recovery took from a state snapshot)";
+        if (registration != null && mayLoseCommitted(appliedImage, topic, registration)) {
+            log.warn("{}; the replica is recovered again from its whole log, which cuts it there", damage);
+            partitionLog.discardStateSnapshots();
+            partitions.remove(tp);
+            roleListener.onRemoved(partition);
+            metrics.removePartition(tp);
+            apply(appliedImage);
+        } else {
+            log.error("{}; this broker is in the partition's ISR, so the log is taken offline and the node stops:"
+                    + " its next start recovers the whole log and holds the replica back until it is out of the ISR",
+                    damage);
+            partitionLog.failAsDamaged(damage);
+            partitionLog.discardStateSnapshots();
+        }
     }
 
     /** Records every replica's moved high watermark, all in one synced write (see {@link LogManager#checkpointHighWatermarks}). */

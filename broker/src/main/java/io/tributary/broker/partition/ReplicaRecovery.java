@@ -1,24 +1,28 @@
 package io.tributary.broker.partition;
 
-import io.tributary.broker.log.LogStorageException;
+import io.tributary.broker.log.LogVerification;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.producer.ProducerStateManager;
-import io.tributary.record.RecordBatch;
-import io.tributary.record.RecordBatches;
 import io.tributary.replication.LeaderEpochCache;
-import java.nio.ByteBuffer;
+import java.util.Optional;
 
 /**
- * Rebuilds a replica's in-memory state from its log in one scan: idempotent producers' sequences
- * (a retry after a restart or a failover is still recognised as a duplicate) and the leader-epoch
- * cache (each batch carries the epoch it was written in). Snapshots that avoid the full scan come
- * with the storage work.
+ * Rebuilds a replica's in-memory state from its log: idempotent producers' sequences (a retry after
+ * a restart or a failover is still recognised as a duplicate) and the leader-epoch cache (each batch
+ * carries the epoch it was written in). It starts from the newest replica state snapshot that
+ * matches the log ({@link ReplicaStateSnapshots}) and scans only the batches after it, so the time
+ * it takes does not grow with the log; with no such snapshot it scans the whole log. What lies below
+ * the snapshot is checked afterwards, in the background ({@link LogVerifier}).
  */
 final class ReplicaRecovery {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplicaRecovery.class);
-    private static final int READ_BYTES = 8 * 1024 * 1024;
 
-    record Result(ProducerStateManager producerState, LeaderEpochCache epochCache, long highWatermark) {
+    /**
+     * @param uncheckedBelow the offset below which this recovery took the state from a snapshot
+     *     without reading the batches (the log start when it read them all)
+     */
+    record Result(ProducerStateManager producerState, LeaderEpochCache epochCache, long highWatermark,
+                  long uncheckedBelow) {
     }
 
     /**
@@ -31,10 +35,10 @@ final class ReplicaRecovery {
     }
 
     /**
-     * Scans the whole log, checking every batch (framing, dense offsets but for the gaps compaction
-     * left, CRC). Start-up recovery
-     * validates only what lies past the recovery point, so this is where a flipped bit, a truncated
-     * or rolled-back segment below it is found. Damage above the high watermark checkpoint cuts the
+     * Scans the log from the newest matching snapshot on (all of it without one), checking every
+     * batch ({@link LogVerification}). Start-up recovery of the segments validates only what lies
+     * past the recovery point, so this scan, and the log verifier for the part below the snapshot,
+     * is where a flipped bit, a truncated or rolled-back segment below it is found. Damage above the high watermark checkpoint cuts the
      * log there (nothing committed is lost; the follower fetches the rest from its leader). Damage
      * below it, and a log that ends below it (a segment truncated or rolled back, found whole by
      * start-up recovery), mean committed records are gone from this replica. Such a log is cut and
@@ -47,44 +51,26 @@ final class ReplicaRecovery {
      * @param mayLoseCommitted whether a replica that lost committed records may be hosted now
      */
     static Result recover(PartitionLog log, long highWatermarkCheckpoint, boolean mayLoseCommitted) {
-        ProducerStateManager producers = new ProducerStateManager();
-        LeaderEpochCache epochs = new LeaderEpochCache();
-        long offset = log.logStartOffset();
         long end = log.logEndOffset();
-        String damage = null;
-        scan:
-        while (offset < end) {
-            ByteBuffer chunk;
-            try {
-                chunk = log.read(offset, READ_BYTES, end);
-            } catch (LogStorageException unreadable) {
-                damage = unreadable.getMessage();
-                break;
-            }
-            if (!chunk.hasRemaining()) {
-                break;
-            }
-            try {
-                for (RecordBatch batch : RecordBatches.of(chunk)) {
-                    boolean holdsOffset = batch.baseOffset() == offset
-                            || (offset == log.logStartOffset() && batch.baseOffset() < offset && batch.lastOffset() >= offset)
-                            || (batch.baseOffset() > offset && log.compactedGapAllowedBefore(batch.baseOffset()));
-                    if (!holdsOffset || !batch.isValid()) { // the first batch may begin below the log start (DeleteRecords)
-                        damage = batch.baseOffset() != offset ? "a batch at offset " + batch.baseOffset()
-                                + " where " + offset + " was due" : "the batch at offset " + offset + " fails its CRC";
-                        break scan;
-                    }
-                    producers.onAppended(batch);
-                    if (batch.partitionLeaderEpoch() >= 0) {
-                        epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
-                    }
-                    offset = batch.nextOffset();
+        Optional<ReplicaStateSnapshots.Restored> restored = highWatermarkCheckpoint == LOST ? Optional.empty()
+                : ReplicaStateSnapshots.restoreLatest(log, end);
+        ProducerStateManager producers = restored.map(ReplicaStateSnapshots.Restored::producers)
+                .orElseGet(ProducerStateManager::new);
+        LeaderEpochCache epochs = restored.map(ReplicaStateSnapshots.Restored::epochs).orElseGet(LeaderEpochCache::new);
+        long uncheckedBelow = restored.map(ReplicaStateSnapshots.Restored::endOffset).orElse(log.logStartOffset());
+        LogVerification.Walked walked;
+        try {
+            walked = LogVerification.walk(log, uncheckedBelow, end, batch -> {
+                producers.onAppended(batch);
+                if (batch.partitionLeaderEpoch() >= 0) {
+                    epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
                 }
-            } catch (RuntimeException malformed) {
-                damage = "malformed batch at offset " + offset + ": " + malformed.getMessage();
-                break;
-            }
+            }, LogVerification.Pace.NONE);
+        } catch (InterruptedException impossible) { // Pace.NONE never throws
+            throw new IllegalStateException(impossible);
         }
+        long offset = walked.reached();
+        String damage = walked.damage();
         if (damage == null && highWatermarkCheckpoint == LOST) {
             damage = "this node's disk was lost or replaced (its log ends at offset " + end + ")";
         } else if (damage == null && end < highWatermarkCheckpoint) {
@@ -115,6 +101,7 @@ final class ReplicaRecovery {
             end = log.logEndOffset();
         }
         epochs.truncateFromStart(log.logStartOffset());
-        return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end));
+        return new Result(producers, epochs, Math.min(highWatermarkCheckpoint, end),
+                Math.min(uncheckedBelow, log.logEndOffset()));
     }
 }

@@ -47,6 +47,12 @@ public final class ReplicaFetcherManager implements PartitionManager.RoleListene
                 if (leader == PartitionRegistration.NO_LEADER || leader == localId) {
                     return;
                 }
+                if (!partition.logVerified()) {
+                    // not before the log verifier has read what recovery took from a snapshot: a follower
+                    // that caught up would rejoin the ISR with any damage below it (it calls again then)
+                    log.debug("{}: follows broker {} once its log is verified", tp, leader);
+                    return;
+                }
                 ReplicaFetcher fetcher = fetchers.computeIfAbsent(leader, id -> {
                     ReplicaFetcher f = new ReplicaFetcher(localId, id, channels, logManager);
                     f.start();

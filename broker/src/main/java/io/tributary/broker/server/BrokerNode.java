@@ -13,6 +13,7 @@ import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.broker.metrics.MetricsHttpServer;
+import io.tributary.broker.partition.LogVerifier;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.broker.replica.BrokerChannels;
@@ -68,6 +69,8 @@ public final class BrokerNode implements AutoCloseable {
     private static final long ISR_CHECK_INTERVAL_MS = 250;
     /** How often replicas' high watermarks are written to the index (Kafka: 5 s). */
     private static final long HIGH_WATERMARK_CHECKPOINT_MS = 1_000;
+    /** How often the log verifier looks for logs hosted with a part not yet checked (after a start, a re-hosting). */
+    private static final long LOG_VERIFIER_BACKOFF_MS = 1_000;
 
     private final NodeConfig config;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -184,6 +187,13 @@ public final class BrokerNode implements AutoCloseable {
             checkpoints.cancel(false);
             partitions.checkpointHighWatermarks();
         });
+        // ... and stores replica state snapshots, so that a restart scans only the logs' tails.
+        ScheduledFuture<?> snapshots = checkpointer.scheduleWithFixedDelay(() -> partitions.snapshotReplicaStates(false),
+                HIGH_WATERMARK_CHECKPOINT_MS, HIGH_WATERMARK_CHECKPOINT_MS, TimeUnit.MILLISECONDS);
+        toClose.add(() -> { // before the logs close: a clean stop snapshots every log that moved
+            snapshots.cancel(false);
+            partitions.snapshotReplicaStates(true);
+        });
         // The same thread deletes what retention no longer keeps (file deletes and a synced write each).
         ScheduledFuture<?> retention = checkpointer.scheduleWithFixedDelay(() -> partitions.enforceRetention(System.currentTimeMillis()),
                 config.retentionCheckIntervalMs(), config.retentionCheckIntervalMs(), TimeUnit.MILLISECONDS);
@@ -204,6 +214,21 @@ public final class BrokerNode implements AutoCloseable {
             cleaner.stop();
             cleanerThread.shutdown();
             cleanerThread.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        // What recovery took from snapshots is read and checked in the background, on a thread of its own.
+        ScheduledExecutorService verifierThread = Executors.newSingleThreadScheduledExecutor(daemonThreads("log-verifier"));
+        LogVerifier verifier = new LogVerifier(config.verifierIoMaxBytesPerSecond());
+        ScheduledFuture<?> verification = verifierThread.scheduleWithFixedDelay(() -> {
+            int verified = verifier.verifyAll(partitions);
+            if (verified > 0) {
+                log.info("Node {}: the log verifier checked {} log(s) below their state snapshots", config.nodeId(), verified);
+            }
+        }, 0, LOG_VERIFIER_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        toClose.add(() -> { // before the logs close: a pass in progress ends at its next read
+            verification.cancel(false);
+            verifier.stop();
+            verifierThread.shutdown();
+            verifierThread.awaitTermination(5, TimeUnit.SECONDS);
         });
         BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
                 logManager, metrics, completion, scheduler, serving, BrokerContext.CLIENT_LISTENER);
