@@ -46,6 +46,7 @@ public final class ChaosRun {
     /** A compacted topic (one partition) beside the main one, checked by "latest value per key". */
     public static final String COMPACTED_TOPIC = "chaos-compacted";
     public static final String COMPACTED_HISTORY_FILE = "compacted-history.tsv";
+    public static final String COMPACTED_REPLICAS_FILE = "compacted-replicas.tsv";
     private static final int COMPACTED_RATE = 50;
     private static final int COMPACTED_KEYS = 20;
     /** Each producer's unanswered sends per partition (a cap of 200 over all partitions let one stuck partition stall all). */
@@ -90,7 +91,9 @@ public final class ChaosRun {
             cluster.startAll();
             createTopic(cluster);
             runWorkload(cluster, nemeses, history, compactedHistory);
+            TopicDescription compacted = cluster.describe(COMPACTED_TOPIC).orElse(null);
             ReplicaDumpFile.write(dir.resolve(REPLICAS_FILE), stopAndDump(cluster));
+            ReplicaDumpFile.write(dir.resolve(COMPACTED_REPLICAS_FILE), dump(cluster, COMPACTED_TOPIC, compacted));
             appendNodeLogLines(cluster, history);
         }
         return check(options, dir);
@@ -107,7 +110,7 @@ public final class ChaosRun {
         }
         for (Path entry : entries) {
             String name = entry.getFileName().toString();
-            if (!name.matches("node\\d+|history\\.tsv|compacted-history\\.tsv|replicas\\.tsv|report\\.txt")) {
+            if (!name.matches("node\\d+|history\\.tsv|compacted-history\\.tsv|replicas\\.tsv|compacted-replicas\\.tsv|report\\.txt")) {
                 throw new IOException(dir + " holds " + name + ", not an earlier chaos run: choose another --dir");
             }
         }
@@ -160,14 +163,19 @@ public final class ChaosRun {
     private List<ReplicaDump> stopAndDump(ChaosCluster cluster) throws Exception {
         TopicDescription topic = cluster.describe(TOPIC).orElse(null);
         cluster.stopAll();
+        return dump(cluster, TOPIC, topic);
+    }
+
+    /** Reads each replica of {@code name} from the stopped nodes' files, with the ISR and high watermarks of {@code topic}. */
+    private static List<ReplicaDump> dump(ChaosCluster cluster, String name, TopicDescription topic) throws IOException {
         List<ReplicaDump> dumps = new ArrayList<>();
         if (topic == null) {
-            log.warn("no node described {} at the end: replicas not compared", TOPIC);
+            log.warn("no node described {} at the end: its replicas are not compared", name);
             return dumps;
         }
         for (PartitionDescription partition : topic.getPartitionsList()) {
             for (int replica : partition.getReplicasList()) {
-                dumps.add(ReplicaDumper.dump(cluster.node(replica).dataDir(), replica, TOPIC,
+                dumps.add(ReplicaDumper.dump(cluster.node(replica).dataDir(), replica, name,
                         partition.getPartition(), partition.getIsrList().contains(replica),
                         partition.getHighWatermark()));
             }
@@ -197,8 +205,10 @@ public final class ChaosRun {
         CheckResult check = new HistoryChecker().check(events, dumps);
         Availability availability = Availability.of(events);
         Path compactedFile = dir.resolve(COMPACTED_HISTORY_FILE);
+        Path compactedReplicas = dir.resolve(COMPACTED_REPLICAS_FILE);
         CompactionChecks.Result compaction = Files.exists(compactedFile)
-                ? CompactionChecks.check(History.read(compactedFile)) : null;
+                ? CompactionChecks.check(History.read(compactedFile),
+                Files.exists(compactedReplicas) ? ReplicaDumpFile.read(compactedReplicas) : List.of()) : null;
         String replay = settings instanceof ChaosOptions options ? "\nreplay: " + options.replayCommand() : "";
         String report = "chaos run: " + settings + replay + "\nhistory: " + historyFile
                 + (Files.exists(replicas) ? "" : "\n(no " + REPLICAS_FILE + ": replicas not compared)")

@@ -5,9 +5,14 @@ import io.tributary.chaos.history.HistoryEvent.Type;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The rule for a compacted topic, on the history of its keyed producer and its final drain: each
@@ -18,7 +23,11 @@ import java.util.Set;
  *       offset o or later in the final log (compaction removed a record no later one replaced, or
  *       the write was lost);</li>
  *   <li><b>wrong offset</b>: the final log holds a value at another offset than it was acknowledged at;</li>
- *   <li><b>invented</b>: the final log holds a value no producer sent.</li>
+ *   <li><b>invented</b>: the final log holds a value no producer sent;</li>
+ *   <li><b>divergent replicas</b>, from the replicas' files after the run: below the high watermark
+ *       two replicas (or a replica and the final drain) hold different values at one offset, or an
+ *       in-sync replica lacks a key's latest record that the final log holds (each replica cleans
+ *       on its own, so older records of a key may be on one and not another, but never the latest).</li>
  * </ul>
  * Older records of a key may or may not be there: compaction is not required to have run.
  */
@@ -29,9 +38,9 @@ public final class CompactionChecks {
      * @param keys        distinct keys written
      */
     public record Result(int acked, int finalRecords, int keys, List<String> lostLatest, List<String> wrongOffset,
-                         List<String> invented) {
+                         List<String> invented, int replicasCompared, List<String> divergentReplicas) {
         public boolean valid() {
-            return lostLatest.isEmpty() && wrongOffset.isEmpty() && invented.isEmpty();
+            return lostLatest.isEmpty() && wrongOffset.isEmpty() && invented.isEmpty() && divergentReplicas.isEmpty();
         }
 
         public String report() {
@@ -44,6 +53,9 @@ public final class CompactionChecks {
             wrongOffset.stream().limit(CheckResult.MAX_EXAMPLES).forEach(e -> out.append("    ").append(e).append('\n'));
             out.append(String.format("  %-28s %d%n", "invented", invented.size()));
             invented.stream().limit(CheckResult.MAX_EXAMPLES).forEach(e -> out.append("    ").append(e).append('\n'));
+            out.append(String.format("  %-28s %d (%d replicas compared)%n", "divergent replicas", divergentReplicas.size(),
+                    replicasCompared));
+            divergentReplicas.stream().limit(CheckResult.MAX_EXAMPLES).forEach(e -> out.append("    ").append(e).append('\n'));
             out.append(valid() ? "  VALID\n" : "  INVALID\n");
             return out.toString();
         }
@@ -52,7 +64,13 @@ public final class CompactionChecks {
     private CompactionChecks() {
     }
 
+    /** The rule on the history alone (no replica files). */
     public static Result check(List<HistoryEvent> history) {
+        return check(history, List.of());
+    }
+
+    /** The rule on the history and the compacted topic's replicas as read from the nodes' files. */
+    public static Result check(List<HistoryEvent> history, List<ReplicaDump> replicas) {
         Set<String> sent = new HashSet<>();
         Map<String, Long> ackedAt = new HashMap<>();
         Map<String, Long> latestAcked = new HashMap<>(); // "partition/key" -> highest acknowledged offset
@@ -94,7 +112,55 @@ public final class CompactionChecks {
             }
         }
         lostLatest.sort(null);
-        return new Result(ackedAt.size(), finalRecords, keys.size(), lostLatest, wrongOffset, invented);
+        return new Result(ackedAt.size(), finalRecords, keys.size(), lostLatest, wrongOffset, invented, replicas.size(),
+                divergentReplicas(history, replicas));
+    }
+
+    private static List<String> divergentReplicas(List<HistoryEvent> history, List<ReplicaDump> replicas) {
+        Map<Integer, NavigableMap<Long, String>> finalLog = new TreeMap<>();
+        for (HistoryEvent e : history) {
+            if (e.type() == Type.READ && HistoryEvent.FINAL.equals(e.process())) {
+                finalLog.computeIfAbsent(e.partition(), p -> new TreeMap<>()).put(e.offset(), e.value());
+            }
+        }
+        Map<Integer, List<ReplicaDump>> byPartition = new TreeMap<>();
+        replicas.forEach(r -> byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r));
+        List<String> divergent = new ArrayList<>();
+        byPartition.forEach((partition, copies) -> {
+            NavigableMap<Long, String> drained = finalLog.getOrDefault(partition, new TreeMap<>());
+            long highWatermark = copies.stream().mapToLong(ReplicaDump::highWatermark).max().orElse(0);
+            SortedSet<Long> offsets = new TreeSet<>(drained.headMap(highWatermark).keySet());
+            copies.forEach(c -> offsets.addAll(c.records().headMap(highWatermark).keySet()));
+            for (long offset : offsets) {
+                Set<String> values = new LinkedHashSet<>();
+                if (drained.containsKey(offset)) {
+                    values.add(drained.get(offset));
+                }
+                copies.forEach(c -> {
+                    String value = c.records().get(offset);
+                    if (value != null) {
+                        values.add(value);
+                    }
+                });
+                if (values.size() > 1) {
+                    divergent.add("partition " + partition + " offset " + offset + ": " + values);
+                }
+            }
+            Map<String, Long> latestPerKey = new TreeMap<>();
+            drained.headMap(highWatermark).forEach((offset, value) -> latestPerKey.merge(keyOf(value), offset, Math::max));
+            for (ReplicaDump copy : copies) {
+                if (!copy.inIsr()) {
+                    continue;
+                }
+                latestPerKey.forEach((key, offset) -> {
+                    if (!copy.records().containsKey(offset)) {
+                        divergent.add("partition " + partition + ": node " + copy.node() + " (in the ISR) lacks key "
+                                + key + "'s latest record, offset " + offset);
+                    }
+                });
+            }
+        });
+        return divergent;
     }
 
     static String keyOf(String value) {

@@ -60,4 +60,49 @@ class CompactionChecksTest {
         assertThat(result.invented()).hasSize(1);
         assertThat(result.report()).contains("INVALID");
     }
+
+    private static ReplicaDump replica(int node, boolean inIsr, long highWatermark, Object... offsetsAndValues) {
+        java.util.TreeMap<Long, String> records = new java.util.TreeMap<>();
+        for (int i = 0; i < offsetsAndValues.length; i += 2) {
+            records.put(((Number) offsetsAndValues[i]).longValue(), (String) offsetsAndValues[i + 1]);
+        }
+        return new ReplicaDump(node, 0, inIsr, highWatermark, records);
+    }
+
+    /** Offsets 0 (key-0), 1 (key-1), 2 (key-0) acknowledged; the final log holds 1 and 2. */
+    private void keyZeroWrittenTwiceAndKeyOneOnceThenCompacted() {
+        acked("key-0:p4-0", 0);
+        acked("key-1:p4-1", 1);
+        acked("key-0:p4-2", 2);
+        finalRead("key-1:p4-1", 1);
+        finalRead("key-0:p4-2", 2);
+    }
+
+    @Test
+    void replicasCleanedToDifferentDegreesAgreeWhereTheyOverlap() {
+        keyZeroWrittenTwiceAndKeyOneOnceThenCompacted();
+
+        CompactionChecks.Result result = CompactionChecks.check(history, List.of(
+                replica(1, true, 3, 1, "key-1:p4-1", 2, "key-0:p4-2"),
+                replica(2, true, 3, 0, "key-0:p4-0", 1, "key-1:p4-1", 2, "key-0:p4-2"), // not cleaned yet
+                replica(3, false, 3, 0, "key-0:p4-0"))); // behind, out of the ISR
+
+        assertThat(result.valid()).as(result.report()).isTrue();
+        assertThat(result.replicasCompared()).isEqualTo(3);
+    }
+
+    @Test
+    void replicasHoldingOtherValuesAtAnOffsetOrAnInSyncReplicaLackingALatestRecordDiverge() {
+        keyZeroWrittenTwiceAndKeyOneOnceThenCompacted();
+
+        CompactionChecks.Result result = CompactionChecks.check(history, List.of(
+                replica(1, true, 3, 1, "key-1:p4-1", 2, "key-0:p4-2"),
+                replica(2, true, 3, 1, "key-1:p4-1", 2, "key-0:p4-0"), // another record at offset 2
+                replica(3, true, 3, 2, "key-0:p4-2"))); // cleaned away key-1's only record
+
+        assertThat(result.valid()).isFalse();
+        assertThat(result.divergentReplicas()).containsExactly(
+                "partition 0 offset 2: [key-0:p4-2, key-0:p4-0]",
+                "partition 0: node 3 (in the ISR) lacks key key-1's latest record, offset 1");
+    }
 }
