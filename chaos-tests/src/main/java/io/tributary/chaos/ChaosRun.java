@@ -75,6 +75,9 @@ public final class ChaosRun {
         if (options.nodeProperties().stream().noneMatch(p -> p.startsWith("log.cleaner.backoff.ms="))) {
             nodeProperties.add("log.cleaner.backoff.ms=1000"); // compaction runs many times in a run
         }
+        if (options.nodeProperties().stream().noneMatch(p -> p.startsWith("log.retention.check.interval.ms="))) {
+            nodeProperties.add("log.retention.check.interval.ms=1000"); // the retention nemesis's spells delete at once
+        }
         if (options.nodeProperties().stream().noneMatch(p -> p.startsWith("log.journal.checkpoint.interval.ms="))) {
             nodeProperties.add("log.journal.checkpoint.interval.ms=2000"); // compaction waits for checkpointed segments
         }

@@ -18,7 +18,7 @@ class ChaosScheduleTest {
 
     @ParameterizedTest(name = "{0} nodes, {1} s, {2}, seed {3}")
     @CsvSource(delimiter = ';', value = {
-            "3; 40; kill,kill-controller,pause,rolling-restart,trim; 1",
+            "3; 40; kill,kill-controller,pause,rolling-restart,trim,retention; 13",
             "3; 40; partition-halves,partition-leader,partition-controller,partition-one-way,client-leader; 2",
             "5; 40; quorum-cut,partition-bridge,kill,pause,partition-halves; 3",
             "3; 45; power-loss,power-loss-all,slow-disk; 21",

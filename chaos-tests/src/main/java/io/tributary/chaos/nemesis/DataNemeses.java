@@ -1,10 +1,13 @@
 package io.tributary.chaos.nemesis;
 
 import io.tributary.chaos.cluster.ChaosCluster;
+import io.tributary.chaos.history.RetentionRecord;
 import io.tributary.chaos.history.TrimRecord;
 import io.tributary.client.Admin;
 import io.tributary.proto.TopicPartition;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /** Operations on the workload's data that a live cluster must take in its stride. */
@@ -52,6 +55,66 @@ public final class DataNemeses {
                         return Nemesis.done(trim.describe("outcome unknown: " + e.getMessage()));
                     }
                 }
+            }
+        };
+    }
+
+    /** How long a retention spell's heal keeps trying to restore the topic's configs. */
+    private static final Duration RESTORE_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * A spell of short retention on the workload topic: {@code retention.ms} of 2 to 8 s and 4 KiB
+     * segments, so that every replica's log-maintenance thread deletes old segments while faults
+     * strike; the heal removes both configs again (the topic's defaults keep data for days). The
+     * checker lets records produced before the spell's end (plus a margin) minus retention.ms be
+     * gone, and nothing after them ({@code Trims}).
+     */
+    public static Nemesis retention() {
+        return new Nemesis() {
+            @Override
+            public String kind() {
+                return RetentionRecord.KIND;
+            }
+
+            @Override
+            public boolean touchesProcesses() {
+                return false;
+            }
+
+            @Override
+            public Fault inject(ChaosCluster cluster, Targets targets, RandomGenerator random) {
+                RetentionRecord spell = new RetentionRecord(2_000 + random.nextInt(6_001));
+                String outcome;
+                try (Admin admin = Admin.create(cluster.bootstrap(), ADMIN_TIMEOUT)) {
+                    admin.alterConfigs(targets.topic(), Map.of("retention.ms", Long.toString(spell.retentionMs()),
+                            "segment.bytes", "4096"), List.of());
+                    outcome = "applied";
+                } catch (RuntimeException e) {
+                    outcome = "outcome unknown: " + e.getMessage(); // it may have been applied: the heal restores
+                }
+                String description = spell.describe(outcome);
+                return new Fault() {
+                    @Override
+                    public String description() {
+                        return description;
+                    }
+
+                    @Override
+                    public void heal() throws InterruptedException {
+                        long deadline = System.nanoTime() + RESTORE_WAIT.toNanos();
+                        while (true) {
+                            try (Admin admin = Admin.create(cluster.bootstrap(), ADMIN_TIMEOUT)) {
+                                admin.alterConfigs(targets.topic(), Map.of(), List.of("retention.ms", "segment.bytes"));
+                                return;
+                            } catch (RuntimeException e) {
+                                if (System.nanoTime() > deadline) {
+                                    throw e;
+                                }
+                                Thread.sleep(500); // a back-off between attempts while another fault heals
+                            }
+                        }
+                    }
+                };
             }
         };
     }

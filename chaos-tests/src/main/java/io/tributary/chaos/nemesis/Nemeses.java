@@ -15,7 +15,7 @@ public final class Nemeses {
                 NetworkNemeses.isolateController(), NetworkNemeses.bridge(), NetworkNemeses.oneWay(),
                 NetworkNemeses.quorumCut(), NetworkNemeses.isolateLeaderFromClients(), DiskNemeses.powerLoss(),
                 DiskNemeses.powerLossAll(), DiskNemeses.lostDisk(), DiskNemeses.corruption(), DiskNemeses.fullDisk(),
-                DiskNemeses.slowDisk(), DataNemeses.trim())) {
+                DiskNemeses.slowDisk(), DataNemeses.trim(), DataNemeses.retention())) {
             ALL.put(nemesis.kind(), nemesis);
         }
     }

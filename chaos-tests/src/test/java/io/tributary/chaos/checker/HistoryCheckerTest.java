@@ -489,4 +489,57 @@ class HistoryCheckerTest {
             assertThat(nonzero(result)).isEmpty();
         }
     }
+
+    @Nested
+    class Retained {
+        /**
+         * Partition 2: two records sent at 1 and 2 s; a 2 s retention spell from 10 s, healed at 12 s;
+         * the next round starts at 14 s, so records sent before 14 + 3 (margin) - 2 = 15 s may have
+         * expired; two more sent at 16 s must stay. A consumer jumps to the new start.
+         */
+        private HistoryBuilder expiredPartition() {
+            return cleanWorkload()
+                    .at(1_000).sendOk("p0", 2, "p0-20", 0)
+                    .at(2_000).sendOk("p0", 2, "p0-21", 1)
+                    .read("c0", 2, 0, "p0-20")
+                    .at(10_000).nemesisStart("retention", "retention.ms 2000 (applied)")
+                    .at(12_000).nemesisStop("retention")
+                    .at(14_000).nemesisStart("kill", "node1")
+                    .at(14_500).nemesisStop("kill")
+                    .at(16_000).sendOk("p0", 2, "p0-22", 2).sendOk("p0", 2, "p0-23", 3)
+                    .reads("c0", 2, 2, "p0-22", "p0-23"); // reset to the new start: no skip
+        }
+
+        @Test
+        void recordsSentBeforeTheSpellsCutoffMayBeMissingFromReadsTheFinalLogAndReplicas() {
+            List<ReplicaDump> dumps = new java.util.ArrayList<>(cleanDumps());
+            dumps.add(new ReplicaDump(1, 2, true, 4, new TreeMap<>(Map.of(2L, "p0-22", 3L, "p0-23"))));
+
+            CheckResult result = check(cleanFinalDrain(expiredPartition())
+                    .reads(io.tributary.chaos.history.HistoryEvent.FINAL, 2, 2, "p0-22", "p0-23"), dumps);
+
+            assertThat(nonzero(result)).isEmpty();
+        }
+
+        @Test
+        void aRecordSentAfterTheCutoffStillMustBeThere() {
+            CheckResult result = check(cleanFinalDrain(expiredPartition())
+                    .read(io.tributary.chaos.history.HistoryEvent.FINAL, 2, 3, "p0-23")); // 2 deleted too
+
+            assertThat(nonzero(result)).containsKeys(Anomaly.LOST_WRITE);
+            assertThat(result.examples(Anomaly.LOST_WRITE)).singleElement().asString().startsWith("p0-22");
+        }
+
+        @Test
+        void aSpellWithoutALaterRoundCountsUntilTheEndOfTheHistory() {
+            CheckResult result = check(cleanFinalDrain(cleanWorkload()
+                    .at(1_000).sendOk("p0", 2, "p0-20", 0)
+                    .at(10_000).nemesisStart("retention", "retention.ms 2000 (outcome unknown: timed out)")
+                    .at(12_000).nemesisStop("retention")
+                    .at(13_000).sendOk("p0", 2, "p0-21", 1))
+                    .at(20_000).reads(io.tributary.chaos.history.HistoryEvent.FINAL, 2, 1, "p0-21"));
+
+            assertThat(nonzero(result)).as("p0-21 was sent before 20 + 3 - 2 s: it could have expired too").isEmpty();
+        }
+    }
 }
