@@ -2,9 +2,9 @@
 # Recovery after kill -9 with a large log (the storage issue's figure): fills one partition with
 # RECORDS records of 1000 bytes (10,000,000 = 10 GB), then REPS times: start the node on that data,
 # time it until it serves clients (and read the "hosting its replicas took" line), write for
-# WRITE_S seconds and kill -9 it mid-write. The first start after the fill has no replica state
-# snapshot yet (the fill's node was killed before its first one) and reads the whole log; the
-# later ones read only the tail. COLD=1 drops the page cache before each start (needs root).
+# WRITE_S seconds and kill -9 it mid-write. Each start reads only the log's tail after the newest
+# replica state snapshot (taken every 16 MiB while the fill writes); a build without snapshots reads
+# the whole log at every start. COLD=1 drops the page cache before each start (needs root).
 # Finally it times the log verifier's background pass over the rest of the log.
 #
 #   deploy/bench-recovery.sh   (env: RECORDS=10000000 REPS=4 WRITE_S=5 COLD=0 WORK=/tmp/...)
