@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.PartitionLog;
-import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.metadata.BrokerRegistration;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.proto.TopicPartition;
 import io.tributary.record.RecordBatchBuilder;
-import io.tributary.replication.FollowerLagLimits;
-import io.tributary.replication.Replica;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -71,24 +68,7 @@ class DamagedReplicaRepairTest {
     }
 
     private PartitionManager newManager() {
-        return new PartitionManager(ME, logs, new BrokerMetrics(), FollowerLagLimits.notCaughtUpFor(10_000), () -> 0L,
-                new Partition.Listener() {
-                    @Override
-                    public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {
-                    }
-
-                    @Override
-                    public void logEndAdvanced(TopicPartition tp, long logEndOffset) {
-                    }
-                }, new PartitionManager.RoleListener() {
-                    @Override
-                    public void onRoleChange(Partition partition, Replica.RoleChange change) {
-                    }
-
-                    @Override
-                    public void onRemoved(Partition partition) {
-                    }
-                });
+        return TestPartitionManagers.create(ME, logs, TestPartitionManagers.NO_ROLES);
     }
 
     @AfterEach

@@ -6,14 +6,12 @@ import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.LogManager;
 import io.tributary.broker.log.LogVerification;
 import io.tributary.broker.log.PartitionLog;
-import io.tributary.broker.metrics.BrokerMetrics;
 import io.tributary.metadata.BrokerRegistration;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
 import io.tributary.proto.TopicPartition;
 import io.tributary.record.RecordBatchBuilder;
-import io.tributary.replication.FollowerLagLimits;
 import io.tributary.replication.Replica;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -91,26 +89,17 @@ class LogVerifierTest {
     }
 
     private PartitionManager newManager() {
-        return new PartitionManager(ME, logs, new BrokerMetrics(), FollowerLagLimits.notCaughtUpFor(10_000), () -> 0L,
-                new Partition.Listener() {
-                    @Override
-                    public void highWatermarkAdvanced(TopicPartition tp, long highWatermark) {
-                    }
+        return TestPartitionManagers.create(ME, logs, new PartitionManager.RoleListener() {
+            @Override
+            public void onRoleChange(Partition partition, Replica.RoleChange change) {
+                roleEvents.add(change + " verified=" + partition.logVerified() + " end=" + partition.log().logEndOffset());
+            }
 
-                    @Override
-                    public void logEndAdvanced(TopicPartition tp, long logEndOffset) {
-                    }
-                }, new PartitionManager.RoleListener() {
-                    @Override
-                    public void onRoleChange(Partition partition, Replica.RoleChange change) {
-                        roleEvents.add(change + " verified=" + partition.logVerified() + " end=" + partition.log().logEndOffset());
-                    }
-
-                    @Override
-                    public void onRemoved(Partition partition) {
-                        roleEvents.add("REMOVED");
-                    }
-                });
+            @Override
+            public void onRemoved(Partition partition) {
+                roleEvents.add("REMOVED");
+            }
+        });
     }
 
     /** Broker 1 registered at {@code myEpoch}; the partition (replicas 1, 2, 3) led by 2 with {@code isr}. */
