@@ -137,8 +137,8 @@ public final class PartitionLeaderState {
      * A returned proposal is pending until {@link #applyIsr} or {@link #abandonPendingIsrChange}.
      */
     public Optional<IsrChangeProposal> isrChangeToPropose(long nowMs) {
-        if (pendingIsrChange != null) {
-            return Optional.empty();
+        if (pendingIsrChange != null || !isrMayChange(nowMs)) {
+            return Optional.empty(); // the common case, checked without allocating: it runs for every led partition every tick
         }
         TreeSet<Integer> next = new TreeSet<>(isr);
         for (int r : isr) {
@@ -158,6 +158,21 @@ public final class PartitionLeaderState {
         }
         pendingIsrChange = new IsrChangeProposal(leaderId, leaderEpoch, partitionEpoch, next);
         return Optional.of(pendingIsrChange);
+    }
+
+    /** Whether a member of the ISR is out of sync or a follower outside it is in sync: the rules below, without a copy of the ISR. */
+    private boolean isrMayChange(long nowMs) {
+        for (int r : isr) {
+            if (r != leaderId && isOutOfSync(followers.get(r), nowMs)) {
+                return true;
+            }
+        }
+        for (Map.Entry<Integer, FollowerProgress> e : followers.entrySet()) {
+            if (!isr.contains(e.getKey()) && isInSync(e.getValue())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean isOutOfSync(FollowerProgress p, long nowMs) {
