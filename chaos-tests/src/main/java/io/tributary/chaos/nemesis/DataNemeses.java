@@ -63,7 +63,7 @@ public final class DataNemeses {
     private static final Duration RESTORE_WAIT = Duration.ofSeconds(30);
 
     /**
-     * A spell of short retention on the workload topic: {@code retention.ms} of 2 to 8 s and 4 KiB
+     * A spell of short retention on the workload topic: {@code retention.ms} of 1 to 3 s and 4 KiB
      * segments, so that every replica's log-maintenance thread deletes old segments while faults
      * strike; the heal removes both configs again (the topic's defaults keep data for days). The
      * checker lets records produced before the spell's end (plus a margin) minus retention.ms be
@@ -83,7 +83,7 @@ public final class DataNemeses {
 
             @Override
             public Fault inject(ChaosCluster cluster, Targets targets, RandomGenerator random) {
-                RetentionRecord spell = new RetentionRecord(2_000 + random.nextInt(6_001));
+                RetentionRecord spell = new RetentionRecord(1_000 + random.nextInt(2_001)); // shorter than a fault: segments expire during it
                 String outcome;
                 try (Admin admin = Admin.create(cluster.bootstrap(), ADMIN_TIMEOUT)) {
                     admin.alterConfigs(targets.topic(), Map.of("retention.ms", Long.toString(spell.retentionMs()),
