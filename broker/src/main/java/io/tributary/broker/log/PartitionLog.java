@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -870,20 +871,20 @@ public final class PartitionLog {
      * no batch of this log ends there (the log is shorter, the offset is inside a batch, below the
      * log start, or compaction dropped that batch).
      */
-    public java.util.OptionalInt epochOfBatchEndingBefore(long offset) {
+    public OptionalInt epochOfBatchEndingBefore(long offset) {
         if (offset <= logStartOffset || offset > logEndOffset) {
-            return java.util.OptionalInt.empty();
+            return OptionalInt.empty();
         }
         try {
             ByteBuffer bytes = read(offset - 1, 1, offset);
             if (!bytes.hasRemaining()) {
-                return java.util.OptionalInt.empty();
+                return OptionalInt.empty();
             }
             RecordBatch batch = RecordBatch.wrap(bytes);
-            return batch.lastOffset() == offset - 1 ? java.util.OptionalInt.of(batch.partitionLeaderEpoch())
-                    : java.util.OptionalInt.empty();
+            return batch.lastOffset() == offset - 1 ? OptionalInt.of(batch.partitionLeaderEpoch())
+                    : OptionalInt.empty();
         } catch (OffsetOutOfRangeException | LogStorageException | RecordFormatException unreadable) {
-            return java.util.OptionalInt.empty();
+            return OptionalInt.empty();
         }
     }
 

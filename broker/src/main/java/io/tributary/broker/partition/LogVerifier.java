@@ -1,8 +1,6 @@
 package io.tributary.broker.partition;
 
 import io.tributary.broker.log.IoThrottle;
-import io.tributary.broker.log.LogVerification;
-import io.tributary.broker.log.PartitionLog;
 
 /**
  * The log verifier: after start-up, reads and checks the part of each hosted log that recovery took
@@ -42,11 +40,5 @@ public final class LogVerifier {
     /** Ends a pass in progress at its next read; never interrupts I/O (it would close a shared file channel). */
     public void stop() {
         stopped = true;
-    }
-
-    /** Walks {@code partition}'s log from its start up to where recovery began to read it. */
-    static LogVerification.Walked verify(Partition partition, LogVerification.Pace pace) throws InterruptedException {
-        PartitionLog log = partition.log();
-        return LogVerification.walk(log, log.logStartOffset(), partition.uncheckedBelow(), batch -> { }, pace);
     }
 }

@@ -3,6 +3,7 @@ package io.tributary.broker.partition;
 import io.tributary.broker.delayed.DelayedOperations;
 import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
+import io.tributary.broker.log.LogVerification;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.producer.ProducerStateManager;
 import io.tributary.broker.producer.RequestValidation;
@@ -431,6 +432,11 @@ public final class Partition {
     /** The offset below which the log still awaits the verifier (see {@link #logVerified}). */
     long uncheckedBelow() {
         return uncheckedBelow;
+    }
+
+    /** Walks the log from its start up to where recovery began to read it (see {@link LogVerifier}). */
+    LogVerification.Walked verifyUncheckedPrefix(LogVerification.Pace pace) throws InterruptedException {
+        return LogVerification.walk(log, log.logStartOffset(), uncheckedBelow, batch -> { }, pace);
     }
 
     void markLogVerified() {

@@ -7,8 +7,10 @@ import io.tributary.broker.log.LogCleaner;
 import io.tributary.broker.log.LogConfig;
 import io.tributary.broker.log.TopicCompression;
 import io.tributary.broker.log.LogManager;
+import io.tributary.broker.log.LogVerification;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.metrics.BrokerMetrics;
+import io.tributary.metadata.BrokerRegistration;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.metadata.PartitionRegistration;
 import io.tributary.metadata.TopicImage;
@@ -198,7 +200,7 @@ public final class PartitionManager {
 
     /** Whether {@code image} holds this broker's current registration and has it out of the partition's ISR. */
     private boolean outOfIsrAsRegistered(MetadataImage image, PartitionRegistration registration) {
-        io.tributary.metadata.BrokerRegistration self = image.brokers().get(nodeId);
+        BrokerRegistration self = image.brokers().get(nodeId);
         return registeredBrokerEpoch >= 0 && self != null && self.brokerEpoch() == registeredBrokerEpoch
                 && !registration.isr().contains(nodeId);
     }
@@ -341,7 +343,7 @@ public final class PartitionManager {
      *
      * @return how many logs were verified
      */
-    public int verifyLogs(io.tributary.broker.log.LogVerification.Pace pace) throws InterruptedException {
+    public int verifyLogs(LogVerification.Pace pace) throws InterruptedException {
         if (!registrationApplied()) {
             // Damage is judged by whether this broker is in the ISR as registered (a registration takes a
             // restarted broker out of every ISR where it is not the last member): not before that is known.
@@ -352,7 +354,7 @@ public final class PartitionManager {
             if (partition.logVerified()) {
                 continue;
             }
-            io.tributary.broker.log.LogVerification.Walked walked = LogVerifier.verify(partition, pace);
+            LogVerification.Walked walked = partition.verifyUncheckedPrefix(pace);
             if (walked.damaged()) {
                 onDamageFound(partition, walked);
             } else {
@@ -365,7 +367,7 @@ public final class PartitionManager {
 
     /** Whether the newest applied image holds this broker's current registration. */
     private synchronized boolean registrationApplied() {
-        io.tributary.metadata.BrokerRegistration self = appliedImage == null ? null : appliedImage.brokers().get(nodeId);
+        BrokerRegistration self = appliedImage == null ? null : appliedImage.brokers().get(nodeId);
         return registeredBrokerEpoch >= 0 && self != null && self.brokerEpoch() == registeredBrokerEpoch;
     }
 
@@ -385,7 +387,7 @@ public final class PartitionManager {
      * storage failure); its next start recovers the whole log and finds the damage before hosting, as
      * for damage found at start-up, and its registration takes it out of the ISR where others are left.
      */
-    private synchronized void onDamageFound(Partition partition, io.tributary.broker.log.LogVerification.Walked walked) {
+    private synchronized void onDamageFound(Partition partition, LogVerification.Walked walked) {
         TopicPartition tp = partition.topicPartition();
         PartitionLog partitionLog = partition.log();
         if (partitions.get(tp) != partition || partitionLog.isClosedOrOffline()) {
