@@ -276,6 +276,16 @@ public final class Consumer implements AutoCloseable {
                 throw new OffsetOutOfRangeException("fetch offset " + fetch.fetchOffset() + " is out of range for "
                         + state.tp + (fetch.errorMessage().isEmpty() ? "" : ": " + fetch.errorMessage()));
             }
+            if (strategy == AutoOffsetReset.EARLIEST && fetch.fetchOffset() < fetch.leaderLogStartOffset()) {
+                // Below the answering leader's start, that start is the earliest offset. Asking again could
+                // reach a newer leader whose retention lags and move the position back over records
+                // already returned.
+                log.info("fetch offset {} is below the log start {} of {}; moving there", fetch.fetchOffset(),
+                        fetch.leaderLogStartOffset(), state.tp);
+                state.position = fetch.leaderLogStartOffset();
+                state.invalidate();
+                return;
+            }
             log.info("fetch offset {} is out of range for {}; resetting to {}", fetch.fetchOffset(), state.tp, strategy);
             state.position = -1;
             state.reset = strategy;
@@ -414,7 +424,7 @@ public final class Consumer implements AutoCloseable {
                 state.retryAtMs = nowMs + config.retryBackoffMs();
             } else {
                 state.buffered.addLast(CompletedFetch.ofError(state.tp, target.fetchOffset, code,
-                        result.getErrorMessage()));
+                        result.getErrorMessage(), result.getLogStartOffset()));
             }
         }
     }

@@ -176,6 +176,21 @@ class ConsumerTest {
     }
 
     @Test
+    void positionBelowTheLeadersStartMovesToThatStartNeverBack() {
+        append(P0, "a", 2);
+        append(P0, "b", 1);
+        append(P0, "c", 3);
+        broker.truncateBefore("events", 0, 3);
+        // a ListOffsets would reach a leader whose retention lags and send the consumer back to 1
+        broker.listEarliestAs("events", 0, 1);
+        try (Consumer consumer = new Consumer(config().build())) {
+            consumer.assign(List.of(P0));
+            consumer.seek(P0, 2); // where a consumer that had read 0 and 1 stands
+            assertThat(pollUntil(consumer, 3)).extracting(ConsumerRecord::offset).containsExactly(3L, 4L, 5L);
+        }
+    }
+
+    @Test
     void outOfRangeThrowsWithResetNone() {
         append(P0, "a", 3);
         try (Consumer consumer = new Consumer(config().autoOffsetReset(AutoOffsetReset.NONE).build())) {

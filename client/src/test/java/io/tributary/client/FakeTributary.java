@@ -78,6 +78,8 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         final List<ByteBuffer> batches = new ArrayList<>();
         long logStartOffset;
         long endOffset;
+        /** What ListOffsets gives as earliest when set (>= 0): a leader whose retention lags this one's. */
+        long listedEarliestOffset = -1;
     }
 
     private final Map<String, List<Log>> topics = new LinkedHashMap<>();
@@ -237,6 +239,11 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         log.endOffset = batch.nextOffset();
         wakeFetches();
         return base;
+    }
+
+    /** Makes ListOffsets answer {@code offset} as the earliest, as a newer leader whose retention lags would. */
+    synchronized void listEarliestAs(String topic, int partition, long offset) {
+        log(topic, partition).listedEarliestOffset = offset;
     }
 
     /** Drops batches wholly below {@code offset} (as retention would). */
@@ -446,7 +453,7 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
                 Log log = logs.get(p.getPartition());
                 long offset;
                 if (p.getTimestamp() == -2) {
-                    offset = log.logStartOffset;
+                    offset = log.listedEarliestOffset >= 0 ? log.listedEarliestOffset : log.logStartOffset;
                 } else if (p.getTimestamp() == -1) {
                     offset = log.endOffset;
                 } else {

@@ -26,6 +26,7 @@ public final class CompletedFetch {
     private final long fetchOffset;
     private final ErrorCode error;
     private final String errorMessage;
+    private final long leaderLogStartOffset;
     private final ByteBuffer records;
     private final int limit;
     private final boolean checkCrcs;
@@ -40,11 +41,12 @@ public final class CompletedFetch {
     private boolean exhausted;
 
     private CompletedFetch(TopicPartition partition, long fetchOffset, ErrorCode error, String errorMessage,
-                           ByteBuffer records, boolean checkCrcs) {
+                           long leaderLogStartOffset, ByteBuffer records, boolean checkCrcs) {
         this.partition = partition;
         this.fetchOffset = fetchOffset;
         this.error = error;
         this.errorMessage = errorMessage;
+        this.leaderLogStartOffset = leaderLogStartOffset;
         this.records = records;
         this.checkCrcs = checkCrcs;
         this.nextBatchPosition = records == null ? 0 : records.position();
@@ -55,11 +57,13 @@ public final class CompletedFetch {
     /** Data for a partition; {@code records} is big-endian, positioned on the first batch. */
     public static CompletedFetch ofRecords(TopicPartition partition, long fetchOffset, ByteBuffer records,
                                            boolean checkCrcs) {
-        return new CompletedFetch(partition, fetchOffset, ErrorCode.NONE, "", records, checkCrcs);
+        return new CompletedFetch(partition, fetchOffset, ErrorCode.NONE, "", -1, records, checkCrcs);
     }
 
-    public static CompletedFetch ofError(TopicPartition partition, long fetchOffset, ErrorCode error, String message) {
-        return new CompletedFetch(partition, fetchOffset, error, message, null, false);
+    /** @param leaderLogStartOffset the answering leader's log start offset, -1 if it gave none */
+    public static CompletedFetch ofError(TopicPartition partition, long fetchOffset, ErrorCode error, String message,
+                                         long leaderLogStartOffset) {
+        return new CompletedFetch(partition, fetchOffset, error, message, leaderLogStartOffset, null, false);
     }
 
     public ErrorCode error() {
@@ -68,6 +72,11 @@ public final class CompletedFetch {
 
     public String errorMessage() {
         return errorMessage;
+    }
+
+    /** The log start offset of the leader that answered with an error, -1 if unknown. */
+    public long leaderLogStartOffset() {
+        return leaderLogStartOffset;
     }
 
     public long fetchOffset() {
