@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * STYLE 8: the rules (replication, controller decisions, producer sequencing) read no clock, make no
+ * STYLE 8: the rules (replication, controller decisions, producer sequencing, consumer groups) read no clock, make no
  * randomness, start no threads and do no I/O, so that simulations and unit tests drive them
  * deterministically. Checked on the compiled classes: a new class in a pure package is pure
  * unless it is one of the named drivers, which own the I/O.
@@ -38,7 +38,7 @@ class PureRulesArchitectureTest {
             "ProducedBatches", "TopicCompression");
 
     private static final DescribedPredicate<JavaClass> PURE = resideInAnyPackage("io.tributary.replication..",
-            "io.tributary.broker.producer..")
+            "io.tributary.broker.producer..", "io.tributary.broker.group..")
             .or(resideInAPackage("io.tributary.broker.lifecycle").and(outermostClassNamed(LIFECYCLE_RULES)))
             .or(resideInAPackage("io.tributary.broker.log").and(outermostClassNamed(STORAGE_RULES)))
             .or(resideInAPackage("io.tributary.metadata..").and(not(outermostClassNamed(METADATA_DRIVERS))))
@@ -66,7 +66,7 @@ class PureRulesArchitectureTest {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(location -> !location.contains("-tests.jar")) // simulations from test jars
                 .importPackages("io.tributary.replication", "io.tributary.metadata", "io.tributary.broker.producer",
-                        "io.tributary.broker.lifecycle");
+                        "io.tributary.broker.lifecycle", "io.tributary.broker.group");
     }
 
     @Test

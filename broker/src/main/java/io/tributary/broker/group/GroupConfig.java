@@ -1,0 +1,20 @@
+package io.tributary.broker.group;
+
+/**
+ * The coordinator's settings (node keys {@code group.consumer.*} and {@code offset.metadata.max.bytes}).
+ *
+ * @param sessionTimeoutMs    how long a member may go without a heartbeat before it is removed
+ * @param heartbeatIntervalMs how often members are told to heartbeat
+ * @param maxSize             the most members a group may have
+ * @param metadataMaxBytes    the longest commit metadata string accepted
+ */
+public record GroupConfig(int sessionTimeoutMs, int heartbeatIntervalMs, int maxSize, int metadataMaxBytes) {
+    public static final GroupConfig DEFAULTS = new GroupConfig(45_000, 5_000, Integer.MAX_VALUE, 4096);
+
+    public GroupConfig {
+        if (heartbeatIntervalMs <= 0 || sessionTimeoutMs <= heartbeatIntervalMs) {
+            throw new IllegalArgumentException("need 0 < heartbeat interval (" + heartbeatIntervalMs
+                    + " ms) < session timeout (" + sessionTimeoutMs + " ms)");
+        }
+    }
+}
