@@ -69,6 +69,12 @@ public final class GroupCoordinatorState {
     private final Map<String, ConsumerGroup> groups = new TreeMap<>();
     private final Map<MemberKey, Long> sessionDeadlines = new HashMap<>();
     private final Map<MemberKey, Long> revocationDeadlines = new HashMap<>();
+    /**
+     * Members that did not give up revoked partitions in their rebalance timeout: refused until they
+     * join again, and removed when their session runs out. Not removed at once, because the member
+     * may deliver its partitions until its lease (its session) runs out.
+     */
+    private final Set<MemberKey> fenced = new HashSet<>();
 
     public GroupCoordinatorState(GroupConfig config, Assignors assignors, TopicsImage topics) {
         this.config = config;
@@ -153,10 +159,15 @@ public final class GroupCoordinatorState {
                 throw new GroupException(ErrorCode.GROUP_MAX_SIZE_REACHED, "group " + groupId + " has "
                         + group.members().size() + " members, the most group.consumer.max.size allows");
             }
+            fenced.remove(new MemberKey(groupId, memberId)); // a member joins owning nothing
         } else {
             if (member == null) {
                 throw new GroupException(ErrorCode.UNKNOWN_MEMBER_ID, "member " + memberId + " is not in group "
                         + groupId + " (it left or its session expired): join again with epoch 0");
+            }
+            if (fenced.contains(new MemberKey(groupId, memberId))) {
+                throw new GroupException(ErrorCode.FENCED_MEMBER_EPOCH, "member " + memberId + " of group " + groupId
+                        + " did not give up its revoked partitions within its rebalance timeout: join again with epoch 0");
             }
             checkEpoch(group, member, request);
         }
@@ -354,6 +365,7 @@ public final class GroupCoordinatorState {
     private void forgetTimers(MemberKey key) {
         sessionDeadlines.remove(key);
         revocationDeadlines.remove(key);
+        fenced.remove(key);
     }
 
     // ---------------------------------------------------------------- target assignment
@@ -431,25 +443,30 @@ public final class GroupCoordinatorState {
     // ---------------------------------------------------------------- timers
 
     /**
-     * Removes every member whose session expired or that did not give up its revoked partitions in
-     * its rebalance timeout.
+     * Removes every member whose session expired, and fences every member that did not give up its
+     * revoked partitions in its rebalance timeout (it is removed when its session runs out).
      *
-     * @return the records of the removals (a result per group would not change what the runtime does)
+     * @return the records of the removals, and the removed members as "group/member"
      */
     public CoordinatorResult<List<String>> expireMembers(long nowMs) {
         Writer writer = new Writer();
-        List<String> expired = new ArrayList<>();
+        List<MemberKey> overdue = new ArrayList<>();
+        revocationDeadlines.forEach((key, deadline) -> {
+            if (deadline <= nowMs) {
+                overdue.add(key);
+            }
+        });
+        for (MemberKey key : overdue) {
+            revocationDeadlines.remove(key);
+            fenced.add(key);
+        }
         Set<MemberKey> due = new TreeSet<>(java.util.Comparator.comparing(MemberKey::groupId).thenComparing(MemberKey::memberId));
         sessionDeadlines.forEach((key, deadline) -> {
             if (deadline <= nowMs) {
                 due.add(key);
             }
         });
-        revocationDeadlines.forEach((key, deadline) -> {
-            if (deadline <= nowMs) {
-                due.add(key);
-            }
-        });
+        List<String> expired = new ArrayList<>();
         for (MemberKey key : due) {
             ConsumerGroup group = groups.get(key.groupId());
             if (group != null && group.member(key.memberId()).isPresent()) {
@@ -478,6 +495,7 @@ public final class GroupCoordinatorState {
     public void startTimers(long nowMs) {
         sessionDeadlines.clear();
         revocationDeadlines.clear();
+        fenced.clear();
         groups.values().forEach(group -> group.members().values().forEach(member -> {
             MemberKey key = new MemberKey(group.groupId(), member.memberId());
             sessionDeadlines.put(key, nowMs + config.sessionTimeoutMs());
@@ -561,7 +579,8 @@ public final class GroupCoordinatorState {
             throw new GroupException(ErrorCode.UNKNOWN_MEMBER_ID, "member " + request.getMemberId()
                     + " is not in group " + groupId);
         }
-        if (member.leftTemporarily() || request.getMemberEpoch() > member.memberEpoch()) {
+        if (member.leftTemporarily() || request.getMemberEpoch() > member.memberEpoch()
+                || fenced.contains(new MemberKey(groupId, member.memberId()))) {
             throw new GroupException(ErrorCode.FENCED_MEMBER_EPOCH, "member " + member.memberId() + " of group "
                     + groupId + " committed at epoch " + request.getMemberEpoch() + " but is at " + member.memberEpoch());
         }
