@@ -53,6 +53,14 @@ import java.util.Set;
  * <tr><td>log.verifier.io.max.bytes.per.second</td><td>134217728</td><td>how fast the log verifier reads, after a
  *     start, the part of each log that recovery took from a replica state snapshot (a follower fetches once its log
  *     is verified)</td></tr>
+ * <tr><td>offsets.topic.num.partitions</td><td>16</td><td>partitions of {@code __consumer_offsets}, created on the
+ *     first group request; each partition's leader coordinates the groups that hash to it</td></tr>
+ * <tr><td>offsets.topic.replication.factor</td><td>3</td><td>its replication factor (fewer on a smaller cluster)</td></tr>
+ * <tr><td>group.consumer.session.timeout.ms</td><td>45000</td><td>a member not heard from for this long leaves its
+ *     group and its partitions move (the member stops delivering them by then)</td></tr>
+ * <tr><td>group.consumer.heartbeat.interval.ms</td><td>5000</td><td>how often members heartbeat</td></tr>
+ * <tr><td>group.consumer.max.size</td><td>unbounded</td><td>the most members a group may have</td></tr>
+ * <tr><td>offset.metadata.max.bytes</td><td>4096</td><td>the longest metadata string an offset commit may carry</td></tr>
  * <tr><td>log.cleaner.backoff.ms</td><td>15000</td><td>how long the cleaner sleeps when no compacted log needs cleaning</td></tr>
  * <tr><td>log.cleaner.io.max.bytes.per.second</td><td>67108864</td><td>the cleaner's read plus write rate, so that
  *     compaction cannot starve produce and fetch of the disk</td></tr>
@@ -65,7 +73,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
                          String advertisedHost, int advertisedClientPort, ExternalListener external,
                          long retentionCheckIntervalMs, Cleaner cleaner, LogManager.Checkpoints checkpoints,
-                         int maxOpenSegmentFiles, long verifierIoMaxBytesPerSecond) {
+                         int maxOpenSegmentFiles, long verifierIoMaxBytesPerSecond, Groups groups) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
@@ -97,6 +105,34 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         }
     }
 
+    /**
+     * The group coordinator's settings (Kafka's keys). The offsets topic is created with these on
+     * first use; later changes of its partition count are not followed (groups would move).
+     */
+    public record Groups(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int sessionTimeoutMs,
+                         int heartbeatIntervalMs, int maxSize, int metadataMaxBytes) {
+        public static final Groups DEFAULT = new Groups(16, 3, 45_000, 5_000, Integer.MAX_VALUE, 4096);
+
+        public Groups {
+            if (offsetsTopicPartitions < 1 || offsetsTopicReplicationFactor < 1) {
+                throw new ConfigException("offsets.topic.num.partitions and offsets.topic.replication.factor must be >= 1, got "
+                        + offsetsTopicPartitions + " and " + offsetsTopicReplicationFactor);
+            }
+            if (heartbeatIntervalMs < 10 || sessionTimeoutMs <= heartbeatIntervalMs) {
+                throw new ConfigException("group.consumer.heartbeat.interval.ms (" + heartbeatIntervalMs
+                        + ") must be >= 10 and below group.consumer.session.timeout.ms (" + sessionTimeoutMs + ")");
+            }
+            if (maxSize < 1 || metadataMaxBytes < 0) {
+                throw new ConfigException("group.consumer.max.size must be >= 1 and offset.metadata.max.bytes >= 0, got "
+                        + maxSize + " and " + metadataMaxBytes);
+            }
+        }
+
+        public io.tributary.broker.group.GroupConfig groupConfig() {
+            return new io.tributary.broker.group.GroupConfig(sessionTimeoutMs, heartbeatIntervalMs, maxSize, metadataMaxBytes);
+        }
+    }
+
     /** One metadata quorum member: a voter, or a non-voting listener. */
     public record Voter(int id, String host, int port) {
         static Voter parse(String text) {
@@ -121,7 +157,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "advertised.host", "advertised.client.port", "external.port", "external.advertised.host",
             "external.advertised.port", "log.retention.check.interval.ms", "log.cleaner.backoff.ms",
             "log.cleaner.io.max.bytes.per.second", "log.cleaner.dedupe.buffer.size", "log.journal.checkpoint.bytes",
-            "log.journal.checkpoint.interval.ms", "log.max.open.segment.files", "log.verifier.io.max.bytes.per.second");
+            "log.journal.checkpoint.interval.ms", "log.max.open.segment.files", "log.verifier.io.max.bytes.per.second",
+            "offsets.topic.num.partitions", "offsets.topic.replication.factor", "group.consumer.session.timeout.ms",
+            "group.consumer.heartbeat.interval.ms", "group.consumer.max.size", "offset.metadata.max.bytes");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -188,7 +226,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
                 Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES,
-                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND);
+                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND, Groups.DEFAULT);
     }
 
     /** A single node on ephemeral ports: for tests. */
@@ -196,7 +234,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
                 Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES,
-                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND);
+                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND, Groups.DEFAULT);
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
@@ -204,35 +242,42 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond);
+                verifierIoMaxBytesPerSecond, groups);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond);
+                verifierIoMaxBytesPerSecond, groups);
     }
 
     public NodeConfig withRetentionCheckIntervalMs(long intervalMs) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, intervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond);
+                verifierIoMaxBytesPerSecond, groups);
     }
 
     public NodeConfig withCleaner(Cleaner newCleaner) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond);
+                verifierIoMaxBytesPerSecond, groups);
     }
 
     public NodeConfig withCheckpoints(LogManager.Checkpoints newCheckpoints) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, newCheckpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond);
+                verifierIoMaxBytesPerSecond, groups);
+    }
+
+    public NodeConfig withGroups(Groups newGroups) {
+        return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
+                brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
+                advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
+                verifierIoMaxBytesPerSecond, newGroups);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -278,7 +323,13 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                         longValue(properties, "log.cleaner.dedupe.buffer.size", Cleaner.DEFAULT.dedupeBufferBytes())),
                 checkpoints(properties), intValue(properties, "log.max.open.segment.files",
                 LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES),
-                longValue(properties, "log.verifier.io.max.bytes.per.second", DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND));
+                longValue(properties, "log.verifier.io.max.bytes.per.second", DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND),
+                new Groups(intValue(properties, "offsets.topic.num.partitions", Groups.DEFAULT.offsetsTopicPartitions()),
+                        intValue(properties, "offsets.topic.replication.factor", Groups.DEFAULT.offsetsTopicReplicationFactor()),
+                        intValue(properties, "group.consumer.session.timeout.ms", Groups.DEFAULT.sessionTimeoutMs()),
+                        intValue(properties, "group.consumer.heartbeat.interval.ms", Groups.DEFAULT.heartbeatIntervalMs()),
+                        intValue(properties, "group.consumer.max.size", Groups.DEFAULT.maxSize()),
+                        intValue(properties, "offset.metadata.max.bytes", Groups.DEFAULT.metadataMaxBytes())));
     }
 
     private static LogManager.Checkpoints checkpoints(Properties properties) {

@@ -195,9 +195,22 @@ public final class Partition {
      * @param parsed the batches of {@code batches}, parsed once by the caller
      */
     public LeaderAppend appendRecordsAsLeader(ByteBuffer batches, List<RecordBatch> parsed, boolean requireMinIsr) {
+        return appendRecordsAsLeader(batches, parsed, requireMinIsr, -1);
+    }
+
+    /**
+     * As {@link #appendRecordsAsLeader(ByteBuffer, List, boolean)}, refused unless this replica leads
+     * at {@code expectedLeaderEpoch} (-1: any epoch): a writer whose state belongs to one leader epoch
+     * (the group coordinator) never appends in another.
+     */
+    public LeaderAppend appendRecordsAsLeader(ByteBuffer batches, List<RecordBatch> parsed, boolean requireMinIsr,
+                                              int expectedLeaderEpoch) {
         LeaderAppend result;
         synchronized (this) {
-            result = appendUnderMonitor(batches, parsed, requireMinIsr);
+            result = expectedLeaderEpoch >= 0 && replica.leaderEpoch() != expectedLeaderEpoch
+                    ? new LeaderAppend.Refused(ErrorCode.NOT_LEADER_OR_FOLLOWER, "node " + replica.localId() + " leads "
+                            + topicPartition() + " at epoch " + replica.leaderEpoch() + ", not " + expectedLeaderEpoch)
+                    : appendUnderMonitor(batches, parsed, requireMinIsr);
         }
         if (result instanceof LeaderAppend.Appended) {
             listener.logEndAdvanced(topicPartition(), log.logEndOffset());

@@ -5,7 +5,11 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.tributary.broker.coordinator.GroupCoordinatorRuntime;
+import io.tributary.broker.coordinator.ImageTopics;
+import io.tributary.broker.coordinator.OffsetsTopic;
 import io.tributary.broker.delayed.DelayedOperations;
+import io.tributary.broker.group.assignor.Assignors;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.lifecycle.BrokerLifecycle;
 import io.tributary.broker.lifecycle.ControllerHeartbeats;
@@ -23,6 +27,7 @@ import io.tributary.proto.TopicPartition;
 import io.tributary.metadata.MetadataQuorum;
 import io.tributary.metadata.QuorumConfig;
 import io.tributary.metadata.QuorumPeer;
+import io.tributary.metadata.TopicImage;
 import io.tributary.metadata.UnusedPorts;
 import io.tributary.proto.metadata.v1.BrokerEndpoint;
 import io.tributary.proto.metadata.v1.MetadataCommand;
@@ -30,6 +35,7 @@ import io.tributary.proto.metadata.v1.MetadataCommandResult;
 import io.tributary.proto.metadata.v1.RegisterBrokerRecord;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.replication.FollowerLagLimits;
+import io.tributary.replication.Replica;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
@@ -79,6 +85,7 @@ public final class BrokerNode implements AutoCloseable {
     private LogManager logManager;
     private MetadataQuorum quorum;
     private PartitionManager partitions;
+    private GroupCoordinatorRuntime groupCoordinator;
     private final ServingGate serving = new ServingGate();
     private Server grpcServer;
     private Server externalServer; // the external.port listener, if configured
@@ -160,11 +167,33 @@ public final class BrokerNode implements AutoCloseable {
         toClose.add(channels);
         ReplicaFetcherManager fetchers = new ReplicaFetcherManager(config.nodeId(), channels, logManager);
         toClose.add(fetchers); // stops before the logs close
+        // Role changes reach the fetchers and the group coordinator (added below, before any role is applied).
+        List<PartitionManager.RoleListener> roleListeners = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(fetchers));
         partitions = new PartitionManager(config.nodeId(), logManager, metrics,
                 // a follower silent for a session is gone, but never sooner than two of its long polls
                 new FollowerLagLimits(config.replicaLagTimeMaxMs(),
                         Math.max(config.sessionTimeoutMs(), 2L * ReplicaFetcherManager.FETCH_MAX_WAIT_MS)),
-                () -> System.nanoTime() / 1_000_000L, wakeFetches, fetchers);
+                () -> System.nanoTime() / 1_000_000L, wakeFetches, new PartitionManager.RoleListener() {
+                    @Override
+                    public void onRoleChange(Partition partition, Replica.RoleChange change) {
+                        roleListeners.forEach(l -> l.onRoleChange(partition, change));
+                    }
+
+                    @Override
+                    public void onRemoved(Partition partition) {
+                        roleListeners.forEach(l -> l.onRemoved(partition));
+                    }
+                });
+        BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
+                logManager, metrics, completion, scheduler, serving, BrokerContext.CLIENT_LISTENER);
+        // The group coordinator: one thread holds every group this node coordinates.
+        groupCoordinator = new GroupCoordinatorRuntime(config.nodeId(), config.groups().groupConfig(), Assignors.standard(),
+                new PartitionOffsetsLog(context, BrokerContext.DEFAULT_TIMEOUT_MS), new ImageTopics(quorum::image),
+                () -> quorum.image().topic(OffsetsTopic.NAME).map(TopicImage::numPartitions).orElse(-1),
+                () -> System.nanoTime() / 1_000_000L, System::currentTimeMillis,
+                Executors.newSingleThreadScheduledExecutor(daemonThreads("group-coordinator")));
+        toClose.add(groupCoordinator);
+        roleListeners.add(groupCoordinator);
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.
         awaitQuorumStep("metadata catch-up", quorum::awaitCaughtUp);
@@ -230,8 +259,6 @@ public final class BrokerNode implements AutoCloseable {
             verifierThread.shutdown();
             verifierThread.awaitTermination(5, TimeUnit.SECONDS);
         });
-        BrokerContext context = new BrokerContext(config.nodeId(), config.defaultReplicationFactor(), quorum, partitions,
-                logManager, metrics, completion, scheduler, serving, BrokerContext.CLIENT_LISTENER);
         // The standard gRPC health check (container health checks, load balancers) says SERVING only
         // once this node serves clients (below), and NOT_SERVING from the start of a shutdown.
         HealthStatusManager health = new HealthStatusManager();
@@ -243,7 +270,8 @@ public final class BrokerNode implements AutoCloseable {
                 // connection's event loop: no hand-off per call, and one connection's requests
                 // reach a partition in the order they were sent.
                 .directExecutor()
-                .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()).definition())
+                .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(),
+                        groupCoordinator, config.groups()).definition())
                 .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -256,7 +284,7 @@ public final class BrokerNode implements AutoCloseable {
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .directExecutor()
                     .addService(new TributaryGrpcService(context.onListener(BrokerContext.EXTERNAL_LISTENER),
-                            () -> lifecycle == null ? -1 : lifecycle.brokerEpoch()).definition())
+                            () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), groupCoordinator, config.groups()).definition())
                     .addService(health.getHealthService())
                     .build()
                     .start();

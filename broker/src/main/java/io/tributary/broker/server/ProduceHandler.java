@@ -5,6 +5,7 @@ import io.tributary.broker.log.AppendInfo;
 import io.tributary.broker.log.FlushPolicy;
 import io.tributary.broker.log.PartitionLog;
 import io.tributary.broker.log.ProducedBatches;
+import io.tributary.broker.coordinator.OffsetsTopic;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.LeaderAppend;
 import io.tributary.proto.TopicPartition;
@@ -31,9 +32,11 @@ import java.util.function.Supplier;
  */
 final class ProduceHandler {
     private final BrokerContext context;
+    private final DurableAcks durableAcks;
 
     ProduceHandler(BrokerContext context) {
         this.context = context;
+        this.durableAcks = new DurableAcks(context);
     }
 
     void handle(ProduceRequest request, StreamObserver<ProduceResponse> responseObserver) {
@@ -49,6 +52,9 @@ final class ProduceHandler {
                 CompletableFuture<PartitionProduceResponse> result = !context.serving().isOpen()
                         ? CompletableFuture.completedFuture(error(data.getPartition(), ErrorCode.BROKER_NOT_AVAILABLE,
                                 context.serving().refusal(context.nodeId())))
+                        : topicData.getTopic().equals(OffsetsTopic.NAME)
+                        ? CompletableFuture.completedFuture(error(data.getPartition(), ErrorCode.INVALID_TOPIC_NAME,
+                                OffsetsTopic.NAME + " is internal: only group coordinators write it"))
                         : validAcks
                         ? producePartition(new TopicPartition(topicData.getTopic(), data.getPartition()), data,
                                 request.getAcks(), timeoutMs)
@@ -150,17 +156,8 @@ final class ProduceHandler {
         });
     }
 
-    /**
-     * Completes once the records up to {@code lastOffset} are durable on this leader under the
-     * topic's flush policy and the leader's high watermark has counted them (so an acks=1 answer
-     * comes after the records became readable on a single-replica partition).
-     */
     private CompletableFuture<Void> countedOnceDurable(Partition partition, long lastOffset) {
-        PartitionLog log = partition.log();
-        CompletableFuture<Void> durable = log.config().flushPolicy() == FlushPolicy.ACK
-                ? context.logManager().awaitDurable(log, lastOffset + 1)
-                : CompletableFuture.completedFuture(null);
-        return durable.thenRunAsync(partition::onLocalDurable, context.completionExecutor());
+        return durableAcks.countedOnceDurable(partition, lastOffset);
     }
 
     private PartitionProduceResponse notLeader(TopicPartition tp, Partition partition) {

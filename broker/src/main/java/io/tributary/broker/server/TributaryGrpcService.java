@@ -39,8 +39,11 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final ClusterHandler cluster;
     private final ProducerIdHandler producerIds;
     private final OffsetsForLeaderEpochHandler offsetsForLeaderEpoch;
+    private final GroupHandler groups;
 
-    TributaryGrpcService(BrokerContext context, java.util.function.LongSupplier brokerEpoch) {
+    TributaryGrpcService(BrokerContext context, java.util.function.LongSupplier brokerEpoch,
+                         io.tributary.broker.coordinator.GroupCoordinatorRuntime coordinator,
+                         io.tributary.broker.config.NodeConfig.Groups groupSettings) {
         this.produce = new ProduceHandler(context);
         this.fetch = new FetchHandler(context);
         this.listOffsets = new ListOffsetsHandler(context);
@@ -50,6 +53,7 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
         this.cluster = new ClusterHandler(context);
         this.producerIds = new ProducerIdHandler(context, brokerEpoch);
         this.offsetsForLeaderEpoch = new OffsetsForLeaderEpochHandler(context);
+        this.groups = new GroupHandler(context, coordinator, groupSettings);
     }
 
     @Override
@@ -140,5 +144,47 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     public void offsetsForLeaderEpoch(io.tributary.proto.v1.OffsetsForLeaderEpochRequest request,
                                       StreamObserver<io.tributary.proto.v1.OffsetsForLeaderEpochResponse> responseObserver) {
         offsetsForLeaderEpoch.handle(request, responseObserver);
+    }
+
+    @Override
+    public void findCoordinator(io.tributary.proto.v1.FindCoordinatorRequest request,
+                                StreamObserver<io.tributary.proto.v1.FindCoordinatorResponse> responseObserver) {
+        groups.findCoordinator(request, responseObserver);
+    }
+
+    @Override
+    public void consumerGroupHeartbeat(io.tributary.proto.v1.ConsumerGroupHeartbeatRequest request,
+                                       StreamObserver<io.tributary.proto.v1.ConsumerGroupHeartbeatResponse> responseObserver) {
+        groups.heartbeat(request, responseObserver);
+    }
+
+    @Override
+    public void offsetCommit(io.tributary.proto.v1.OffsetCommitRequest request,
+                             StreamObserver<io.tributary.proto.v1.OffsetCommitResponse> responseObserver) {
+        groups.commitOffsets(request, responseObserver);
+    }
+
+    @Override
+    public void offsetFetch(io.tributary.proto.v1.OffsetFetchRequest request,
+                            StreamObserver<io.tributary.proto.v1.OffsetFetchResponse> responseObserver) {
+        groups.fetchOffsets(request, responseObserver);
+    }
+
+    @Override
+    public void describeGroups(io.tributary.proto.v1.DescribeGroupsRequest request,
+                               StreamObserver<io.tributary.proto.v1.DescribeGroupsResponse> responseObserver) {
+        groups.describeGroups(request, responseObserver);
+    }
+
+    @Override
+    public void deleteGroups(io.tributary.proto.v1.DeleteGroupsRequest request,
+                             StreamObserver<io.tributary.proto.v1.DeleteGroupsResponse> responseObserver) {
+        groups.deleteGroups(request, responseObserver);
+    }
+
+    @Override
+    public void listGroups(io.tributary.proto.v1.ListGroupsRequest request,
+                           StreamObserver<io.tributary.proto.v1.ListGroupsResponse> responseObserver) {
+        groups.listGroups(request, responseObserver);
     }
 }

@@ -5,14 +5,16 @@ import io.tributary.chaos.disk.NodeDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
-import java.util.stream.Stream;
 
 /**
  * Faults of a node's storage. Power loss, a lost disk, a full disk and a slow disk need the
@@ -129,24 +131,37 @@ public final class DiskNemeses {
         });
     }
 
+    /**
+     * The non-empty segment files of the workload's partitions. Read by name, never by walking the
+     * tree: the node may be running, and its checkpoint files come and go (a walk that meets a
+     * vanished {@code .tmp} fails, as one CI run's did).
+     */
     private static List<Path> segments(Path dataDir) throws IOException {
         Path logs = dataDir.resolve("logs");
         if (!Files.isDirectory(logs)) {
             return List.of();
         }
-        List<Path> out = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(logs, 2)) {
-            files.filter(f -> f.getFileName().toString().endsWith(".log"))
-                    .filter(f -> f.getParent().getFileName().toString().startsWith("chaos-"))
-                    .filter(f -> {
-                        try {
-                            return Files.size(f) > 0;
-                        } catch (IOException e) {
-                            return false;
-                        }
-                    })
-                    .sorted().forEach(out::add);
+        List<Path> partitionDirs = new ArrayList<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(logs, "chaos-*")) {
+            dirs.forEach(partitionDirs::add);
         }
+        List<Path> out = new ArrayList<>();
+        for (Path dir : partitionDirs) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.log")) {
+                for (Path file : files) {
+                    try {
+                        if (Files.size(file) > 0) {
+                            out.add(file);
+                        }
+                    } catch (NoSuchFileException gone) {
+                        // deleted by retention or compaction since it was listed
+                    }
+                }
+            } catch (NoSuchFileException | NotDirectoryException gone) {
+                // the partition's directory went away (a deleted topic) or is not one
+            }
+        }
+        out.sort(null);
         return out;
     }
 

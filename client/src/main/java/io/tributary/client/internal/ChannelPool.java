@@ -1,5 +1,6 @@
 package io.tributary.client.internal;
 
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -29,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public final class ChannelPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChannelPool.class);
     private static final int FLOW_CONTROL_WINDOW = 8 << 20;
+    static final long RECONNECT_BACKOFF_MAX_MS = 1_000;
 
     private final ConcurrentHashMap<BrokerAddress, TributaryGrpc.TributaryStub> stubs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BrokerAddress, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -52,14 +54,39 @@ public final class ChannelPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("client is closed");
         }
-        return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forAddress(a.host(), a.port())
-                .eventLoopGroup(eventLoops)
-                .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                .usePlaintext()
-                .directExecutor()
-                .maxInboundMessageSize(Integer.MAX_VALUE)
-                .initialFlowControlWindow(FLOW_CONTROL_WINDOW)
-                .build());
+        return channels.computeIfAbsent(address, a -> {
+            ManagedChannel channel = NettyChannelBuilder.forAddress(a.host(), a.port())
+                    .eventLoopGroup(eventLoops)
+                    .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .usePlaintext()
+                    .directExecutor()
+                    .maxInboundMessageSize(Integer.MAX_VALUE)
+                    .initialFlowControlWindow(FLOW_CONTROL_WINDOW)
+                    .build();
+            capReconnectBackoff(channel);
+            return channel;
+        });
+    }
+
+    /**
+     * gRPC backs reconnects off exponentially up to two minutes, failing every call at once
+     * meanwhile: a client whose broker was down for half a minute would then ignore it for as long
+     * again after it is back (a chaos run's producer did). Like Kafka's
+     * {@code reconnect.backoff.max.ms}, this caps the wait at {@value #RECONNECT_BACKOFF_MAX_MS} ms.
+     */
+    private void capReconnectBackoff(ManagedChannel channel) {
+        ConnectivityState state = channel.getState(false);
+        if (state == ConnectivityState.SHUTDOWN || closed) {
+            return;
+        }
+        if (state == ConnectivityState.TRANSIENT_FAILURE) {
+            eventLoops.schedule(() -> {
+                if (!closed) {
+                    channel.resetConnectBackoff();
+                }
+            }, RECONNECT_BACKOFF_MAX_MS, TimeUnit.MILLISECONDS);
+        }
+        channel.notifyWhenStateChanged(state, () -> capReconnectBackoff(channel));
     }
 
     @Override

@@ -1,0 +1,299 @@
+package io.tributary.broker.coordinator;
+
+import io.tributary.broker.group.CoordinatorResult;
+import io.tributary.broker.group.GroupConfig;
+import io.tributary.broker.group.GroupCoordinatorState;
+import io.tributary.broker.group.GroupException;
+import io.tributary.broker.group.TopicsImage;
+import io.tributary.broker.group.assignor.Assignors;
+import io.tributary.broker.partition.Partition;
+import io.tributary.broker.partition.PartitionManager;
+import io.tributary.proto.v1.ConsumerGroupHeartbeatRequest;
+import io.tributary.proto.v1.ConsumerGroupHeartbeatResponse;
+import io.tributary.proto.v1.DeletedGroup;
+import io.tributary.proto.v1.DescribedGroup;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.ListedGroup;
+import io.tributary.proto.v1.OffsetCommitRequest;
+import io.tributary.proto.v1.OffsetCommitResponse;
+import io.tributary.proto.v1.OffsetFetchRequest;
+import io.tributary.proto.v1.OffsetFetchResponse;
+import io.tributary.replication.Replica;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the group coordinator of every offsets-topic partition this broker leads: loads a
+ * partition's groups when it becomes leader, drops them when it stops, and serves group requests.
+ *
+ * <p>All group state lives on one thread ({@code group-coordinator}). A request runs there against
+ * the partition's {@link GroupCoordinatorState}; the records it produced are appended to the
+ * partition at the leader epoch the state was loaded in, and the answer goes out only once they,
+ * and everything written before them, are committed. A read waits the same way for everything
+ * written before it, so no answer ever shows state a failover could lose. An append that is
+ * refused leaves the state ahead of the log: the state is dropped and loaded again from the log.
+ *
+ * <p>Session timers run on the monotonic clock; commit timestamps are wall-clock time.
+ */
+public final class GroupCoordinatorRuntime implements PartitionManager.RoleListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupCoordinatorRuntime.class);
+    private static final long TIMER_TICK_MS = 100;
+
+    /** One loaded offsets partition. Confined to the coordinator thread. */
+    private static final class Shard {
+        final int partition;
+        final int leaderEpoch;
+        final GroupCoordinatorState state;
+        /** The offset after the last record this shard loaded or wrote: answers wait until it is committed. */
+        long writtenEnd;
+
+        Shard(int partition, int leaderEpoch, GroupCoordinatorState state) {
+            this.partition = partition;
+            this.leaderEpoch = leaderEpoch;
+            this.state = state;
+        }
+    }
+
+    private final int nodeId;
+    private final GroupConfig config;
+    private final Assignors assignors;
+    private final OffsetsLog offsetsLog;
+    private final TopicsImage topics;
+    private final IntSupplier offsetsPartitionCount;
+    private final LongSupplier monotonicMs;
+    private final LongSupplier wallClockMs;
+    private final ScheduledExecutorService thread;
+    private final Map<Integer, Shard> shards = new HashMap<>();
+
+    /**
+     * @param offsetsPartitionCount the offsets topic's partition count, -1 while it does not exist
+     * @param thread                a single thread, owned by the runtime from now on
+     */
+    public GroupCoordinatorRuntime(int nodeId, GroupConfig config, Assignors assignors, OffsetsLog offsetsLog,
+                                   TopicsImage topics, IntSupplier offsetsPartitionCount, LongSupplier monotonicMs,
+                                   LongSupplier wallClockMs, ScheduledExecutorService thread) {
+        this.nodeId = nodeId;
+        this.config = config;
+        this.assignors = assignors;
+        this.offsetsLog = offsetsLog;
+        this.topics = topics;
+        this.offsetsPartitionCount = offsetsPartitionCount;
+        this.monotonicMs = monotonicMs;
+        this.wallClockMs = wallClockMs;
+        this.thread = thread;
+        thread.scheduleWithFixedDelay(this::expireMembers, TIMER_TICK_MS, TIMER_TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- leadership
+
+    @Override
+    public void onRoleChange(Partition partition, Replica.RoleChange change) {
+        if (!partition.topicPartition().topic().equals(OffsetsTopic.NAME) || change == Replica.RoleChange.ISR_CHANGED
+                || change == Replica.RoleChange.NONE) {
+            return;
+        }
+        int number = partition.topicPartition().partition();
+        int epoch = partition.leaderEpoch();
+        if (change == Replica.RoleChange.BECAME_LEADER) {
+            thread.execute(() -> load(number, epoch));
+        } else {
+            thread.execute(() -> unload(number, "it no longer leads the partition"));
+        }
+    }
+
+    @Override
+    public void onRemoved(Partition partition) {
+        if (partition.topicPartition().topic().equals(OffsetsTopic.NAME)) {
+            int number = partition.topicPartition().partition();
+            thread.execute(() -> unload(number, "the partition was removed"));
+        }
+    }
+
+    private void load(int partition, int leaderEpoch) {
+        unload(partition, "it leads the partition at epoch " + leaderEpoch + " now");
+        if (!offsetsLog.leads(partition, leaderEpoch)) {
+            return; // leadership moved on before this ran; a later event loads it
+        }
+        long startNanos = System.nanoTime();
+        Shard shard = new Shard(partition, leaderEpoch, new GroupCoordinatorState(config, assignors, topics));
+        try {
+            shard.writtenEnd = offsetsLog.readAll(partition, shard.state::replay);
+        } catch (RuntimeException e) {
+            log.error("Node {}: cannot load the groups of {}-{}: {}", nodeId, OffsetsTopic.NAME, partition, e.toString());
+            return;
+        }
+        shard.state.startTimers(monotonicMs.getAsLong());
+        shards.put(partition, shard);
+        log.info("Node {}: coordinating {} group(s) of {}-{} at leader epoch {} (loaded in {} ms)", nodeId,
+                shard.state.groups().size(), OffsetsTopic.NAME, partition, leaderEpoch,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+    }
+
+    private void unload(int partition, String why) {
+        Shard removed = shards.remove(partition);
+        if (removed != null) {
+            log.info("Node {}: no longer coordinating the groups of {}-{}: {}", nodeId, OffsetsTopic.NAME, partition, why);
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    public CompletableFuture<ConsumerGroupHeartbeatResponse> heartbeat(ConsumerGroupHeartbeatRequest request,
+                                                                       String clientHost) {
+        return write(request.getGroupId(), state -> state.heartbeat(request, clientHost, monotonicMs.getAsLong()),
+                e -> ConsumerGroupHeartbeatResponse.newBuilder().setErrorCode(e.code()).setErrorMessage(e.getMessage())
+                        .setMemberId(request.getMemberId()).setMemberEpoch(-1).build());
+    }
+
+    public CompletableFuture<OffsetCommitResponse> commitOffsets(OffsetCommitRequest request) {
+        return write(request.getGroupId(), state -> state.commitOffsets(request, wallClockMs.getAsLong()),
+                e -> OffsetCommitResponse.newBuilder().setErrorCode(e.code()).setErrorMessage(e.getMessage()).build());
+    }
+
+    public CompletableFuture<OffsetFetchResponse> fetchOffsets(OffsetFetchRequest request) {
+        return read(request.getGroupId(), state -> state.fetchOffsets(request),
+                e -> OffsetFetchResponse.newBuilder().setErrorCode(e.code()).setErrorMessage(e.getMessage()).build());
+    }
+
+    public CompletableFuture<DescribedGroup> describeGroup(String groupId) {
+        return read(groupId, state -> state.describe(groupId), e -> DescribedGroup.newBuilder().setGroupId(groupId)
+                .setErrorCode(e.code()).setErrorMessage(e.getMessage()).build());
+    }
+
+    public CompletableFuture<DeletedGroup> deleteGroup(String groupId) {
+        return write(groupId, state -> state.deleteGroup(groupId), e -> DeletedGroup.newBuilder().setGroupId(groupId)
+                .setErrorCode(e.code()).setErrorMessage(e.getMessage()).build());
+    }
+
+    /** The groups this broker coordinates (a client asks every broker for the whole list). */
+    public CompletableFuture<List<ListedGroup>> listGroups() {
+        CompletableFuture<List<ListedGroup>> answer = new CompletableFuture<>();
+        thread.execute(() -> {
+            List<CompletableFuture<List<ListedGroup>>> parts = new ArrayList<>();
+            for (Shard shard : shards.values()) {
+                CompletableFuture<List<ListedGroup>> part = new CompletableFuture<>();
+                answerWhenCommitted(shard, new CoordinatorResult<>(List.of(), shard.state.listGroups(nodeId)), part,
+                        e -> List.of());
+                parts.add(part);
+            }
+            CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).whenComplete((ok, failure) -> {
+                List<ListedGroup> all = new ArrayList<>();
+                parts.forEach(p -> all.addAll(p.join()));
+                answer.complete(all);
+            });
+        });
+        return answer;
+    }
+
+    /** A request that may change state: it runs, its records are written, and it is answered once they are committed. */
+    private <T> CompletableFuture<T> write(String groupId, Function<GroupCoordinatorState, CoordinatorResult<T>> op,
+                                           Function<GroupException, T> refuse) {
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        execute(answer, refuse, () -> {
+            Shard shard = shardFor(groupId);
+            answerWhenCommitted(shard, op.apply(shard.state), answer, refuse);
+        });
+        return answer;
+    }
+
+    /** A request that only reads: answered once everything written before it is committed. */
+    private <T> CompletableFuture<T> read(String groupId, Function<GroupCoordinatorState, T> op,
+                                          Function<GroupException, T> refuse) {
+        return write(groupId, state -> new CoordinatorResult<>(List.of(), op.apply(state)), refuse);
+    }
+
+    private <T> void execute(CompletableFuture<T> answer, Function<GroupException, T> refuse, Runnable task) {
+        try {
+            thread.execute(() -> {
+                try {
+                    task.run();
+                } catch (GroupException e) {
+                    answer.complete(refuse.apply(e));
+                } catch (RuntimeException e) {
+                    log.error("Node {}: a group request failed", nodeId, e);
+                    answer.complete(refuse.apply(new GroupException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                            "the coordinator failed: " + e)));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            answer.complete(refuse.apply(new GroupException(ErrorCode.NOT_COORDINATOR, "node " + nodeId + " is stopping")));
+        }
+    }
+
+    private Shard shardFor(String groupId) {
+        if (groupId.isEmpty()) {
+            throw new GroupException(ErrorCode.INVALID_GROUP_ID, "a group id must not be empty");
+        }
+        int count = offsetsPartitionCount.getAsInt();
+        if (count <= 0) {
+            throw new GroupException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "the " + OffsetsTopic.NAME
+                    + " topic does not exist yet: find the coordinator (which creates it) and retry");
+        }
+        int partition = OffsetsTopic.partitionFor(groupId, count);
+        Shard shard = shards.get(partition);
+        if (shard == null) {
+            throw new GroupException(ErrorCode.NOT_COORDINATOR, "node " + nodeId + " does not coordinate group "
+                    + groupId + " (" + OffsetsTopic.NAME + "-" + partition + "): find its coordinator");
+        }
+        return shard;
+    }
+
+    /** Writes the result's records (on the coordinator thread) and answers once they are committed. */
+    private <T> void answerWhenCommitted(Shard shard, CoordinatorResult<T> result, CompletableFuture<T> answer,
+                                         Function<GroupException, T> refuse) {
+        if (!result.records().isEmpty()) {
+            try {
+                shard.writtenEnd = offsetsLog.append(shard.partition, shard.leaderEpoch, result.records());
+            } catch (RuntimeException e) {
+                // the state has applied records the log refused: read it back from the log
+                log.warn("Node {}: writing to {}-{} failed ({}); loading its groups again", nodeId, OffsetsTopic.NAME,
+                        shard.partition, e.getMessage());
+                load(shard.partition, shard.leaderEpoch);
+                answer.complete(refuse.apply(new GroupException(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                        "the coordinator could not write the change: " + e.getMessage())));
+                return;
+            }
+        }
+        offsetsLog.awaitCommitted(shard.partition, shard.writtenEnd).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                answer.complete(result.response());
+            } else {
+                answer.complete(refuse.apply(new GroupException(ErrorCode.COORDINATOR_NOT_AVAILABLE,
+                        "the change may not have been committed: " + failure.getMessage())));
+            }
+        });
+    }
+
+    private void expireMembers() {
+        long now = monotonicMs.getAsLong();
+        for (Shard shard : List.copyOf(shards.values())) {
+            if (shard.state.nextDeadlineMs() > now) {
+                continue;
+            }
+            try {
+                CoordinatorResult<List<String>> result = shard.state.expireMembers(now);
+                if (!result.response().isEmpty()) {
+                    log.info("Node {}: removed from their groups (session or rebalance timeout): {}", nodeId, result.response());
+                }
+                answerWhenCommitted(shard, result, new CompletableFuture<>(), e -> List.of());
+            } catch (RuntimeException e) {
+                log.error("Node {}: expiring group members failed", nodeId, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}
