@@ -4,11 +4,26 @@ import io.tributary.client.internal.BrokerAddress;
 import io.tributary.client.internal.ChannelPool;
 import io.tributary.client.internal.Cluster;
 import io.tributary.client.internal.CompletedFetch;
+import io.tributary.client.internal.GroupChannel;
+import io.tributary.client.internal.GroupMembership;
 import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.Rpc;
 import io.tributary.proto.Errors;
 import io.tributary.proto.TopicPartition;
+import io.tributary.proto.v1.ConsumerGroupHeartbeatRequest;
+import io.tributary.proto.v1.ConsumerGroupHeartbeatResponse;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.OffsetCommitPartition;
+import io.tributary.proto.v1.OffsetCommitPartitionResponse;
+import io.tributary.proto.v1.OffsetCommitRequest;
+import io.tributary.proto.v1.OffsetCommitResponse;
+import io.tributary.proto.v1.OffsetCommitTopic;
+import io.tributary.proto.v1.OffsetCommitTopicResponse;
+import io.tributary.proto.v1.OffsetFetchPartitionResponse;
+import io.tributary.proto.v1.OffsetFetchRequest;
+import io.tributary.proto.v1.OffsetFetchResponse;
+import io.tributary.proto.v1.OffsetFetchTopicResponse;
+import io.tributary.proto.v1.TopicPartitions;
 import io.tributary.proto.v1.FetchPartition;
 import io.tributary.proto.v1.FetchPartitionResponse;
 import io.tributary.proto.v1.FetchRequest;
@@ -32,7 +47,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +86,20 @@ public final class Consumer implements AutoCloseable {
     private int nextPollIndex;
     private boolean closed;
 
+    // group membership (null without a groupId); see the "groups" section
+    private final GroupMembership membership;
+    private final GroupChannel group;
+    private ConsumerRebalanceListener listener = ConsumerRebalanceListener.NONE;
+    private boolean subscribed;
+    private long nextAutoCommitAtMs;
+    private final ArrayDeque<PendingCommit> commits = new ArrayDeque<>();
+    private boolean commitInFlight;
+    private RuntimeException groupFailure;
+
+    /** A commit waiting its turn: commits go out one at a time, so they land in the order they were made. */
+    private record PendingCommit(Map<TopicPartition, OffsetAndMetadata> offsets, CompletableFuture<Void> done) {
+    }
+
     /** Per-partition state; touched only by the polling thread. */
     private static final class PartitionState {
         final TopicPartition tp;
@@ -77,6 +110,12 @@ public final class Consumer implements AutoCloseable {
         boolean resetInFlight;
         long retryAtMs;
         int generation;
+        /** The leader epoch of the record before the position (committed with it), -1 when unknown. */
+        int positionEpoch = -1;
+        /** Given by the group: the position is the group's committed offset, read first. */
+        boolean needsCommittedOffset;
+        boolean committedFetchInFlight;
+        boolean paused;
         final ArrayDeque<CompletedFetch> buffered = new ArrayDeque<>(MAX_BUFFERED_FETCHES);
 
         PartitionState(TopicPartition tp, AutoOffsetReset reset) {
@@ -102,6 +141,15 @@ public final class Consumer implements AutoCloseable {
         this.channels = new ChannelPool();
         this.metadata = new MetadataManager(channels, BrokerAddress.parseAll(config.bootstrapServers()),
                 config.requestTimeoutMs(), config.retryBackoffMs(), () -> events.add(() -> { }));
+        if (config.groupId() != null) {
+            this.group = new GroupChannel(channels, metadata, BrokerAddress.parseAll(config.bootstrapServers()),
+                    config.groupId(), config.requestTimeoutMs());
+            this.membership = new GroupMembership(config.groupId(), UUID.randomUUID().toString(), config.groupInstanceId(),
+                    config.rebalanceTimeoutMs(), config.serverAssignor(), config.retryBackoffMs());
+        } else {
+            this.group = null;
+            this.membership = null;
+        }
     }
 
     public ConsumerConfig config() {
@@ -111,6 +159,9 @@ public final class Consumer implements AutoCloseable {
     /** Replaces the assignment. Partitions kept keep their positions; new ones start without one. */
     public void assign(Collection<TopicPartition> partitions) {
         ensureOpen();
+        if (subscribed) {
+            throw new IllegalStateException("consumer is subscribed: its group assigns its partitions (unsubscribe first)");
+        }
         Set<TopicPartition> wanted = new LinkedHashSet<>(partitions);
         assignment.keySet().retainAll(wanted);
         Set<String> topics = new HashSet<>();
@@ -136,7 +187,9 @@ public final class Consumer implements AutoCloseable {
         }
         PartitionState state = stateOrThrow(tp);
         state.position = offset;
+        state.positionEpoch = -1;
         state.reset = null;
+        state.needsCommittedOffset = false;
         state.invalidate();
     }
 
@@ -157,6 +210,7 @@ public final class Consumer implements AutoCloseable {
             PartitionState state = stateOrThrow(tp);
             state.position = -1;
             state.reset = strategy;
+            state.needsCommittedOffset = false;
             state.invalidate();
         }
     }
@@ -169,7 +223,10 @@ public final class Consumer implements AutoCloseable {
         PartitionState state = stateOrThrow(tp);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
         while (state.position < 0) {
-            checkResettable(state);
+            if (!state.needsCommittedOffset) {
+                checkResettable(state);
+            }
+            sendCommittedOffsetFetches(System.currentTimeMillis());
             sendListOffsets(System.currentTimeMillis());
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
@@ -191,18 +248,20 @@ public final class Consumer implements AutoCloseable {
      */
     public List<ConsumerRecord> poll(Duration timeout) {
         ensureOpen();
-        if (assignment.isEmpty()) {
-            throw new IllegalStateException("consumer has no assigned partitions");
+        if (assignment.isEmpty() && !subscribed) {
+            throw new IllegalStateException("consumer has no assigned partitions and no subscription");
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             runPendingEvents();
             long nowMs = System.currentTimeMillis();
+            groupStep(nowMs);
             for (PartitionState state : pollOrder) {
-                if (state.position < 0) {
+                if (state.position < 0 && !state.needsCommittedOffset) {
                     checkResettable(state);
                 }
             }
+            sendCommittedOffsetFetches(nowMs);
             sendListOffsets(nowMs);
             List<ConsumerRecord> records = collect();
             sendFetches(nowMs);
@@ -217,14 +276,23 @@ public final class Consumer implements AutoCloseable {
         }
     }
 
-    /** Closes the connections; in-flight fetches are abandoned. */
+    /**
+     * Leaves the group (committing the positions first with auto commit), then closes the
+     * connections; in-flight fetches are abandoned.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        closed = true;
-        channels.close();
+        try {
+            if (subscribed) {
+                leaveGroup();
+            }
+        } finally {
+            closed = true;
+            channels.close();
+        }
     }
 
     // ---------------------------------------------------------------- collecting
@@ -233,8 +301,12 @@ public final class Consumer implements AutoCloseable {
         List<ConsumerRecord> out = new ArrayList<>();
         int max = config.maxPollRecords();
         int count = pollOrder.length;
+        long nowMs = System.currentTimeMillis();
         for (int i = 0; i < count && out.size() < max; i++) {
             PartitionState state = pollOrder[(nextPollIndex + i) % count];
+            if (state.paused || (subscribed && !membership.mayDeliver(state.tp, nowMs))) {
+                continue; // a group member delivers only while its lease on the partition holds
+            }
             while (out.size() < max && !state.buffered.isEmpty()) {
                 CompletedFetch fetch = state.buffered.peekFirst();
                 if (fetch.error() != ErrorCode.NONE) {
@@ -246,7 +318,11 @@ public final class Consumer implements AutoCloseable {
                     continue;
                 }
                 try {
+                    int before = out.size();
                     state.position = fetch.drain(out, max, state.position);
+                    if (out.size() > before) {
+                        state.positionEpoch = fetch.lastLeaderEpoch();
+                    }
                 } catch (TributaryException e) {
                     state.invalidate();
                     if (!out.isEmpty()) {
@@ -319,7 +395,7 @@ public final class Consumer implements AutoCloseable {
         Map<BrokerAddress, List<FetchTarget>> byBroker = null;
         boolean needMetadata = false;
         for (PartitionState state : pollOrder) {
-            if (state.position < 0 || state.fetchInFlight || state.retryAtMs > nowMs
+            if (state.position < 0 || state.paused || state.fetchInFlight || state.retryAtMs > nowMs
                     || state.buffered.size() >= MAX_BUFFERED_FETCHES || state.errorBuffered()) {
                 continue;
             }
@@ -514,6 +590,448 @@ public final class Consumer implements AutoCloseable {
             }
             state.retryAtMs = nowMs + config.retryBackoffMs();
         }
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    /** Joins the consumer's group and reads the partitions of {@code topics} it is given. */
+    public void subscribe(Collection<String> topics) {
+        subscribe(topics, ConsumerRebalanceListener.NONE);
+    }
+
+    /**
+     * Joins the consumer's group ({@code groupId}) and reads the partitions of {@code topics} the
+     * group gives it, each from the group's committed offset (else per autoOffsetReset). The
+     * listener hears of every partition that moves; it runs inside {@code poll}.
+     */
+    public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+        requireGroup("subscribe");
+        if (topics.isEmpty()) {
+            throw new IllegalArgumentException("subscribe to at least one topic (unsubscribe to leave the group)");
+        }
+        startSubscription(listener);
+        membership.subscribe(topics);
+    }
+
+    /** As {@link #subscribe(Collection, ConsumerRebalanceListener)}, for every topic whose name matches. */
+    public void subscribe(Pattern pattern, ConsumerRebalanceListener listener) {
+        requireGroup("subscribe");
+        startSubscription(listener);
+        membership.subscribe(pattern.pattern());
+    }
+
+    private void startSubscription(ConsumerRebalanceListener newListener) {
+        ensureOpen();
+        if (!subscribed && !assignment.isEmpty()) {
+            throw new IllegalStateException("consumer has partitions assigned by hand: assign an empty list first");
+        }
+        if (membership.hasLeft()) {
+            throw new IllegalStateException("consumer left its group: create a new consumer to join again");
+        }
+        listener = newListener == null ? ConsumerRebalanceListener.NONE : newListener;
+        subscribed = true;
+        nextAutoCommitAtMs = System.currentTimeMillis() + config.autoCommitIntervalMs();
+    }
+
+    /** Leaves the group (as {@link #close} does, without closing); the consumer may then assign by hand. */
+    public void unsubscribe() {
+        ensureOpen();
+        if (subscribed) {
+            leaveGroup();
+        }
+    }
+
+    /** The member id this consumer has in its group (it chose it), or null without a group. */
+    public String memberId() {
+        return membership == null ? null : membership.memberId();
+    }
+
+    /** Stops fetching and returning records of these partitions until {@link #resume}; their positions stay. */
+    public void pause(Collection<TopicPartition> partitions) {
+        partitions.forEach(tp -> stateOrThrow(tp).paused = true);
+    }
+
+    public void resume(Collection<TopicPartition> partitions) {
+        partitions.forEach(tp -> stateOrThrow(tp).paused = false);
+    }
+
+    public Set<TopicPartition> paused() {
+        Set<TopicPartition> out = new LinkedHashSet<>();
+        assignment.values().forEach(s -> {
+            if (s.paused) {
+                out.add(s.tp);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Commits the positions of every assigned partition (the offsets after the records poll
+     * returned), waiting up to requestTimeoutMs. Called right after poll, before processing, it
+     * gives at-most-once delivery; called after processing (or with auto commit), at-least-once.
+     *
+     * @throws CommitFailedException the group moved the partitions on (nothing was committed)
+     */
+    public void commitSync() {
+        commitSync(positionsToCommit(assignment.keySet()));
+    }
+
+    /** Commits the given offsets for the group, waiting up to requestTimeoutMs; retriable failures are retried. */
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        requireGroup("commitSync");
+        if (offsets.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        while (true) {
+            CompletableFuture<Void> done = enqueueCommit(offsets);
+            awaitDone(done, deadline, "offset commit");
+            try {
+                done.join();
+                return;
+            } catch (CompletionException e) {
+                RuntimeException cause = unwrap(e);
+                if (!(cause instanceof TributaryException t) || !t.isRetriable() || System.nanoTime() >= deadline) {
+                    throw cause;
+                }
+                awaitEvent(TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMs()));
+            }
+        }
+    }
+
+    /** Commits the positions of every assigned partition without waiting; the callback runs inside a later poll. */
+    public void commitAsync(OffsetCommitCallback callback) {
+        requireGroup("commitAsync");
+        Map<TopicPartition, OffsetAndMetadata> offsets = positionsToCommit(assignment.keySet());
+        enqueueCommit(offsets).whenComplete((ok, failure) -> {
+            if (callback != null) {
+                callback.onComplete(offsets, failure == null ? null : unwrap(failure));
+            }
+        });
+    }
+
+    /** What the group has committed for these partitions (absent where nothing is), waiting up to requestTimeoutMs. */
+    public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+        requireGroup("committed");
+        OffsetFetchRequest.Builder request = OffsetFetchRequest.newBuilder().setGroupId(config.groupId());
+        byTopic(partitions).forEach((topic, numbers) ->
+                request.addTopics(TopicPartitions.newBuilder().setTopic(topic).addAllPartitions(numbers)));
+        OffsetFetchResponse response = Rpc.await(group.fetchOffsets(request.build()), config.requestTimeoutMs(), "OffsetFetch");
+        if (response.getErrorCode() != ErrorCode.NONE) {
+            throw TributaryException.forCode(response.getErrorCode(), response.getErrorMessage());
+        }
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
+        for (OffsetFetchTopicResponse topic : response.getTopicsList()) {
+            for (OffsetFetchPartitionResponse p : topic.getPartitionsList()) {
+                if (p.getCommittedOffset() >= 0) {
+                    out.put(new TopicPartition(topic.getTopic(), p.getPartition()),
+                            new OffsetAndMetadata(p.getCommittedOffset(), p.getCommittedLeaderEpoch(), p.getMetadata()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void requireGroup(String what) {
+        ensureOpen();
+        if (membership == null) {
+            throw new IllegalStateException(what + " needs a consumer group: set groupId in the ConsumerConfig");
+        }
+    }
+
+    /** Heartbeats when due, gives up partitions whose lease ran out, and commits on the auto-commit interval. */
+    private void groupStep(long nowMs) {
+        if (groupFailure != null) {
+            RuntimeException failure = groupFailure;
+            groupFailure = null;
+            throw failure;
+        }
+        if (!subscribed) {
+            pumpCommits();
+            return;
+        }
+        Set<TopicPartition> lost = membership.expireLease(nowMs);
+        if (!lost.isEmpty()) {
+            log.warn("group {}: no heartbeat answered for a session; giving up {} (another member may own them now)",
+                    config.groupId(), lost);
+            partitionsLost(lost);
+        }
+        ConsumerGroupHeartbeatRequest heartbeat = membership.heartbeatToSend(nowMs);
+        if (heartbeat != null) {
+            group.heartbeat(heartbeat).whenComplete((response, failure) -> events.add(() -> onHeartbeat(response, failure)));
+        }
+        if (config.enableAutoCommit() && membership.isMember() && nowMs >= nextAutoCommitAtMs) {
+            nextAutoCommitAtMs = nowMs + config.autoCommitIntervalMs();
+            Map<TopicPartition, OffsetAndMetadata> offsets = positionsToCommit(assignment.keySet());
+            if (!offsets.isEmpty()) {
+                enqueueCommit(offsets).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        log.debug("group {}: auto commit failed: {}", config.groupId(), unwrap(failure).getMessage());
+                    }
+                });
+            }
+        }
+        pumpCommits();
+    }
+
+    private void onHeartbeat(ConsumerGroupHeartbeatResponse response, Throwable failure) {
+        long nowMs = System.currentTimeMillis();
+        if (failure != null) {
+            log.debug("group {}: heartbeat failed: {}", config.groupId(), unwrap(failure).getMessage());
+            membership.onNoResponse(nowMs);
+            return;
+        }
+        GroupMembership.Change change;
+        try {
+            change = membership.onResponse(response, nowMs);
+        } catch (GroupMembership.FatalGroupError e) {
+            groupFailure = TributaryException.forCode(e.code(), e.getMessage());
+            return;
+        }
+        if (!change.lost().isEmpty()) {
+            log.warn("group {}: member {} was fenced ({}); giving up {}", config.groupId(), membership.memberId(),
+                    response.getErrorCode(), change.lost());
+            partitionsLost(change.lost());
+        }
+        if (!change.revoked().isEmpty()) {
+            partitionsRevoked(change.revoked());
+        }
+        if (!change.assigned().isEmpty()) {
+            partitionsAssigned(change.assigned());
+        }
+    }
+
+    /** Revoked: no longer delivered (already), told to the listener, committed, then released to the group. */
+    private void partitionsRevoked(Set<TopicPartition> revoked) {
+        callListener(() -> listener.onPartitionsRevoked(revoked), "onPartitionsRevoked");
+        Map<TopicPartition, OffsetAndMetadata> offsets = config.enableAutoCommit() ? positionsToCommit(revoked) : Map.of();
+        removePartitions(revoked);
+        if (offsets.isEmpty()) {
+            membership.revocationDone();
+            return;
+        }
+        enqueueCommit(offsets).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                log.info("group {}: committing revoked {} failed ({}); their next owner re-reads from the last commit",
+                        config.groupId(), revoked, unwrap(failure).getMessage());
+            }
+            membership.revocationDone();
+        });
+    }
+
+    private void partitionsAssigned(Set<TopicPartition> assigned) {
+        Set<String> topics = new HashSet<>();
+        for (TopicPartition tp : assigned) {
+            PartitionState state = new PartitionState(tp, null);
+            state.needsCommittedOffset = true;
+            assignment.put(tp, state);
+            topics.add(tp.topic());
+        }
+        pollOrder = assignment.values().toArray(new PartitionState[0]);
+        if (metadata.addTopics(topics)) {
+            metadata.refresh();
+        }
+        callListener(() -> listener.onPartitionsAssigned(assigned), "onPartitionsAssigned");
+    }
+
+    private void partitionsLost(Set<TopicPartition> lost) {
+        removePartitions(lost);
+        callListener(() -> listener.onPartitionsLost(lost), "onPartitionsLost");
+    }
+
+    private void removePartitions(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            PartitionState removed = assignment.remove(tp);
+            if (removed != null) {
+                removed.invalidate();
+            }
+        }
+        pollOrder = assignment.values().toArray(new PartitionState[0]);
+    }
+
+    private void callListener(Runnable call, String what) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.error("group {}: the rebalance listener's {} threw; going on", config.groupId(), what, e);
+        }
+    }
+
+    /** Reads the group's committed offsets of partitions the group just gave this consumer. */
+    private void sendCommittedOffsetFetches(long nowMs) {
+        if (group == null) {
+            return;
+        }
+        List<PartitionState> wanted = new ArrayList<>();
+        for (PartitionState state : pollOrder) {
+            if (state.needsCommittedOffset && !state.committedFetchInFlight && state.retryAtMs <= nowMs) {
+                wanted.add(state);
+            }
+        }
+        if (wanted.isEmpty()) {
+            return;
+        }
+        OffsetFetchRequest.Builder request = OffsetFetchRequest.newBuilder().setGroupId(config.groupId());
+        List<TopicPartition> tps = new ArrayList<>();
+        wanted.forEach(s -> {
+            s.committedFetchInFlight = true;
+            tps.add(s.tp);
+        });
+        byTopic(tps).forEach((topic, numbers) ->
+                request.addTopics(TopicPartitions.newBuilder().setTopic(topic).addAllPartitions(numbers)));
+        group.fetchOffsets(request.build()).whenComplete((response, failure) ->
+                events.add(() -> onCommittedOffsets(wanted, response, failure)));
+    }
+
+    private void onCommittedOffsets(List<PartitionState> asked, OffsetFetchResponse response, Throwable failure) {
+        Map<TopicPartition, OffsetFetchPartitionResponse> found = new HashMap<>();
+        if (failure == null && response.getErrorCode() == ErrorCode.NONE) {
+            for (OffsetFetchTopicResponse topic : response.getTopicsList()) {
+                topic.getPartitionsList().forEach(p -> found.put(new TopicPartition(topic.getTopic(), p.getPartition()), p));
+            }
+        }
+        long nowMs = System.currentTimeMillis();
+        for (PartitionState state : asked) {
+            state.committedFetchInFlight = false;
+            if (assignment.get(state.tp) != state || !state.needsCommittedOffset) {
+                continue; // revoked or sought since
+            }
+            OffsetFetchPartitionResponse committed = found.get(state.tp);
+            if (committed == null) {
+                state.retryAtMs = nowMs + config.retryBackoffMs();
+                continue;
+            }
+            state.needsCommittedOffset = false;
+            if (committed.getCommittedOffset() >= 0) {
+                state.position = committed.getCommittedOffset();
+                state.positionEpoch = committed.getCommittedLeaderEpoch();
+                state.nextFetchOffset = state.position;
+            } else {
+                state.reset = config.autoOffsetReset();
+            }
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> positionsToCommit(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            PartitionState state = assignment.get(tp);
+            if (state != null && state.position >= 0) {
+                out.put(tp, new OffsetAndMetadata(state.position, state.positionEpoch, ""));
+            }
+        }
+        return out;
+    }
+
+    private CompletableFuture<Void> enqueueCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        PendingCommit commit = new PendingCommit(Map.copyOf(offsets), new CompletableFuture<>());
+        commits.addLast(commit);
+        pumpCommits();
+        return commit.done();
+    }
+
+    /** Sends the next commit once the one before it was answered. */
+    private void pumpCommits() {
+        if (commitInFlight || commits.isEmpty()) {
+            return;
+        }
+        PendingCommit next = commits.pollFirst();
+        boolean asMember = subscribed && membership.isMember();
+        OffsetCommitRequest.Builder request = OffsetCommitRequest.newBuilder().setGroupId(config.groupId())
+                .setMemberId(asMember ? membership.memberId() : "").setMemberEpoch(asMember ? membership.memberEpoch() : -1);
+        Map<String, OffsetCommitTopic.Builder> topics = new LinkedHashMap<>();
+        next.offsets().forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> OffsetCommitTopic.newBuilder().setTopic(t))
+                .addPartitions(OffsetCommitPartition.newBuilder().setPartition(tp.partition())
+                        .setCommittedOffset(offset.offset()).setCommittedLeaderEpoch(offset.leaderEpoch())
+                        .setMetadata(offset.metadata())));
+        topics.values().forEach(request::addTopics);
+        commitInFlight = true;
+        group.commit(request.build()).whenComplete((response, failure) -> events.add(() -> {
+            commitInFlight = false;
+            if (failure != null) {
+                next.done().completeExceptionally(unwrap(failure));
+            } else {
+                RuntimeException refused = commitRefusal(response);
+                if (refused == null) {
+                    next.done().complete(null);
+                } else {
+                    next.done().completeExceptionally(refused);
+                }
+            }
+            pumpCommits();
+        }));
+    }
+
+    private static RuntimeException commitRefusal(OffsetCommitResponse response) {
+        if (response.getErrorCode() != ErrorCode.NONE) {
+            return TributaryException.forCode(response.getErrorCode(), response.getErrorMessage());
+        }
+        for (OffsetCommitTopicResponse topic : response.getTopicsList()) {
+            for (OffsetCommitPartitionResponse p : topic.getPartitionsList()) {
+                if (p.getErrorCode() != ErrorCode.NONE) {
+                    return TributaryException.forCode(p.getErrorCode(), topic.getTopic() + "-" + p.getPartition() + ": "
+                            + p.getErrorMessage());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Gives up the partitions (committing them with auto commit) and leaves the group, waiting up to requestTimeoutMs. */
+    private void leaveGroup() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMs());
+        Set<TopicPartition> owned = Set.copyOf(assignment.keySet());
+        if (config.enableAutoCommit() && membership.isMember()) {
+            try {
+                commitSync(positionsToCommit(owned));
+            } catch (TributaryException e) {
+                log.info("group {}: committing on leave failed: {}", config.groupId(), e.getMessage());
+            }
+        }
+        if (!owned.isEmpty()) {
+            callListener(() -> listener.onPartitionsRevoked(owned), "onPartitionsRevoked");
+        }
+        removePartitions(owned);
+        membership.leave();
+        subscribed = false;
+        CompletableFuture<Void> left = new CompletableFuture<>();
+        while (!membership.hasLeft() && System.nanoTime() < deadline) {
+            ConsumerGroupHeartbeatRequest leave = membership.heartbeatToSend(System.currentTimeMillis());
+            if (leave != null) {
+                group.heartbeat(leave).whenComplete((response, failure) -> events.add(() -> {
+                    if (failure != null) {
+                        membership.onNoResponse(System.currentTimeMillis());
+                    } else {
+                        membership.onResponse(response, System.currentTimeMillis());
+                    }
+                }));
+            }
+            awaitEvent(Math.min(deadline - System.nanoTime(), MAX_WAIT_SLICE_NS));
+        }
+        left.complete(null);
+    }
+
+    private void awaitDone(CompletableFuture<?> done, long deadlineNanos, String what) {
+        while (!done.isDone()) {
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0) {
+                throw new TimeoutException(what + " not answered in " + config.requestTimeoutMs() + " ms", false, null);
+            }
+            pumpCommits();
+            awaitEvent(Math.min(remaining, MAX_WAIT_SLICE_NS));
+        }
+    }
+
+    private static RuntimeException unwrap(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof RuntimeException r ? r : new TributaryException(ErrorCode.UNKNOWN_SERVER_ERROR,
+                cause.toString(), false, true, cause);
+    }
+
+    private static Map<String, List<Integer>> byTopic(Collection<TopicPartition> partitions) {
+        Map<String, List<Integer>> out = new LinkedHashMap<>();
+        partitions.forEach(tp -> out.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+        return out;
     }
 
     // ---------------------------------------------------------------- plumbing

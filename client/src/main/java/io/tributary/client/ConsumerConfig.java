@@ -16,6 +16,12 @@ public final class ConsumerConfig {
     private final int maxPollRecords;
     private final long retryBackoffMs;
     private final boolean checkCrcs;
+    private final String groupId;
+    private final String groupInstanceId;
+    private final boolean enableAutoCommit;
+    private final int autoCommitIntervalMs;
+    private final int rebalanceTimeoutMs;
+    private final String serverAssignor;
 
     private ConsumerConfig(Builder b) {
         this.bootstrapServers = List.copyOf(b.bootstrapServers);
@@ -28,6 +34,41 @@ public final class ConsumerConfig {
         this.maxPollRecords = b.maxPollRecords;
         this.retryBackoffMs = b.retryBackoffMs;
         this.checkCrcs = b.checkCrcs;
+        this.groupId = b.groupId;
+        this.groupInstanceId = b.groupInstanceId;
+        this.enableAutoCommit = b.enableAutoCommit;
+        this.autoCommitIntervalMs = b.autoCommitIntervalMs;
+        this.rebalanceTimeoutMs = b.rebalanceTimeoutMs;
+        this.serverAssignor = b.serverAssignor;
+    }
+
+    /** The consumer group to join on {@code subscribe}, and to commit offsets to; null for none. */
+    public String groupId() {
+        return groupId;
+    }
+
+    /** Static membership: a restart under the same id within the session keeps the partitions; null for none. */
+    public String groupInstanceId() {
+        return groupInstanceId;
+    }
+
+    /** Commit the positions of what poll returned every {@link #autoCommitIntervalMs()} and on revocation and close. */
+    public boolean enableAutoCommit() {
+        return enableAutoCommit;
+    }
+
+    public int autoCommitIntervalMs() {
+        return autoCommitIntervalMs;
+    }
+
+    /** How long the consumer may take to give up a revoked partition (Kafka's max.poll.interval.ms). */
+    public int rebalanceTimeoutMs() {
+        return rebalanceTimeoutMs;
+    }
+
+    /** The server-side assignor to ask for (uniform, range); empty for the group's default. */
+    public String serverAssignor() {
+        return serverAssignor;
     }
 
     public static Builder builder() {
@@ -93,6 +134,12 @@ public final class ConsumerConfig {
         private int maxPollRecords = 500;
         private long retryBackoffMs = 100;
         private boolean checkCrcs = true;
+        private String groupId;
+        private String groupInstanceId;
+        private boolean enableAutoCommit = true;
+        private int autoCommitIntervalMs = 5_000;
+        private int rebalanceTimeoutMs = 300_000;
+        private String serverAssignor = "";
 
         private Builder() {
         }
@@ -154,6 +201,37 @@ public final class ConsumerConfig {
             return this;
         }
 
+        public Builder groupId(String groupId) {
+            this.groupId = groupId;
+            return this;
+        }
+
+        public Builder groupInstanceId(String groupInstanceId) {
+            this.groupInstanceId = groupInstanceId;
+            return this;
+        }
+
+        /** Default true: at-least-once (a record is committed once the poll after the one that returned it runs). */
+        public Builder enableAutoCommit(boolean enableAutoCommit) {
+            this.enableAutoCommit = enableAutoCommit;
+            return this;
+        }
+
+        public Builder autoCommitIntervalMs(int autoCommitIntervalMs) {
+            this.autoCommitIntervalMs = autoCommitIntervalMs;
+            return this;
+        }
+
+        public Builder rebalanceTimeoutMs(int rebalanceTimeoutMs) {
+            this.rebalanceTimeoutMs = rebalanceTimeoutMs;
+            return this;
+        }
+
+        public Builder serverAssignor(String serverAssignor) {
+            this.serverAssignor = serverAssignor == null ? "" : serverAssignor;
+            return this;
+        }
+
         /** @throws ConfigException naming the first invalid value */
         public ConsumerConfig build() {
             BrokerAddress.parseAll(bootstrapServers);
@@ -180,6 +258,18 @@ public final class ConsumerConfig {
             }
             if (retryBackoffMs < 0) {
                 throw new ConfigException("retryBackoffMs", retryBackoffMs, "must be >= 0");
+            }
+            if (groupId != null && (groupId.isEmpty() || groupId.length() > 255)) {
+                throw new ConfigException("groupId", groupId, "must be 1-255 characters");
+            }
+            if (groupInstanceId != null && groupInstanceId.isEmpty()) {
+                throw new ConfigException("groupInstanceId", groupInstanceId, "must not be empty");
+            }
+            if (autoCommitIntervalMs < 1) {
+                throw new ConfigException("autoCommitIntervalMs", autoCommitIntervalMs, "must be >= 1");
+            }
+            if (rebalanceTimeoutMs < 1) {
+                throw new ConfigException("rebalanceTimeoutMs", rebalanceTimeoutMs, "must be >= 1");
             }
             Objects.requireNonNull(autoOffsetReset);
             return new ConsumerConfig(this);

@@ -65,6 +65,9 @@ public class TributaryException extends RuntimeException {
             case LEADER_NOT_AVAILABLE -> new LeaderNotAvailableException(text);
             case REQUEST_TIMED_OUT -> new TimeoutException(text, false, null);
             case NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND -> new NotEnoughReplicasException(code, text);
+            case UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH, STALE_MEMBER_EPOCH -> new CommitFailedException(code, text);
+            case NON_EMPTY_GROUP -> new NonEmptyGroupException(text);
+            case GROUP_ID_NOT_FOUND -> new GroupIdNotFoundException(text);
             default -> new TributaryException(code, text);
         };
     }

@@ -27,9 +27,14 @@ public final class Errors {
         return switch (code) {
             case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, REQUEST_TIMED_OUT, NOT_CONTROLLER, NOT_ENOUGH_REPLICAS,
                     NOT_ENOUGH_REPLICAS_AFTER_APPEND, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, BROKER_NOT_AVAILABLE,
-                    STORAGE_ERROR -> true;
+                    STORAGE_ERROR, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS -> true;
             default -> false;
         };
+    }
+
+    /** True when the client should find the group's coordinator again before retrying. */
+    public static boolean needsCoordinatorLookup(ErrorCode code) {
+        return code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
 
     /** True when the client should refresh metadata before retrying. */

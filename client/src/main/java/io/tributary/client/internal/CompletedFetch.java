@@ -38,6 +38,7 @@ public final class CompletedFetch {
     private long baseTimestamp;
     private long logAppendTimestamp = -1;
     private long batchNextOffset;
+    private int batchLeaderEpoch = -1;
     private boolean exhausted;
 
     private CompletedFetch(TopicPartition partition, long fetchOffset, ErrorCode error, String errorMessage,
@@ -81,6 +82,11 @@ public final class CompletedFetch {
 
     public long fetchOffset() {
         return fetchOffset;
+    }
+
+    /** The leader epoch of the batch the last record handed out came from (-1 before any). */
+    public int lastLeaderEpoch() {
+        return batchLeaderEpoch;
     }
 
     /** The offset after the last whole batch in the data: where the next fetch starts. */
@@ -162,6 +168,7 @@ public final class CompletedFetch {
         baseTimestamp = batch.baseTimestamp();
         logAppendTimestamp = batch.timestampType() == TimestampType.LOG_APPEND_TIME ? batch.maxTimestamp() : -1;
         batchNextOffset = batch.nextOffset();
+        batchLeaderEpoch = batch.partitionLeaderEpoch();
         return position;
     }
 
