@@ -4,6 +4,7 @@ import io.tributary.client.Admin;
 import io.tributary.client.AutoOffsetReset;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
+import io.tributary.client.ConsumerRebalanceListener;
 import io.tributary.client.ConsumerRecord;
 import io.tributary.client.OffsetOutOfRangeException;
 import io.tributary.proto.TopicPartition;
@@ -12,10 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,8 +70,28 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--print-offsets", description = "Prefix each record with partition@offset.")
     boolean printOffsets;
 
+    @Option(names = "--group", paramLabel = "GROUP",
+            description = "Read as a member of consumer group GROUP: the group splits the topic's partitions among its "
+                    + "members, each starts from the group's committed offsets (else the end, or the start with "
+                    + "--from-beginning) and commits as it goes. Runs until interrupted, --max-messages or --timeout-ms.")
+    String group;
+
+    @Option(names = "--instance-id", paramLabel = "ID",
+            description = "With --group: a static member id; a restart under it within the session keeps the partitions.")
+    String instanceId;
+
+    @Option(names = "--timeout-ms", defaultValue = "-1",
+            description = "With --group: exit after this long without a record (-1: never).")
+    long timeoutMs;
+
     @Override
     public Integer call() {
+        if (group != null) {
+            return consumeAsMember();
+        }
+        if (instanceId != null || timeoutMs >= 0) {
+            throw new IllegalArgumentException("--instance-id and --timeout-ms apply only with --group");
+        }
         List<TopicPartition> partitions = TopicSupport.partitions(cluster.servers(), topic);
         if (partition != null) {
             TopicPartition only = new TopicPartition(topic, partition);
@@ -125,6 +150,84 @@ final class ConsumeCommand implements Callable<Integer> {
         }
         out.flush();
         return TributaryCli.EXIT_OK;
+    }
+
+    /**
+     * Reads as a group member until stopped: an interrupt (Ctrl-C, SIGTERM) ends the loop and the
+     * consumer leaves the group cleanly (committing what was printed), so its partitions move to the
+     * other members at once instead of after the session.
+     */
+    private int consumeAsMember() {
+        if (partition != null || start.offset != null || start.fromTime != null || follow) {
+            throw new IllegalArgumentException("--group reads the partitions its group assigns, from the group's committed "
+                    + "offsets: --partition, --offset, --from-time and --follow do not apply (move a group's offsets with "
+                    + "`tributary group reset-offsets`)");
+        }
+        TopicSupport.partitions(cluster.servers(), topic); // an unknown topic is an error, not an endless wait
+        ConsumerConfig config = ConsumerConfig.builder().bootstrapServers(cluster.servers()).groupId(group)
+                .groupInstanceId(instanceId).autoCommitIntervalMs(1_000)
+                .autoOffsetReset(start.fromBeginning ? AutoOffsetReset.EARLIEST : AutoOffsetReset.LATEST).build();
+        AtomicBoolean stopping = new AtomicBoolean();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            stopping.set(true);
+            try {
+                stopped.await(15, TimeUnit.SECONDS); // the loop leaves the group, then the JVM exits
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "consume-shutdown");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        PrintStream out = System.out;
+        long printed = 0;
+        try (Consumer consumer = new Consumer(config)) {
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    System.err.println("group " + group + ": gave up " + partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    System.err.println("group " + group + ": reading " + partitions);
+                }
+            });
+            long lastRecordNanos = System.nanoTime();
+            while (!stopping.get() && (maxMessages < 0 || printed < maxMessages)) {
+                List<ConsumerRecord> records = consumer.poll(Duration.ofMillis(200));
+                for (int i = 0; i < records.size(); i++) {
+                    if (maxMessages >= 0 && printed >= maxMessages) {
+                        rewindToUnprinted(consumer, records.subList(i, records.size()));
+                        break;
+                    }
+                    out.println(format(records.get(i)));
+                    printed++;
+                }
+                if (!records.isEmpty()) {
+                    lastRecordNanos = System.nanoTime();
+                } else if (timeoutMs >= 0 && System.nanoTime() - lastRecordNanos >= TimeUnit.MILLISECONDS.toNanos(timeoutMs)) {
+                    break;
+                }
+            }
+            out.flush();
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waited for this
+            }
+        }
+        return TributaryCli.EXIT_OK;
+    }
+
+    /** Records poll returned but this command did not print must not be committed: seek back to the first of each partition. */
+    private static void rewindToUnprinted(Consumer consumer, List<ConsumerRecord> unprinted) {
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (ConsumerRecord record : unprinted) {
+            first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+        }
+        first.forEach(consumer::seek);
     }
 
     /**

@@ -36,6 +36,7 @@ public final class TributaryCli implements Runnable {
         SUBCOMMANDS.put("cluster", ClusterCommand::new);
         SUBCOMMANDS.put("produce", ProduceCommand::new);
         SUBCOMMANDS.put("consume", ConsumeCommand::new);
+        SUBCOMMANDS.put("group", GroupCommand::new);
         SUBCOMMANDS.put("bench", BenchCommand::new);
         SUBCOMMANDS.put("help", CommandLine.HelpCommand::new);
     }

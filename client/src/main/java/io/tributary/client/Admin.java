@@ -3,6 +3,7 @@ package io.tributary.client;
 import io.tributary.client.internal.BrokerAddress;
 import io.tributary.client.internal.ChannelPool;
 import io.tributary.client.internal.Cluster;
+import io.tributary.client.internal.GroupChannel;
 import io.tributary.client.internal.MetadataManager;
 import io.tributary.client.internal.Rpc;
 import io.tributary.proto.TopicPartition;
@@ -34,8 +35,27 @@ import io.tributary.proto.v1.ListOffsetsTopicResponse;
 import io.tributary.proto.v1.MetadataResponse;
 import io.tributary.proto.v1.TopicDescription;
 import io.tributary.proto.v1.TopicMetadata;
+import io.tributary.proto.v1.DescribedGroup;
+import io.tributary.proto.v1.FetchPartition;
+import io.tributary.proto.v1.FetchPartitionResponse;
+import io.tributary.proto.v1.FetchRequest;
+import io.tributary.proto.v1.FetchResponse;
+import io.tributary.proto.v1.FetchTopic;
+import io.tributary.proto.v1.FetchTopicResponse;
+import io.tributary.proto.v1.ListGroupsRequest;
+import io.tributary.proto.v1.ListGroupsResponse;
+import io.tributary.proto.v1.OffsetCommitPartition;
+import io.tributary.proto.v1.OffsetCommitPartitionResponse;
+import io.tributary.proto.v1.OffsetCommitRequest;
+import io.tributary.proto.v1.OffsetCommitResponse;
+import io.tributary.proto.v1.OffsetCommitTopic;
+import io.tributary.proto.v1.OffsetCommitTopicResponse;
+import io.tributary.proto.v1.OffsetFetchRequest;
+import io.tributary.proto.v1.OffsetFetchResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +80,8 @@ public final class Admin implements AutoCloseable {
     private final MetadataManager metadata;
     private final long timeoutMs;
     private final long retryBackoffMs = 100;
+    private final List<BrokerAddress> bootstrap;
+    private final Map<String, GroupChannel> groupChannels = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Admin(List<String> bootstrapServers, Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -67,8 +89,8 @@ public final class Admin implements AutoCloseable {
         }
         this.timeoutMs = timeout.toMillis();
         this.channels = new ChannelPool();
-        this.metadata = new MetadataManager(channels, BrokerAddress.parseAll(bootstrapServers), timeoutMs,
-                retryBackoffMs, null);
+        this.bootstrap = BrokerAddress.parseAll(bootstrapServers);
+        this.metadata = new MetadataManager(channels, bootstrap, timeoutMs, retryBackoffMs, null);
     }
 
     public static Admin create(List<String> bootstrapServers) {
@@ -275,6 +297,149 @@ public final class Admin implements AutoCloseable {
                 throw last != null ? last : new LeaderNotAvailableException("no leader known for " + tp);
             }
             backoffAndRefresh();
+        }
+    }
+
+
+    // ---------------------------------------------------------------- consumer groups
+
+    /** A group as {@link #listGroups} finds it on its coordinator. */
+    public record GroupListing(String groupId, String state, int coordinatorId) {
+    }
+
+    /** Every group of the cluster: each broker lists the groups it coordinates. */
+    public List<GroupListing> listGroups() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        Collection<BrokerAddress> brokers = metadata.cluster().brokers().isEmpty()
+                ? Rpc.await(metadata.refresh(), remainingMs(deadline), "Metadata").brokers().values()
+                : metadata.cluster().brokers().values();
+        Map<String, GroupListing> out = new java.util.TreeMap<>();
+        for (BrokerAddress broker : brokers) {
+            ListGroupsResponse response = Rpc.await(Rpc.<ListGroupsResponse>call(o -> stub(broker)
+                    .listGroups(ListGroupsRequest.getDefaultInstance(), o)), remainingMs(deadline), "ListGroups to " + broker);
+            response.getGroupsList().forEach(g -> out.put(g.getGroupId(),
+                    new GroupListing(g.getGroupId(), g.getState(), g.getCoordinatorId())));
+        }
+        return List.copyOf(out.values());
+    }
+
+    /**
+     * The group's state, members and their assignments, from its coordinator.
+     *
+     * @throws GroupIdNotFoundException no such group
+     */
+    public DescribedGroup describeGroup(String groupId) {
+        return groupCall(groupId, "DescribeGroups", GroupChannel::describe, r -> r.getGroups(0).getErrorCode(),
+                r -> r.getGroups(0).getErrorMessage()).getGroups(0);
+    }
+
+    /** The group's committed offsets, every partition it committed. */
+    public Map<TopicPartition, OffsetAndMetadata> listGroupOffsets(String groupId) {
+        OffsetFetchRequest request = OffsetFetchRequest.newBuilder().setGroupId(groupId).build();
+        OffsetFetchResponse response = groupCall(groupId, "OffsetFetch", c -> c.fetchOffsets(request),
+                OffsetFetchResponse::getErrorCode, OffsetFetchResponse::getErrorMessage);
+        Map<TopicPartition, OffsetAndMetadata> out = new java.util.TreeMap<>();
+        response.getTopicsList().forEach(t -> t.getPartitionsList().forEach(p -> {
+            if (p.getCommittedOffset() >= 0) {
+                out.put(new TopicPartition(t.getTopic(), p.getPartition()),
+                        new OffsetAndMetadata(p.getCommittedOffset(), p.getCommittedLeaderEpoch(), p.getMetadata()));
+            }
+        }));
+        return out;
+    }
+
+    /**
+     * Sets the group's committed offsets (an operator's reset): refused while the group has active
+     * members, which own its offsets.
+     *
+     * @throws NonEmptyGroupException the group has active members; nothing was changed
+     */
+    public void alterGroupOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        OffsetCommitRequest.Builder request = OffsetCommitRequest.newBuilder().setGroupId(groupId).setMemberId("")
+                .setMemberEpoch(-1);
+        Map<String, OffsetCommitTopic.Builder> topics = new LinkedHashMap<>();
+        offsets.forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> OffsetCommitTopic.newBuilder().setTopic(t))
+                .addPartitions(OffsetCommitPartition.newBuilder().setPartition(tp.partition())
+                        .setCommittedOffset(offset.offset()).setCommittedLeaderEpoch(offset.leaderEpoch())
+                        .setMetadata(offset.metadata())));
+        topics.values().forEach(request::addTopics);
+        OffsetCommitResponse response = groupCall(groupId, "OffsetCommit", c -> c.commit(request.build()),
+                OffsetCommitResponse::getErrorCode, OffsetCommitResponse::getErrorMessage);
+        for (OffsetCommitTopicResponse topic : response.getTopicsList()) {
+            for (OffsetCommitPartitionResponse p : topic.getPartitionsList()) {
+                if (p.getErrorCode() != ErrorCode.NONE) {
+                    throw TributaryException.forCode(p.getErrorCode(), topic.getTopic() + "-" + p.getPartition() + ": "
+                            + p.getErrorMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Deletes a group with no active members, and its committed offsets.
+     *
+     * @throws NonEmptyGroupException the group has active members
+     * @throws GroupIdNotFoundException no such group
+     */
+    public void deleteGroup(String groupId) {
+        groupCall(groupId, "DeleteGroups", GroupChannel::delete, r -> r.getGroups(0).getErrorCode(),
+                r -> r.getGroups(0).getErrorMessage());
+    }
+
+    /**
+     * The timestamp of the first record at or after {@code offset} below the high watermark, or -1
+     * when there is none (the consumer is caught up): what a group's lag in seconds is measured from.
+     */
+    public long recordTimestamp(TopicPartition tp, long offset) {
+        FetchRequest request = FetchRequest.newBuilder().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(64 * 1024)
+                .addTopics(FetchTopic.newBuilder().setTopic(tp.topic()).addPartitions(FetchPartition.newBuilder()
+                        .setPartition(tp.partition()).setFetchOffset(offset).setPartitionMaxBytes(64 * 1024)
+                        .setCurrentLeaderEpoch(-1)))
+                .build();
+        return callLeader(tp, "Fetch", node -> Rpc.<FetchResponse>call(o -> stub(node).fetch(request, o)), response -> {
+            FetchPartitionResponse r = find(response.getTopicsList(), tp, FetchTopicResponse::getTopic,
+                    FetchTopicResponse::getPartitionsList, FetchPartitionResponse::getPartition);
+            if (r == null || r.getErrorCode() != ErrorCode.NONE) {
+                return r == null ? null : new PartitionOutcome(r.getErrorCode(), r.getErrorMessage(), -1);
+            }
+            for (io.tributary.record.Record record : io.tributary.record.RecordBatches.of(
+                    r.getRecords().asReadOnlyByteBuffer().order(java.nio.ByteOrder.BIG_ENDIAN)).records(offset)) {
+                return new PartitionOutcome(ErrorCode.NONE, "", record.timestamp());
+            }
+            return new PartitionOutcome(ErrorCode.NONE, "", -1);
+        });
+    }
+
+    /** A request to a group's coordinator, retried (finding the coordinator again) within the timeout. */
+    private <T> T groupCall(String groupId, String what, Function<GroupChannel, CompletableFuture<T>> call,
+                            Function<T, ErrorCode> errorOf, Function<T, String> messageOf) {
+        if (groupId == null || groupId.isEmpty()) {
+            throw new IllegalArgumentException("a group id must not be empty");
+        }
+        GroupChannel channel = groupChannels.computeIfAbsent(groupId,
+                id -> new GroupChannel(channels, metadata, bootstrap, id, timeoutMs));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            TributaryException failure;
+            try {
+                T response = Rpc.await(call.apply(channel), remainingMs(deadline), what);
+                ErrorCode code = errorOf.apply(response);
+                if (code == ErrorCode.NONE) {
+                    return response;
+                }
+                failure = TributaryException.forCode(code, messageOf.apply(response));
+            } catch (TributaryException e) {
+                failure = e;
+            }
+            if (!failure.isRetriable() || remainingMs(deadline) <= retryBackoffMs) {
+                throw failure;
+            }
+            try {
+                Thread.sleep(retryBackoffMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failure;
+            }
         }
     }
 

@@ -62,6 +62,20 @@ public final class GroupChannel {
                 OffsetFetchResponse::getErrorCode);
     }
 
+    public CompletableFuture<io.tributary.proto.v1.DescribeGroupsResponse> describe() {
+        io.tributary.proto.v1.DescribeGroupsRequest request = io.tributary.proto.v1.DescribeGroupsRequest.newBuilder()
+                .addGroupIds(groupId).build();
+        return send((stub, observer) -> stub.describeGroups(request, observer), "DescribeGroups",
+                response -> response.getGroups(0).getErrorCode());
+    }
+
+    public CompletableFuture<io.tributary.proto.v1.DeleteGroupsResponse> delete() {
+        io.tributary.proto.v1.DeleteGroupsRequest request = io.tributary.proto.v1.DeleteGroupsRequest.newBuilder()
+                .addGroupIds(groupId).build();
+        return send((stub, observer) -> stub.deleteGroups(request, observer), "DeleteGroups",
+                response -> response.getGroups(0).getErrorCode());
+    }
+
     private interface Call<T> {
         void invoke(TributaryGrpc.TributaryStub stub, io.grpc.stub.StreamObserver<T> observer);
     }
