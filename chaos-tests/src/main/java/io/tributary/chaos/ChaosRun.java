@@ -81,6 +81,13 @@ public final class ChaosRun {
         if (options.nodeProperties().stream().noneMatch(p -> p.startsWith("log.journal.checkpoint.interval.ms="))) {
             nodeProperties.add("log.journal.checkpoint.interval.ms=2000"); // compaction waits for checkpointed segments
         }
+        for (String groups : List.of("group.consumer.session.timeout.ms=6000", "group.consumer.heartbeat.interval.ms=500",
+                "offsets.topic.num.partitions=3")) { // a group member's failure is noticed within a fault's spell
+            String key = groups.substring(0, groups.indexOf('=') + 1);
+            if (options.nodeProperties().stream().noneMatch(p -> p.startsWith(key))) {
+                nodeProperties.add(groups);
+            }
+        }
         nodeProperties.addAll(options.nodeProperties());
         List<Nemesis> nemeses = Nemeses.parse(options.nemesis());
         boolean disks = nemeses.stream().anyMatch(Nemesis::needsDisks);

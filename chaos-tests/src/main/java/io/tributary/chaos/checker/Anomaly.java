@@ -2,9 +2,9 @@ package io.tributary.chaos.checker;
 
 /**
  * The anomalies the history checker reports by name (see {@code /work/shared/CHECKER.md}), each
- * with the human name the report prints. Those that need consumer groups or transactions cannot
- * happen yet; they stay listed, marked not applicable, so that a report shows what is not checked
- * rather than silently leaving it out.
+ * with the human name the report prints. Those that need transactions cannot happen yet; they stay
+ * listed, marked not applicable, so that a report shows what is not checked rather than silently
+ * leaving it out.
  */
 public enum Anomaly {
     LOST_WRITE("lost write"),
@@ -20,10 +20,12 @@ public enum Anomaly {
     FAILED_BUT_PRESENT("failed but present"),
     LIVENESS("liveness"),
     CRASH("crash"),
-    GROUP_OFFSET_REGRESSED("group offset regressed", false),
+    GROUP_OFFSET_REGRESSED("group offset regressed"),
+    /** A record below the group's committed offset that no member read (the "records skipped by a group"). */
+    GROUP_SKIP("group skip"),
     ABORTED_READ("aborted read", false),
     TORN_TRANSACTION("torn transaction", false),
-    WRONG_OWNER("wrong owner", false);
+    WRONG_OWNER("wrong owner");
 
     private final String humanName;
     private final boolean applicable;
@@ -42,7 +44,7 @@ public enum Anomaly {
         return humanName;
     }
 
-    /** False for the group and transaction anomalies: Tributary has neither yet, so they are never counted. */
+    /** False for the transaction anomalies: Tributary has no transactions yet, so they are never counted. */
     public boolean applicable() {
         return applicable;
     }

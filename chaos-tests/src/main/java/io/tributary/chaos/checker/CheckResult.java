@@ -82,7 +82,7 @@ public final class CheckResult {
             if (anomaly.applicable()) {
                 out.append(String.format(Locale.ROOT, "%-32s %6d\n", anomaly.humanName(), count(anomaly)));
             } else {
-                out.append(String.format(Locale.ROOT, "%-32s %6s  not applicable yet (no consumer groups / transactions)\n",
+                out.append(String.format(Locale.ROOT, "%-32s %6s  not applicable yet (no transactions)\n",
                         anomaly.humanName(), "n/a"));
             }
         }

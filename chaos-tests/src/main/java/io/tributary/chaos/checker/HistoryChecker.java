@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * Judges a chaos run after the fact: from its history (what producers were told, what consumers
  * read, what the final drain found) and the replicas' on-disk dumps, it counts every
- * {@link Anomaly} that applies without consumer groups or transactions. Pure: no I/O, no clock,
+ * {@link Anomaly} that applies without transactions. Pure: no I/O, no clock,
  * so a history file can be checked again, and the rules tested on small synthetic histories.
  *
  * <table>
@@ -17,6 +17,8 @@ import java.util.Set;
  *   <tr><td>{@code WriteChecks}</td><td>lost write, unseen, wrong acked offset, failed but present, nonmonotonic send</td></tr>
  *   <tr><td>{@code PositionChecks}</td><td>duplicate, inconsistent offsets</td></tr>
  *   <tr><td>{@code ReadChecks}</td><td>poll skip, nonmonotonic poll, dirty read</td></tr>
+ *   <tr><td>{@code GroupChecks}</td><td>wrong owner, group offset regressed, group skip; poll skip and
+ *       nonmonotonic poll within a group member's ownership of a partition</td></tr>
  *   <tr><td>{@code ReplicaChecks}</td><td>divergent replicas</td></tr>
  *   <tr><td>{@code LivenessChecks}, {@code CrashChecks}</td><td>liveness, crash</td></tr>
  * </table>
@@ -38,6 +40,7 @@ public final class HistoryChecker {
         WriteChecks.run(sends, log, readValues(history), trims, findings);
         PositionChecks.run(history, log, findings);
         ReadChecks.run(history, log, trims, findings);
+        GroupChecks.run(history, log, trims, findings);
         ReplicaChecks.run(dumps, log, trims, findings);
         LivenessChecks.run(history, sends, log, trims, findings);
         CrashChecks.run(history, findings);

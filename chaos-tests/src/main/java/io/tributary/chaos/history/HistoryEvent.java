@@ -14,6 +14,9 @@ import java.util.Objects;
  *   <tr><td>INFO</td><td>producer</td><td>partition, value, -1</td><td>an indefinite outcome: may be written</td></tr>
  *   <tr><td>READ</td><td>consumer {@code c<n>} or {@code final}</td><td>partition, value, offset</td><td>a consumer returned that record</td></tr>
  *   <tr><td>SEEK</td><td>consumer</td><td>partition, -, offset</td><td>the consumer itself moved its position (none of its reads follow it contiguously)</td></tr>
+ *   <tr><td>ASSIGNED / REVOKED</td><td>group member {@code g<n>}</td><td>partition, -, -</td><td>the group gave the member the partition / took it back (detail: revoked or lost)</td></tr>
+ *   <tr><td>COMMIT</td><td>group member</td><td>partition, -, offset</td><td>the coordinator acknowledged the member's commit of that offset</td></tr>
+ *   <tr><td>GROUP_FINAL</td><td>{@code group}</td><td>partition, -, offset</td><td>the group's committed offset after the run</td></tr>
  *   <tr><td>NEMESIS_START / NEMESIS_STOP</td><td>{@code nemesis}</td><td>-, fault kind, -</td><td>a fault began / was healed; detail says where</td></tr>
  *   <tr><td>NODE_READY</td><td>{@code nemesis}</td><td>-, {@code node<n>}, milliseconds since its launch</td><td>a node a heal started again serves clients</td></tr>
  *   <tr><td>NODE_LOG</td><td>{@code node<n>}</td><td>-, -, -</td><td>a suspicious node log line (detail), collected after the run</td></tr>
@@ -28,7 +31,8 @@ import java.util.Objects;
  */
 public record HistoryEvent(long timeNanos, String process, Type type, int partition, String value, long offset,
                            String detail) {
-    public enum Type { INVOKE, OK, FAIL, INFO, READ, SEEK, NEMESIS_START, NEMESIS_STOP, NODE_READY, NODE_LOG }
+    public enum Type { INVOKE, OK, FAIL, INFO, READ, SEEK, NEMESIS_START, NEMESIS_STOP, NODE_READY, NODE_LOG, ASSIGNED,
+        REVOKED, COMMIT, GROUP_FINAL }
 
     public HistoryEvent {
         Objects.requireNonNull(process, "process");
@@ -40,6 +44,13 @@ public record HistoryEvent(long timeNanos, String process, Type type, int partit
     /** The process name every final-drain READ carries. */
     public static final String FINAL = "final";
     public static final String NEMESIS = "nemesis";
+    /** The process name of GROUP_FINAL events. */
+    public static final String GROUP = "group";
+
+    /** A member of the workload's consumer group ({@code g0}, {@code g1}, ...). */
+    public boolean isGroupMember() {
+        return process.length() > 1 && process.charAt(0) == 'g' && Character.isDigit(process.charAt(1));
+    }
 
     public boolean isProducer() {
         return process.startsWith("p");

@@ -7,14 +7,15 @@ import java.util.List;
 
 /**
  * The workload of a chaos run, whatever runs the cluster (processes in namespaces, containers):
- * consumers reading every partition and idempotent producers writing to them while faults are
- * played, then {@link #RECOVERY} more after the last heal (the checker asks that every producer
+ * consumers reading every partition, a consumer group of {@value #GROUP_MEMBERS} members sharing them
+ * ({@link GroupWorkload}) and idempotent producers writing to them while faults are played, then {@link #RECOVERY} more after the last heal (the checker asks that every producer
  * succeeds again), then a final drain of every partition.
  */
 public final class ChaosWorkload {
     /** How long the workload goes on after the last heal. */
     public static final Duration RECOVERY = Duration.ofSeconds(10);
     private static final int MAX_IN_FLIGHT_PER_PARTITION = 50;
+    static final int GROUP_MEMBERS = 3;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
     /** The faults of a run: played while the workload runs, every one healed when this returns or throws. */
@@ -59,11 +60,16 @@ public final class ChaosWorkload {
     public boolean run(Faults faults, History history) throws Exception {
         List<ProducerWorkload> producerList = new ArrayList<>();
         List<ConsumerWorkload> consumerList = new ArrayList<>();
+        List<GroupWorkload> groupMembers = new ArrayList<>();
         int perProducer = Math.max(1, recordsPerSecond / producers);
         try {
             for (int i = 0; i < consumers; i++) {
                 consumerList.add(new ConsumerWorkload(i, bootstrap, topic, partitions, history));
                 consumerList.get(i).start();
+            }
+            for (int i = 0; i < GROUP_MEMBERS; i++) {
+                groupMembers.add(new GroupWorkload(i, bootstrap, topic, history));
+                groupMembers.get(i).start();
             }
             for (int i = 0; i < producers; i++) {
                 producerList.add(new ProducerWorkload(i, bootstrap, topic, partitions, perProducer,
@@ -84,7 +90,11 @@ public final class ChaosWorkload {
             for (ConsumerWorkload consumer : consumerList) {
                 consumer.close();
             }
+            for (GroupWorkload member : groupMembers) {
+                member.close();
+            }
         }
+        GroupWorkload.recordFinalOffsets(bootstrap, history);
         history.flush();
         boolean drained = FinalDrain.run(bootstrap, topic, partitions, history, DRAIN_TIMEOUT);
         if (compacted != null) {

@@ -79,6 +79,22 @@ final class HistoryBuilder {
         return add("node" + node, Type.NODE_LOG, -1, "", -1, line);
     }
 
+    HistoryBuilder assigned(String member, int partition) {
+        return add(member, Type.ASSIGNED, partition, "", -1, "");
+    }
+
+    HistoryBuilder revoked(String member, int partition) {
+        return add(member, Type.REVOKED, partition, "", -1, "revoked");
+    }
+
+    HistoryBuilder commit(String member, int partition, long offset) {
+        return add(member, Type.COMMIT, partition, "", offset, "");
+    }
+
+    HistoryBuilder groupFinal(int partition, long offset) {
+        return add(HistoryEvent.GROUP, Type.GROUP_FINAL, partition, "", offset, "");
+    }
+
     List<HistoryEvent> build() {
         return List.copyOf(events);
     }

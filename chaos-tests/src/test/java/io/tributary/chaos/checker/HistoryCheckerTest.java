@@ -83,7 +83,8 @@ class HistoryCheckerTest {
         assertThat(result.valid()).isTrue();
         assertThat(result.totals()).isEqualTo(new CheckResult.Totals(7, 5, 1, 1, 11, new TreeMap<>(Map.of(0, 3, 1, 3))));
         assertThat(result.report()).contains("VALID", "lost write", "divergent replicas", "crash")
-                .containsPattern("wrong owner +n/a +not applicable yet \\(no consumer groups / transactions\\)")
+                .containsPattern("torn transaction +n/a +not applicable yet \\(no transactions\\)")
+                .containsPattern("wrong owner +0")
                 .doesNotContain("examples");
     }
 
