@@ -25,6 +25,15 @@ class ConfigTest {
     }
 
     @Test
+    void bootstrapServersMayBeOneCommaSeparatedString() {
+        assertThat(io.tributary.client.internal.BrokerAddress.parseAll(List.of("127.0.0.1:9092, 127.0.0.2:9093")))
+                .containsExactly(new io.tributary.client.internal.BrokerAddress("127.0.0.1", 9092),
+                        new io.tributary.client.internal.BrokerAddress("127.0.0.2", 9093));
+        assertThatThrownBy(() -> io.tributary.client.internal.BrokerAddress.parseAll(List.of("127.0.0.1:9092,")))
+                .isInstanceOf(ConfigException.class);
+    }
+
+    @Test
     void producerRejectsBadValues() {
         List<UnaryOperator<ProducerConfig.Builder>> bad = List.of(
                 b -> b.acks(2),

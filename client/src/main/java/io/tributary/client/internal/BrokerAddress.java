@@ -37,8 +37,11 @@ public record BrokerAddress(String host, int port) {
             throw new ConfigException("bootstrapServers", hostPorts, "at least one host:port is required");
         }
         List<BrokerAddress> out = new ArrayList<>(hostPorts.size());
-        for (String hostPort : hostPorts) {
-            out.add(parse(hostPort));
+        for (String entry : hostPorts) {
+            // "h1:p1,h2:p2" in one string, as Kafka's bootstrap.servers is written
+            for (String hostPort : entry == null ? new String[] {null} : entry.split(",", -1)) {
+                out.add(parse(hostPort == null ? null : hostPort.trim()));
+            }
         }
         return List.copyOf(out);
     }
