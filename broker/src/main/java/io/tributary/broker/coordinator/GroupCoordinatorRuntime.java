@@ -18,6 +18,7 @@ import io.tributary.proto.v1.OffsetCommitRequest;
 import io.tributary.proto.v1.OffsetCommitResponse;
 import io.tributary.proto.v1.OffsetFetchRequest;
 import io.tributary.proto.v1.OffsetFetchResponse;
+import io.tributary.proto.TopicPartition;
 import io.tributary.replication.Replica;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -192,6 +193,29 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
                 answer.complete(all);
             });
         });
+        return answer;
+    }
+
+    /** Every group's committed offsets, of every partition this broker coordinates (read on the coordinator thread). */
+    public CompletableFuture<Map<String, Map<TopicPartition, Long>>> committedOffsets() {
+        CompletableFuture<Map<String, Map<TopicPartition, Long>>> answer = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                Map<String, Map<TopicPartition, Long>> out = new java.util.TreeMap<>();
+                for (Shard shard : shards.values()) {
+                    shard.state.groups().forEach((id, group) -> {
+                        Map<TopicPartition, Long> offsets = new java.util.TreeMap<>();
+                        group.offsets().forEach((tp, offset) -> offsets.put(tp, offset.offset()));
+                        if (!offsets.isEmpty()) {
+                            out.put(id, offsets);
+                        }
+                    });
+                }
+                answer.complete(out);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            answer.complete(Map.of());
+        }
         return answer;
     }
 

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.broker.coordinator.GroupCoordinatorRuntime;
+import io.tributary.broker.coordinator.GroupLag;
 import io.tributary.broker.coordinator.ImageTopics;
 import io.tributary.broker.coordinator.OffsetsTopic;
 import io.tributary.broker.delayed.DelayedOperations;
@@ -77,6 +78,8 @@ public final class BrokerNode implements AutoCloseable {
     private static final long HIGH_WATERMARK_CHECKPOINT_MS = 1_000;
     /** How often the log verifier looks for logs hosted with a part not yet checked (after a start, a re-hosting). */
     private static final long LOG_VERIFIER_BACKOFF_MS = 1_000;
+    /** How often the group lag metrics are measured (a Fetch per committed partition led elsewhere). */
+    private static final long GROUP_LAG_INTERVAL_MS = 5_000;
 
     private final NodeConfig config;
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -194,6 +197,12 @@ public final class BrokerNode implements AutoCloseable {
                 Executors.newSingleThreadScheduledExecutor(daemonThreads("group-coordinator")));
         toClose.add(groupCoordinator);
         roleListeners.add(groupCoordinator);
+        // Group lag as metrics (records and seconds per group and partition), measured every few seconds.
+        GroupLag groupLag = new GroupLag(groupCoordinator, new LeaderPartitionProgress(context, channels),
+                System::currentTimeMillis, metrics.registry());
+        ScheduledFuture<?> lagRefresh = scheduler.scheduleWithFixedDelay(groupLag::refresh, GROUP_LAG_INTERVAL_MS,
+                GROUP_LAG_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        toClose.add(() -> lagRefresh.cancel(false));
         quorum.addListener(partitions::onMetadataUpdate);
         // A restarted voter replays its log through partial images; storage follows only a complete one.
         awaitQuorumStep("metadata catch-up", quorum::awaitCaughtUp);

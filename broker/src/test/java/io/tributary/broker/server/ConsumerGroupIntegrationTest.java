@@ -161,4 +161,42 @@ class ConsumerGroupIntegrationTest {
         });
         assertThat(ownedA.revocations).isEmpty();
     }
+
+    @Test
+    void lagInRecordsAndSecondsIsAMetricPerGroupAndPartition() throws Exception {
+        produce(0, 60);
+        try (Admin admin = Admin.create(List.of(bootstrap))) {
+            Map<TopicPartition, OffsetAndMetadata> start = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                start.put(new TopicPartition(TOPIC, p), new OffsetAndMetadata(0));
+            }
+            admin.alterGroupOffsets("idle-group", start); // committed at the start, never consumed
+        }
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpRequest scrape = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + node.metricsPort() + "/metrics")).build();
+        double[] lag = new double[2];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String text = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            lag[0] = sum(text, "tributary_group_lag_records{group=\"idle-group\"");
+            lag[1] = max(text, "tributary_group_lag_seconds{group=\"idle-group\"");
+            return lag[0] == 60;
+        });
+        assertThat(lag[1]).as("the oldest unconsumed record's age").isGreaterThan(0);
+    }
+
+    private static double sum(String metrics, String prefix) {
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(GroupIntegrationValues::value).sum();
+    }
+
+    private static double max(String metrics, String prefix) {
+        return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(GroupIntegrationValues::value).max().orElse(0);
+    }
+
+    /** The value of one Prometheus text line. */
+    private static final class GroupIntegrationValues {
+        static double value(String line) {
+            return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+    }
 }
