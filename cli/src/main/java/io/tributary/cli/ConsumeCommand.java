@@ -92,15 +92,7 @@ final class ConsumeCommand implements Callable<Integer> {
         if (instanceId != null || timeoutMs >= 0) {
             throw new IllegalArgumentException("--instance-id and --timeout-ms apply only with --group");
         }
-        List<TopicPartition> partitions = TopicSupport.partitions(cluster.servers(), topic);
-        if (partition != null) {
-            TopicPartition only = new TopicPartition(topic, partition);
-            if (!partitions.contains(only)) {
-                throw new IllegalArgumentException("topic " + topic + " has no partition " + partition
-                        + " (it has " + partitions.size() + ")");
-            }
-            partitions = List.of(only);
-        }
+        List<TopicPartition> partitions = TopicSupport.partitions(cluster.servers(), topic, partition);
         Map<TopicPartition, Long> endOffsets = new HashMap<>();
         Map<TopicPartition, Long> fromTimeOffsets = new HashMap<>();
         long fromTimeMs = start.fromTime == null ? -1 : parseTime(start.fromTime);

@@ -134,15 +134,7 @@ final class GroupCommand implements Runnable {
 
         @Override
         public Integer call() {
-            List<TopicPartition> partitions = TopicSupport.partitions(cluster.servers(), topic);
-            if (partition != null) {
-                TopicPartition only = new TopicPartition(topic, partition);
-                if (!partitions.contains(only)) {
-                    throw new IllegalArgumentException("topic " + topic + " has no partition " + partition
-                            + " (it has " + partitions.size() + ")");
-                }
-                partitions = List.of(only);
-            }
+            List<TopicPartition> partitions = TopicSupport.partitions(cluster.servers(), topic, partition);
             long timeMs = target.datetime == null ? -1 : ConsumeCommand.parseTime(target.datetime);
             try (Admin admin = Admin.create(cluster.servers())) {
                 Map<TopicPartition, OffsetAndMetadata> current = admin.listGroupOffsets(group);

@@ -46,4 +46,18 @@ final class TopicSupport {
                     .map(PartitionDescription::getPartition).map(p -> new TopicPartition(topic, p)).toList();
         }
     }
+
+    /** The topic's partitions, or only {@code partition} when given (a usage error if the topic has no such one). */
+    static List<TopicPartition> partitions(List<String> servers, String topic, Integer partition) {
+        List<TopicPartition> all = partitions(servers, topic);
+        if (partition == null) {
+            return all;
+        }
+        TopicPartition only = new TopicPartition(topic, partition);
+        if (!all.contains(only)) {
+            throw new IllegalArgumentException("topic " + topic + " has no partition " + partition
+                    + " (it has " + all.size() + ")");
+        }
+        return List.of(only);
+    }
 }

@@ -5,15 +5,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Topics for coordinator tests: partition counts that the test changes as it likes. */
-final class FakeTopics implements TopicsImage {
+public final class FakeTopics implements TopicsImage {
     private final Map<String, Integer> counts = new TreeMap<>();
 
-    FakeTopics with(String topic, int partitions) {
+    public FakeTopics with(String topic, int partitions) {
         counts.put(topic, partitions);
         return this;
     }
 
-    void delete(String topic) {
+    public void delete(String topic) {
         counts.remove(topic);
     }
 

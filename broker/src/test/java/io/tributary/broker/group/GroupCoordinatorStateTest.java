@@ -280,7 +280,7 @@ class GroupCoordinatorStateTest {
         assertThat(loaded.describe(GROUP)).isEqualTo(state.describe(GROUP));
         assertThat(loaded.group(GROUP).offsets()).isEqualTo(state.group(GROUP).offsets());
 
-        GroupCoordinatorState compacted = reloaded(compact(log));
+        GroupCoordinatorState compacted = reloaded(CompactedLogs.compact(log));
         assertThat(compacted.describe(GROUP)).isEqualTo(state.describe(GROUP));
         assertThat(compacted.group(GROUP).offsets()).isEqualTo(state.group(GROUP).offsets());
     }
@@ -290,20 +290,5 @@ class GroupCoordinatorStateTest {
         records.forEach(loaded::replay);
         loaded.startTimers(now);
         return loaded;
-    }
-
-    /** What the log cleaner leaves: the last record of each key, in log order (tombstones kept). */
-    static List<GroupRecord> compact(List<GroupRecord> records) {
-        Map<Object, Integer> last = new LinkedHashMap<>();
-        for (int i = 0; i < records.size(); i++) {
-            last.put(records.get(i).key(), i);
-        }
-        List<GroupRecord> out = new ArrayList<>();
-        for (int i = 0; i < records.size(); i++) {
-            if (last.get(records.get(i).key()) == i) {
-                out.add(records.get(i));
-            }
-        }
-        return out;
     }
 }

@@ -1,11 +1,12 @@
 package io.tributary.broker.group.sim;
 
+import io.tributary.broker.group.CompactedLogs;
 import io.tributary.broker.group.ConsumerGroup;
 import io.tributary.broker.group.CoordinatorResult;
+import io.tributary.broker.group.FakeTopics;
 import io.tributary.broker.group.GroupConfig;
 import io.tributary.broker.group.GroupCoordinatorState;
 import io.tributary.broker.group.GroupRecord;
-import io.tributary.broker.group.TopicsImage;
 import io.tributary.broker.group.assignor.Assignors;
 import io.tributary.client.internal.GroupMembership;
 import io.tributary.proto.TopicPartition;
@@ -27,7 +28,6 @@ import java.util.BitSet;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -63,7 +63,7 @@ final class GroupSimulation {
     static final String GROUP = "g";
 
     private final Random random;
-    private final SimTopics topics = new SimTopics();
+    private final FakeTopics topics = new FakeTopics().with("a", 6).with("b", 3);
     private final GroupConfig config = new GroupConfig(SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, 50, 256);
     final List<String> trace = new ArrayList<>();
     private final List<SimMember> members = new ArrayList<>();
@@ -82,20 +82,6 @@ final class GroupSimulation {
 
     /** Records applied by the coordinator and not yet committed, and the answer waiting on them. */
     private record Pending(int generation, List<GroupRecord> records, Runnable deliver) {
-    }
-
-    private final class SimTopics implements TopicsImage {
-        final Map<String, Integer> counts = new TreeMap<>(Map.of("a", 6, "b", 3));
-
-        @Override
-        public int partitionCount(String topic) {
-            return counts.getOrDefault(topic, -1);
-        }
-
-        @Override
-        public Collection<String> topicNames() {
-            return counts.keySet();
-        }
     }
 
     /** A consumer process: the production membership logic plus what the consumer does around it. */
@@ -209,8 +195,8 @@ final class GroupSimulation {
             failover();
         }
         if (random.nextInt(1000) == 0) {
-            topics.counts.merge("b", 2, Integer::sum);
-            trace("topic b grows to " + topics.counts.get("b"));
+            topics.with("b", topics.partitionCount("b") + 2);
+            trace("topic b grows to " + topics.partitionCount("b"));
         }
     }
 
@@ -232,24 +218,10 @@ final class GroupSimulation {
         coordinatorGeneration++;
         pending.clear();
         coordinator = newCoordinator();
-        List<GroupRecord> loaded = random.nextBoolean() ? compact(log) : log;
+        List<GroupRecord> loaded = random.nextBoolean() ? CompactedLogs.compact(log) : log;
         loaded.forEach(coordinator::replay);
         coordinator.startTimers(now);
         trace("failover (" + loaded.size() + " records)");
-    }
-
-    static List<GroupRecord> compact(List<GroupRecord> records) {
-        Map<GroupRecordKey, Integer> last = new LinkedHashMap<>();
-        for (int i = 0; i < records.size(); i++) {
-            last.put(records.get(i).key(), i);
-        }
-        List<GroupRecord> out = new ArrayList<>();
-        for (int i = 0; i < records.size(); i++) {
-            if (last.get(records.get(i).key()) == i) {
-                out.add(records.get(i));
-            }
-        }
-        return out;
     }
 
     // ---------------------------------------------------------------- the coordinator's runtime
@@ -497,7 +469,8 @@ final class GroupSimulation {
             }
         }
         List<TopicPartition> unowned = new ArrayList<>();
-        topics.counts.forEach((topic, count) -> {
+        topics.topicNames().forEach(topic -> {
+            int count = topics.partitionCount(topic);
             for (int p = 0; p < count; p++) {
                 if (!owners.containsKey(new TopicPartition(topic, p))) {
                     unowned.add(new TopicPartition(topic, p));
