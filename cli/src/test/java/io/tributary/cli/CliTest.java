@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,6 +42,46 @@ class CliTest {
             System.setErr(originalErr);
             System.setIn(originalIn);
         }
+    }
+
+    /** Issue 12: a consumer in a group, and the group commands: list, describe with lag, reset-offsets, delete. */
+    @Test
+    void groupsFromTheCommandLine() {
+        assertThat(run("", "topic", "create", "--topic", "ledger", "--partitions", "2").exitCode()).isZero();
+        assertThat(run("k1:a\nk2:b\nk3:c\nk4:d\n", "produce", "--topic", "ledger", "--key-separator", ":").exitCode()).isZero();
+
+        Result member = run("", "consume", "--topic", "ledger", "--group", "readers", "--from-beginning", "--max-messages", "4");
+        assertThat(member.exitCode()).as(member.err()).isZero();
+        assertThat(member.out().lines()).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(run("", "group", "list").out()).containsPattern("readers\\s+empty");
+
+        assertThat(run("e\nf\n", "produce", "--topic", "ledger").exitCode()).isZero();
+        Result described = run("", "group", "describe", "--group", "readers");
+        assertThat(described.exitCode()).as(described.err()).isZero();
+        assertThat(described.out()).contains("STATE empty", "LAG-SECONDS");
+        long lag = described.out().lines().filter(l -> l.startsWith("ledger")).mapToLong(l -> Long.parseLong(l.split("\\s+")[6])).sum();
+        assertThat(lag).as("the two records produced after the group read").isEqualTo(2);
+
+        Result dryRun = run("", "group", "reset-offsets", "--group", "readers", "--topic", "ledger", "--to-earliest", "--dry-run");
+        assertThat(dryRun.out()).contains("(dry run: nothing committed)");
+        assertThat(committedColumn(run("", "group", "describe", "--group", "readers").out()))
+                .as("a dry run commits nothing").isEqualTo(committedColumn(described.out()));
+        Result reset = run("", "group", "reset-offsets", "--group", "readers", "--topic", "ledger", "--to-earliest");
+        assertThat(reset.exitCode()).as(reset.err()).isZero();
+        Result again = run("", "consume", "--topic", "ledger", "--group", "readers", "--max-messages", "6");
+        assertThat(again.out().lines()).as("everything again, from the reset offsets").hasSize(6);
+
+        assertThat(run("", "consume", "--topic", "ledger", "--group", "readers", "--offset", "1").exitCode())
+                .as("--offset does not apply to a group member").isNotZero();
+        Result deleted = run("", "group", "delete", "--group", "readers");
+        assertThat(deleted.exitCode()).as(deleted.err()).isZero();
+        Result gone = run("", "group", "describe", "--group", "readers");
+        assertThat(gone.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(gone.err()).contains("GROUP_ID_NOT_FOUND");
+    }
+
+    private static List<String> committedColumn(String describe) {
+        return describe.lines().filter(l -> l.startsWith("ledger")).map(l -> l.split("\\s+")[4]).toList();
     }
 
     /** Issue 11: `consume --offset N` beyond the end printed nothing and exited 0. */
