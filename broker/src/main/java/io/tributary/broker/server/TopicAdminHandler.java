@@ -1,6 +1,7 @@
 package io.tributary.broker.server;
 
 import io.grpc.stub.StreamObserver;
+import io.tributary.broker.coordinator.OffsetsTopic;
 import io.tributary.proto.metadata.v1.CreateTopicCommand;
 import io.tributary.proto.metadata.v1.DeleteTopicCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
@@ -31,6 +32,11 @@ final class TopicAdminHandler {
         int timeoutMs = BrokerContext.timeoutOrDefault(request.getTimeoutMs());
         List<CompletableFuture<TopicResult>> results = new ArrayList<>();
         for (NewTopic topic : request.getTopicsList()) {
+            if (topic.getName().equals(OffsetsTopic.NAME)) {
+                results.add(CompletableFuture.completedFuture(internalTopic(topic.getName(), "created by the group "
+                        + "coordinator on first use")));
+                continue;
+            }
             CreateTopicCommand command = CreateTopicCommand.newBuilder().setName(topic.getName())
                     .setNumPartitions(topic.getNumPartitions())
                     .setReplicationFactor(topic.getReplicationFactor() == 0
@@ -48,6 +54,10 @@ final class TopicAdminHandler {
         int timeoutMs = BrokerContext.timeoutOrDefault(request.getTimeoutMs());
         List<CompletableFuture<TopicResult>> results = new ArrayList<>();
         for (String name : request.getNamesList()) {
+            if (name.equals(OffsetsTopic.NAME)) {
+                results.add(CompletableFuture.completedFuture(internalTopic(name, "it holds every consumer group")));
+                continue;
+            }
             MetadataCommand command = MetadataCommand.newBuilder()
                     .setDeleteTopic(DeleteTopicCommand.newBuilder().setName(name)).build();
             results.add(submit(name, command, timeoutMs));
@@ -56,6 +66,12 @@ final class TopicAdminHandler {
             responseObserver.onNext(DeleteTopicsResponse.newBuilder().addAllTopics(topicResults).build());
             responseObserver.onCompleted();
         });
+    }
+
+    /** Clients neither create nor delete the offsets topic: it is the coordinators' own. */
+    private static TopicResult internalTopic(String name, String why) {
+        return TopicResult.newBuilder().setName(name).setErrorCode(io.tributary.proto.v1.ErrorCode.INVALID_TOPIC_NAME)
+                .setErrorMessage(name + " is internal: " + why).build();
     }
 
     private CompletableFuture<TopicResult> submit(String name, MetadataCommand command, int timeoutMs) {

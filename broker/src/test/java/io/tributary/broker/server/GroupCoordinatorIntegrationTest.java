@@ -128,6 +128,8 @@ class GroupCoordinatorIntegrationTest {
                         .setRecords(ByteString.copyFrom(new RecordBatchBuilder(64).append(0, new byte[] {1}, new byte[] {2})
                                 .build())))).build()).getTopics(0).getPartitions(0);
         assertThat(refused.getErrorCode()).as("clients cannot write group state").isEqualTo(ErrorCode.INVALID_TOPIC_NAME);
+        assertThat(stub.deleteTopics(io.tributary.proto.v1.DeleteTopicsRequest.newBuilder().addNames(OffsetsTopic.NAME)
+                .build()).getTopics(0).getErrorCode()).as("nor delete it").isEqualTo(ErrorCode.INVALID_TOPIC_NAME);
 
         ConsumerGroupHeartbeatResponse joined = heartbeat(join("member-1"));
         assertThat(joined.getErrorCode()).isEqualTo(ErrorCode.NONE);
