@@ -202,6 +202,7 @@ final class GroupBench implements Callable<Integer> {
         List<Double> leavePause = new ArrayList<>();
         List<Double> quietGap = new ArrayList<>();
         for (int run = 1; run <= runs; run++) {
+            group.forEach(Member::resetGaps);
             quietGap.add(maxGapMs(group, owners(group), 3_000));
             Map<TopicPartition, Member> before = owners(group);
             group.forEach(Member::resetGaps);
