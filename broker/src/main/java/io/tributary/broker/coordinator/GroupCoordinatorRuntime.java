@@ -106,9 +106,9 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
         int number = partition.topicPartition().partition();
         int epoch = partition.leaderEpoch();
         if (change == Replica.RoleChange.BECAME_LEADER) {
-            thread.execute(() -> load(number, epoch));
+            onThread(() -> load(number, epoch));
         } else {
-            thread.execute(() -> unload(number, "it no longer leads the partition"));
+            onThread(() -> unload(number, "it no longer leads the partition"));
         }
     }
 
@@ -116,7 +116,16 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
     public void onRemoved(Partition partition) {
         if (partition.topicPartition().topic().equals(OffsetsTopic.NAME)) {
             int number = partition.topicPartition().partition();
-            thread.execute(() -> unload(number, "the partition was removed"));
+            onThread(() -> unload(number, "the partition was removed"));
+        }
+    }
+
+    /** Runs a leadership change on the coordinator thread; once the node is stopping there is nothing to load. */
+    private void onThread(Runnable change) {
+        try {
+            thread.execute(change);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            log.debug("Node {}: a leadership change arrived while stopping; ignored", nodeId);
         }
     }
 
