@@ -134,23 +134,19 @@ class ConsumerGroupProcessTest {
                 producer.send(ProducerRecord.of(TOPIC, ("k" + i).getBytes(StandardCharsets.UTF_8),
                         ("v" + i).getBytes(StandardCharsets.UTF_8)));
                 if (i % 20 == 19) {
-                    producer.flush();
-                    try {
-                        Thread.sleep(20); // pacing the load at about 1,000 records/s, not synchronisation
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+                    producer.flush(); // waits for the acknowledgements: paces the load at a modest rate
                 }
             }
             producer.flush();
         }
     }
 
-    /** Samples the group's committed offsets; any partition's going back is a regression. */
+    /** Samples the group's committed offsets every 100 ms; any partition's going back is a regression. */
     private static void watchCommits(List<String> servers, Map<TopicPartition, Long> last, List<String> regressions,
                                      AtomicBoolean watching) {
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try (Admin admin = Admin.create(servers, Duration.ofSeconds(5))) {
-            while (watching.get()) {
+            var sampling = sampler.scheduleWithFixedDelay(() -> {
                 try {
                     admin.listGroupOffsets(GROUP).forEach((tp, offset) -> {
                         Long before = last.put(tp, offset.offset());
@@ -159,14 +155,13 @@ class ConsumerGroupProcessTest {
                         }
                     });
                 } catch (RuntimeException e) {
-                    // no coordinator during a failover: sample again
+                    // no coordinator during a failover: the next sample tries again
                 }
-                try {
-                    Thread.sleep(100); // the sampling period
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+            }, 0, 100, TimeUnit.MILLISECONDS);
+            await().atMost(Duration.ofMinutes(10)).until(() -> !watching.get());
+            sampling.cancel(false);
+        } finally {
+            sampler.shutdownNow();
         }
     }
 
