@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -57,8 +58,9 @@ public final class KafkaGroupPause {
         private void run() {
             consumer.subscribe(List.of(TOPIC), new ConsumerRebalanceListener() {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    // `last` is kept: a partition the eager protocol revokes and gives back to the same
+                    // member counts the time it was away as a pause.
                     owned.removeAll(partitions);
-                    partitions.forEach(last::remove);
                 }
 
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
@@ -164,8 +166,58 @@ public final class KafkaGroupPause {
         for (Member m : groupMembers) {
             m.close();
         }
+        commitRates(bootstrap, protocol, members, partitions, runs);
         producing.set(false);
         producer.join();
+    }
+
+    /** commitSync/s of 1 and of MEMBERS committers (each its own group, assign()ed one partition), as bench group does. */
+    static void commitRates(String bootstrap, String protocol, int members, int partitions, int runs) throws InterruptedException {
+        for (int committers : List.of(1, members)) {
+            List<Double> rates = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                long[] counts = new long[committers];
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                List<Thread> threads = new ArrayList<>();
+                for (int c = 0; c < committers; c++) {
+                    int index = c;
+                    Thread t = new Thread(() -> {
+                        Properties p = new Properties();
+                        p.put("bootstrap.servers", bootstrap);
+                        p.put("group.id", "bench-commits-" + protocol + "-" + System.nanoTime() + "-" + index);
+                        p.put("group.protocol", protocol);
+                        p.put("enable.auto.commit", "false");
+                        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+                        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+                        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+                            TopicPartition tp = new TopicPartition(TOPIC, index % partitions);
+                            consumer.assign(List.of(tp));
+                            long offset = 0;
+                            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset++))); // finds the coordinator
+                            long start = System.nanoTime();
+                            long done = 0;
+                            while (System.nanoTime() < end) {
+                                consumer.commitSync(Map.of(tp, new OffsetAndMetadata(offset++)));
+                                done++;
+                            }
+                            counts[index] = done * 1_000_000_000L / Math.max(1, System.nanoTime() - start);
+                        }
+                    });
+                    t.start();
+                    threads.add(t);
+                }
+                for (Thread t : threads) {
+                    t.join();
+                }
+                double sum = 0;
+                for (long c : counts) {
+                    sum += c;
+                }
+                rates.add(sum);
+            }
+            System.out.printf("%s: commitSync with %d committer(s): %.0f commits/s (median of %d runs of 5 s)%n", protocol,
+                    committers, median(rates), runs);
+        }
     }
 
     static boolean settled(List<Member> group, int partitions) {

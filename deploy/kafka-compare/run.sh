@@ -4,6 +4,7 @@
 # Kafka's classic protocol and with KIP-848's consumer protocol. Stops only the brokers it started.
 #
 #   deploy/kafka-compare/run.sh [RUNS]        ANCHOR=path/to/kafka-anchor (default ../shared/kafka-anchor)
+#   EXTRA_BROKER_PROPS='log.flush.interval.messages=1' deploy/kafka-compare/run.sh   Kafka with fsync on every append
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ANCHOR="${ANCHOR:-$(cd "$HERE/../../../shared/kafka-anchor" && pwd)}"
@@ -37,6 +38,7 @@ default.replication.factor=3
 min.insync.replicas=2
 offsets.topic.replication.factor=3
 group.initial.rebalance.delay.ms=0
+${EXTRA_BROKER_PROPS:-}
 PROPS
   "$JAVA" -cp "$LIB/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" > "$dir/format.log" 2>&1
   "$JAVA" -Xms512m -Xmx512m -XX:+UseG1GC -cp "$LIB/*" kafka.Kafka "$dir/server.properties" > "$dir/broker.log" 2>&1 &

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A node's static settings, read from a properties file or built in code. Unknown keys are an
@@ -61,6 +62,9 @@ import java.util.Set;
  * <tr><td>group.consumer.heartbeat.interval.ms</td><td>5000</td><td>how often members heartbeat</td></tr>
  * <tr><td>group.consumer.max.size</td><td>unbounded</td><td>the most members a group may have</td></tr>
  * <tr><td>offset.metadata.max.bytes</td><td>4096</td><td>the longest metadata string an offset commit may carry</td></tr>
+ * <tr><td>offsets.retention.minutes</td><td>10080</td><td>how long the offsets of a group without members are kept
+ *     after their last commit (and after the group became empty)</td></tr>
+ * <tr><td>offsets.retention.check.interval.ms</td><td>600000</td><td>how often coordinators look for expired offsets</td></tr>
  * <tr><td>log.cleaner.backoff.ms</td><td>15000</td><td>how long the cleaner sleeps when no compacted log needs cleaning</td></tr>
  * <tr><td>log.cleaner.io.max.bytes.per.second</td><td>67108864</td><td>the cleaner's read plus write rate, so that
  *     compaction cannot starve produce and fetch of the disk</td></tr>
@@ -110,8 +114,17 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
      * first use; later changes of its partition count are not followed (groups would move).
      */
     public record Groups(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int sessionTimeoutMs,
-                         int heartbeatIntervalMs, int maxSize, int metadataMaxBytes) {
-        public static final Groups DEFAULT = new Groups(16, 3, 45_000, 5_000, Integer.MAX_VALUE, 4096);
+                         int heartbeatIntervalMs, int maxSize, int metadataMaxBytes, long offsetsRetentionMs,
+                         long offsetsRetentionCheckIntervalMs) {
+        public static final Groups DEFAULT = new Groups(16, 3, 45_000, 5_000, Integer.MAX_VALUE, 4096,
+                TimeUnit.MINUTES.toMillis(10_080), 600_000);
+
+        /** The defaults' offset retention with the given sizes and timeouts. */
+        public Groups(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int sessionTimeoutMs,
+                      int heartbeatIntervalMs, int maxSize, int metadataMaxBytes) {
+            this(offsetsTopicPartitions, offsetsTopicReplicationFactor, sessionTimeoutMs, heartbeatIntervalMs, maxSize,
+                    metadataMaxBytes, TimeUnit.MINUTES.toMillis(10_080), 600_000);
+        }
 
         public Groups {
             if (offsetsTopicPartitions < 1 || offsetsTopicReplicationFactor < 1) {
@@ -126,10 +139,15 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 throw new ConfigException("group.consumer.max.size must be >= 1 and offset.metadata.max.bytes >= 0, got "
                         + maxSize + " and " + metadataMaxBytes);
             }
+            if (offsetsRetentionMs < 60_000 || offsetsRetentionCheckIntervalMs < 1) {
+                throw new ConfigException("offsets.retention.minutes must be >= 1 and offsets.retention.check.interval.ms"
+                        + " >= 1, got " + offsetsRetentionMs / 60_000 + " and " + offsetsRetentionCheckIntervalMs);
+            }
         }
 
         public io.tributary.broker.group.GroupConfig groupConfig() {
-            return new io.tributary.broker.group.GroupConfig(sessionTimeoutMs, heartbeatIntervalMs, maxSize, metadataMaxBytes);
+            return new io.tributary.broker.group.GroupConfig(sessionTimeoutMs, heartbeatIntervalMs, maxSize, metadataMaxBytes,
+                    offsetsRetentionMs);
         }
     }
 
@@ -159,7 +177,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "log.cleaner.io.max.bytes.per.second", "log.cleaner.dedupe.buffer.size", "log.journal.checkpoint.bytes",
             "log.journal.checkpoint.interval.ms", "log.max.open.segment.files", "log.verifier.io.max.bytes.per.second",
             "offsets.topic.num.partitions", "offsets.topic.replication.factor", "group.consumer.session.timeout.ms",
-            "group.consumer.heartbeat.interval.ms", "group.consumer.max.size", "offset.metadata.max.bytes");
+            "group.consumer.heartbeat.interval.ms", "group.consumer.max.size", "offset.metadata.max.bytes",
+            "offsets.retention.minutes", "offsets.retention.check.interval.ms");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -329,7 +348,11 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                         intValue(properties, "group.consumer.session.timeout.ms", Groups.DEFAULT.sessionTimeoutMs()),
                         intValue(properties, "group.consumer.heartbeat.interval.ms", Groups.DEFAULT.heartbeatIntervalMs()),
                         intValue(properties, "group.consumer.max.size", Groups.DEFAULT.maxSize()),
-                        intValue(properties, "offset.metadata.max.bytes", Groups.DEFAULT.metadataMaxBytes())));
+                        intValue(properties, "offset.metadata.max.bytes", Groups.DEFAULT.metadataMaxBytes()),
+                        TimeUnit.MINUTES.toMillis(longValue(properties, "offsets.retention.minutes",
+                                TimeUnit.MILLISECONDS.toMinutes(Groups.DEFAULT.offsetsRetentionMs()))),
+                        longValue(properties, "offsets.retention.check.interval.ms",
+                                Groups.DEFAULT.offsetsRetentionCheckIntervalMs())));
     }
 
     private static LogManager.Checkpoints checkpoints(Properties properties) {

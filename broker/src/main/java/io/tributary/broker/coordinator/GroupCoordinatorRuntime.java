@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,11 +79,13 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
 
     /**
      * @param offsetsPartitionCount the offsets topic's partition count, -1 while it does not exist
+     * @param retentionCheckIntervalMs how often expired offsets are looked for
      * @param thread                a single thread, owned by the runtime from now on
      */
     public GroupCoordinatorRuntime(int nodeId, GroupConfig config, Assignors assignors, OffsetsLog offsetsLog,
                                    TopicsImage topics, IntSupplier offsetsPartitionCount, LongSupplier monotonicMs,
-                                   LongSupplier wallClockMs, ScheduledExecutorService thread) {
+                                   LongSupplier wallClockMs, long retentionCheckIntervalMs,
+                                   ScheduledExecutorService thread) {
         this.nodeId = nodeId;
         this.config = config;
         this.assignors = assignors;
@@ -93,6 +96,8 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
         this.wallClockMs = wallClockMs;
         this.thread = thread;
         thread.scheduleWithFixedDelay(this::expireMembers, TIMER_TICK_MS, TIMER_TICK_MS, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::expireOffsets, retentionCheckIntervalMs, retentionCheckIntervalMs,
+                TimeUnit.MILLISECONDS);
     }
 
     // ---------------------------------------------------------------- leadership
@@ -323,6 +328,35 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
                 log.error("Node {}: expiring group members failed", nodeId, e);
             }
         }
+    }
+
+    private void expireOffsets() {
+        for (Shard shard : List.copyOf(shards.values())) {
+            try {
+                CoordinatorResult<List<String>> result = shard.state.expireOffsets(wallClockMs.getAsLong());
+                if (!result.response().isEmpty()) {
+                    log.info("Node {}: expired {} offset(s) of groups without members (offsets.retention.minutes): {}",
+                            nodeId, result.response().size(), result.response());
+                }
+                answerWhenCommitted(shard, result, new CompletableFuture<>(), e -> List.of());
+            } catch (RuntimeException e) {
+                log.error("Node {}: expiring offsets failed", nodeId, e);
+            }
+        }
+    }
+
+    /** Removes the offsets every coordinated group committed in topics that were deleted. */
+    public void onTopicsDeleted(Set<String> deletedTopics) {
+        onThread(() -> {
+            for (Shard shard : List.copyOf(shards.values())) {
+                CoordinatorResult<Integer> result = shard.state.deleteOffsetsOfTopics(deletedTopics);
+                if (result.response() > 0) {
+                    log.info("Node {}: removed {} committed offset(s) of deleted topic(s) {}", nodeId, result.response(),
+                            deletedTopics);
+                }
+                answerWhenCommitted(shard, result, new CompletableFuture<>(), e -> 0);
+            }
+        });
     }
 
     @Override

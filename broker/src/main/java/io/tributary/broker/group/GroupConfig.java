@@ -7,9 +7,12 @@ package io.tributary.broker.group;
  * @param heartbeatIntervalMs how often members are told to heartbeat
  * @param maxSize             the most members a group may have
  * @param metadataMaxBytes    the longest commit metadata string accepted
+ * @param offsetsRetentionMs  how long a group without members keeps an offset after its commit and after the
+ *                            group was last seen with members ({@code offsets.retention.minutes})
  */
-public record GroupConfig(int sessionTimeoutMs, int heartbeatIntervalMs, int maxSize, int metadataMaxBytes) {
-    public static final GroupConfig DEFAULTS = new GroupConfig(45_000, 5_000, Integer.MAX_VALUE, 4096);
+public record GroupConfig(int sessionTimeoutMs, int heartbeatIntervalMs, int maxSize, int metadataMaxBytes,
+                          long offsetsRetentionMs) {
+    public static final GroupConfig DEFAULTS = new GroupConfig(45_000, 5_000, Integer.MAX_VALUE, 4096, 7 * 24 * 3_600_000L);
 
     public GroupConfig {
         if (heartbeatIntervalMs <= 0 || sessionTimeoutMs <= heartbeatIntervalMs) {

@@ -75,6 +75,8 @@ public final class GroupCoordinatorState {
      * may deliver its partitions until its lease (its session) runs out.
      */
     private final Set<MemberKey> fenced = new HashSet<>();
+    /** Wall-clock time each group without members was first seen so by {@link #expireOffsets}. */
+    private final Map<String, Long> emptySinceMs = new HashMap<>();
 
     public GroupCoordinatorState(GroupConfig config, Assignors assignors, TopicsImage topics) {
         this.config = config;
@@ -681,9 +683,73 @@ public final class GroupCoordinatorState {
                     + " has " + group.members().size() + " active members").build());
         }
         new ArrayList<>(group.offsets().keySet()).forEach(tp -> writer.write(GroupRecords.offsetTombstone(groupId, tp)));
+        writeGroupTombstones(groupId, writer);
+        return writer.result(out.setErrorCode(ErrorCode.NONE).build());
+    }
+
+    private static void writeGroupTombstones(String groupId, Writer writer) {
         writer.write(GroupRecords.targetAssignmentEpochTombstone(groupId));
         writer.write(GroupRecords.groupTombstone(groupId));
-        return writer.result(out.setErrorCode(ErrorCode.NONE).build());
+    }
+
+    /** Deletes a group left with neither members nor offsets, as Kafka does when its last offset goes. */
+    private void deleteIfDrained(String groupId, Writer writer) {
+        ConsumerGroup group = groups.get(groupId);
+        if (group != null && !group.hasMembers() && group.offsets().isEmpty()) {
+            writeGroupTombstones(groupId, writer);
+        }
+    }
+
+    /**
+     * Forgets every group's offsets in topics that were deleted, so that a topic created again under
+     * the same name is read from its reset policy instead of from offsets of a log that is gone.
+     *
+     * @return the records, and how many offsets were removed
+     */
+    public CoordinatorResult<Integer> deleteOffsetsOfTopics(Set<String> deletedTopics) {
+        Writer writer = new Writer();
+        int removed = 0;
+        for (ConsumerGroup group : List.copyOf(groups.values())) {
+            for (TopicPartition tp : List.copyOf(group.offsets().keySet())) {
+                if (deletedTopics.contains(tp.topic())) {
+                    writer.write(GroupRecords.offsetTombstone(group.groupId(), tp));
+                    removed++;
+                }
+            }
+            deleteIfDrained(group.groupId(), writer);
+        }
+        return writer.result(removed);
+    }
+
+    /**
+     * Removes the offsets of groups without members once {@code offsets.retention.minutes} passed
+     * both since the offset's commit and since the group was last seen with members (Kafka's rule
+     * since KIP-211), and then groups left with nothing. The empty-since time is this coordinator's
+     * first sweep that saw the group empty, so a failover only ever makes offsets live longer. A
+     * group with neither members nor offsets is deleted.
+     *
+     * @param wallClockNowMs the time commit timestamps are compared with
+     * @return the records, and the expired offsets as "group/topic-partition"
+     */
+    public CoordinatorResult<List<String>> expireOffsets(long wallClockNowMs) {
+        Writer writer = new Writer();
+        List<String> expired = new ArrayList<>();
+        emptySinceMs.keySet().removeIf(id -> !groups.containsKey(id) || groups.get(id).hasMembers());
+        for (ConsumerGroup group : List.copyOf(groups.values())) {
+            if (group.hasMembers()) {
+                continue;
+            }
+            long emptySince = emptySinceMs.computeIfAbsent(group.groupId(), id -> wallClockNowMs);
+            for (Map.Entry<TopicPartition, CommittedOffset> e : List.copyOf(group.offsets().entrySet())) {
+                long since = Math.max(emptySince, e.getValue().commitTimestampMs());
+                if (wallClockNowMs - since >= config.offsetsRetentionMs()) {
+                    writer.write(GroupRecords.offsetTombstone(group.groupId(), e.getKey()));
+                    expired.add(group.groupId() + "/" + e.getKey().topic() + "-" + e.getKey().partition());
+                }
+            }
+            deleteIfDrained(group.groupId(), writer);
+        }
+        return writer.result(expired);
     }
 
     // ---------------------------------------------------------------- replay

@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.broker.coordinator.GroupCoordinatorRuntime;
+import io.tributary.broker.coordinator.TopicDeletions;
 import io.tributary.broker.coordinator.GroupLag;
 import io.tributary.broker.coordinator.ImageTopics;
 import io.tributary.broker.coordinator.OffsetsTopic;
@@ -194,9 +195,11 @@ public final class BrokerNode implements AutoCloseable {
                 new PartitionOffsetsLog(context, BrokerContext.DEFAULT_TIMEOUT_MS), new ImageTopics(quorum::image),
                 () -> quorum.image().topic(OffsetsTopic.NAME).map(TopicImage::numPartitions).orElse(-1),
                 () -> System.nanoTime() / 1_000_000L, System::currentTimeMillis,
+                config.groups().offsetsRetentionCheckIntervalMs(),
                 Executors.newSingleThreadScheduledExecutor(daemonThreads("group-coordinator")));
         toClose.add(groupCoordinator);
         roleListeners.add(groupCoordinator);
+        quorum.addListener(new TopicDeletions(groupCoordinator::onTopicsDeleted));
         // Group lag as metrics (records and seconds per group and partition), measured every few seconds.
         GroupLag groupLag = new GroupLag(groupCoordinator, new LeaderPartitionProgress(context, channels),
                 System::currentTimeMillis, metrics.registry());

@@ -17,10 +17,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class GroupCoordinatorStateTest {
-    private static final GroupConfig CONFIG = new GroupConfig(10_000, 1_000, 100, 64);
+    private static final long RETENTION_MS = 60_000;
+    private static final GroupConfig CONFIG = new GroupConfig(10_000, 1_000, 100, 64, RETENTION_MS);
     private static final String GROUP = "g";
 
     private final FakeTopics topics = new FakeTopics().with("t", 4);
@@ -283,6 +285,59 @@ class GroupCoordinatorStateTest {
         GroupCoordinatorState compacted = reloaded(CompactedLogs.compact(log));
         assertThat(compacted.describe(GROUP)).isEqualTo(state.describe(GROUP));
         assertThat(compacted.group(GROUP).offsets()).isEqualTo(state.group(GROUP).offsets());
+    }
+
+    @Test
+    void offsetsOfADeletedTopicGoAndAGroupLeftWithNothingIsDeleted() {
+        topics.with("u", 2);
+        ConsumerGroupHeartbeatResponse a = heartbeat(join("a").addSubscribedTopicNames("u"));
+        commit("a", a.getMemberEpoch(), "t", 0, 5, "");
+        commit("a", a.getMemberEpoch(), "u", 1, 9, "");
+
+        assertThat(written(state.deleteOffsetsOfTopics(Set.of("u", "never-committed")))).isEqualTo(1);
+        assertThat(state.group(GROUP).offsets()).containsOnlyKeys(tp(0));
+        assertThat(reloaded(log).group(GROUP).offsets()).containsOnlyKeys(tp(0));
+
+        heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId("a").setMemberEpoch(-1));
+        assertThat(written(state.deleteOffsetsOfTopics(Set.of("t")))).isEqualTo(1);
+        assertThat(state.groups()).as("no members and no offsets left").isEmpty();
+        assertThat(reloaded(log).groups()).isEmpty();
+    }
+
+    @Test
+    void offsetsOfAGroupWithoutMembersExpireARetentionAfterBothTheCommitAndTheGroupEmptying() {
+        ConsumerGroupHeartbeatResponse a = heartbeat(join("a"));
+        commit("a", a.getMemberEpoch(), 0, 5);
+        now += RETENTION_MS;
+        commit("a", a.getMemberEpoch(), 1, 6);
+        now += RETENTION_MS;
+        assertThat(written(state.expireOffsets(now))).as("a member is active: nothing expires").isEmpty();
+
+        heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(GROUP).setMemberId("a").setMemberEpoch(-1));
+        assertThat(written(state.expireOffsets(now))).as("the group just became empty").isEmpty();
+        now += RETENTION_MS - 1;
+        assertThat(written(state.expireOffsets(now))).isEmpty();
+        now += 1;
+        assertThat(written(state.expireOffsets(now))).containsExactly(GROUP + "/t-0", GROUP + "/t-1");
+        assertThat(state.groups()).isEmpty();
+        assertThat(reloaded(log).groups()).isEmpty();
+    }
+
+    @Test
+    void aStandaloneCommitterKeepsEachOffsetARetentionAfterItsOwnCommit() {
+        commit("", -1, 0, 5);
+        assertThat(written(state.expireOffsets(now))).isEmpty();
+        now += RETENTION_MS / 2;
+        commit("", -1, 1, 6);
+        now += RETENTION_MS / 2;
+        assertThat(written(state.expireOffsets(now))).containsExactly(GROUP + "/t-0");
+        assertThat(state.group(GROUP).offsets()).containsOnlyKeys(tp(1));
+        GroupCoordinatorState failedOver = reloaded(log);
+        now += RETENTION_MS / 2;
+        assertThat(written(failedOver.expireOffsets(now)))
+                .as("a new coordinator counts the group empty from its own first sweep").isEmpty();
+        now += RETENTION_MS;
+        assertThat(written(failedOver.expireOffsets(now))).containsExactly(GROUP + "/t-1");
     }
 
     private GroupCoordinatorState reloaded(List<GroupRecord> records) {

@@ -185,6 +185,31 @@ class ConsumerGroupIntegrationTest {
         assertThat(lag[1]).as("the oldest unconsumed record's age").isGreaterThan(0);
     }
 
+    @Test
+    void deletingATopicRemovesTheGroupsOffsetsInIt() {
+        produce(0, 30);
+        try (Admin admin = Admin.create(List.of(bootstrap))) {
+            admin.createTopics(List.of(NewTopic.of("other", 1, 1)));
+            admin.alterGroupOffsets("g", Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(3),
+                    new TopicPartition("other", 0), new OffsetAndMetadata(0)));
+            admin.deleteTopics(List.of(TOPIC));
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.listGroupOffsets("g").keySet().stream()
+                    .noneMatch(tp -> tp.topic().equals(TOPIC)));
+            assertThat(admin.listGroupOffsets("g")).containsOnlyKeys(new TopicPartition("other", 0));
+
+            // created again under the same name, the topic is read from the start, not from offset 3
+            admin.createTopics(List.of(NewTopic.of(TOPIC, 1, 1)));
+            produce(100, 5);
+            Consumer consumer = member(new Owned());
+            List<String> read = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> read.add(new String(r.value(), StandardCharsets.UTF_8)));
+                return read.size() >= 5;
+            });
+            assertThat(read).containsExactly("v100", "v101", "v102", "v103", "v104");
+        }
+    }
+
     private static double sum(String metrics, String prefix) {
         return metrics.lines().filter(l -> l.startsWith(prefix)).mapToDouble(GroupIntegrationValues::value).sum();
     }

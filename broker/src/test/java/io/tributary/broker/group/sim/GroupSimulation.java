@@ -64,7 +64,7 @@ final class GroupSimulation {
 
     private final Random random;
     private final FakeTopics topics = new FakeTopics().with("a", 6).with("b", 3);
-    private final GroupConfig config = new GroupConfig(SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, 50, 256);
+    private final GroupConfig config = new GroupConfig(SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, 50, 256, 3_600_000L);
     final List<String> trace = new ArrayList<>();
     private final List<SimMember> members = new ArrayList<>();
     private final List<GroupRecord> log = new ArrayList<>();
