@@ -108,6 +108,7 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
     private final List<ProduceRequest> hungRequests = new ArrayList<>();
     private final Server server;
     private boolean hangProduce;
+    private List<Runnable> heldProducerIds;
     private int leaderId = NODE_ID;
     private long metadataVersion;
     private List<BrokerInfo> brokers;
@@ -152,13 +153,37 @@ final class FakeTributary extends TributaryGrpc.TributaryImplBase implements Aut
         return initProducerIdCalls;
     }
 
+    /** InitProducerId answers wait until {@link #releaseProducerIds}: an idempotent producer cannot send meanwhile. */
+    synchronized void holdProducerIds() {
+        heldProducerIds = new ArrayList<>();
+    }
+
+    void releaseProducerIds() {
+        List<Runnable> held;
+        synchronized (this) {
+            held = heldProducerIds;
+            heldProducerIds = null;
+        }
+        if (held != null) {
+            held.forEach(Runnable::run);
+        }
+    }
+
     @Override
     public synchronized void initProducerId(InitProducerIdRequest request,
                                             StreamObserver<InitProducerIdResponse> observer) {
         initProducerIdCalls++;
-        observer.onNext(InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.NONE)
-                .setProducerId(nextProducerId++).setProducerEpoch(0).build());
-        observer.onCompleted();
+        long producerId = nextProducerId++;
+        Runnable answer = () -> {
+            observer.onNext(InitProducerIdResponse.newBuilder().setErrorCode(ErrorCode.NONE)
+                    .setProducerId(producerId).setProducerEpoch(0).build());
+            observer.onCompleted();
+        };
+        if (heldProducerIds != null) {
+            heldProducerIds.add(answer);
+        } else {
+            answer.run();
+        }
     }
 
     /**

@@ -325,15 +325,20 @@ class ProducerTest {
         assertThat(broker.initProducerIdCalls()).isEqualTo(1);
     }
 
-    /** Sends 40 one-record batches to events-0 while the broker holds produces, then lets it answer. */
+    /**
+     * Sends 40 one-record batches to events-0 while the broker holds produces, then lets it answer.
+     * The producer id is held until all 40 are queued, so the first request carries several batches.
+     */
     private List<String> sendFortyWhileHung() throws Exception {
         List<String> values = new ArrayList<>();
+        broker.holdProducerIds();
         try (Producer producer = new Producer(config().batchSize(1).lingerMs(0).build())) {
             List<java.util.concurrent.CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 values.add("v" + i);
                 sent.add(producer.send(ProducerRecord.of("events", 0, null, bytes("v" + i))));
             }
+            broker.releaseProducerIds();
             await().atMost(Duration.ofSeconds(5)).until(() -> !broker.produceRequests().isEmpty());
             int sentBeforeAnyAnswer = 0;
             for (List<Integer> request : sequencesPerProduceRequest()) {
