@@ -41,6 +41,10 @@ import java.util.concurrent.TimeUnit;
  *     that connect to it are told the other brokers' external addresses</td></tr>
  * <tr><td>external.advertised.host</td><td>advertised.host</td><td>the address clients reach the external listener at</td></tr>
  * <tr><td>external.advertised.port</td><td>external.port</td><td>the port that goes with external.advertised.host</td></tr>
+ * <tr><td>kafka.port</td><td>9095</td><td>the Kafka-protocol listener on host (0 = ephemeral, -1 = off): Kafka's
+ *     clients, tools, Connect and Streams reach the same topics and groups here</td></tr>
+ * <tr><td>kafka.advertised.host</td><td>advertised.host</td><td>the address Kafka clients are told to reach it at</td></tr>
+ * <tr><td>kafka.advertised.port</td><td>kafka.port</td><td>the port that goes with kafka.advertised.host</td></tr>
  * <tr><td>replica.lag.time.max.ms</td><td>10000</td><td>a follower not caught up with the leader for this long
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * <tr><td>log.retention.check.interval.ms</td><td>300000</td><td>how often each replica deletes the old segments its
@@ -77,7 +81,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                          long heartbeatIntervalMs, long sessionTimeoutMs, long replicaLagTimeMaxMs,
                          String advertisedHost, int advertisedClientPort, ExternalListener external,
                          long retentionCheckIntervalMs, Cleaner cleaner, LogManager.Checkpoints checkpoints,
-                         int maxOpenSegmentFiles, long verifierIoMaxBytesPerSecond, Groups groups) {
+                         int maxOpenSegmentFiles, long verifierIoMaxBytesPerSecond, Groups groups,
+                         KafkaListener kafka) {
     public static final long DEFAULT_HEARTBEAT_INTERVAL_MS = 250;
     public static final long DEFAULT_SESSION_TIMEOUT_MS = io.tributary.metadata.QuorumConfig.DEFAULT_BROKER_SESSION_TIMEOUT_MS;
     public static final long DEFAULT_REPLICA_LAG_TIME_MAX_MS = 10_000;
@@ -93,6 +98,24 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         public ExternalListener {
             checkPort("external.port", port, false);
             checkPort("external.advertised.port", advertisedPort, false);
+        }
+    }
+
+    /**
+     * The Kafka-protocol listener: Kafka's clients and tools reach the same logs, groups and
+     * metadata on {@code port} (-1 = off, 0 = ephemeral), told to reach it at
+     * {@code advertisedHost:advertisedPort} (0 = the bound port).
+     */
+    public record KafkaListener(int port, String advertisedHost, int advertisedPort) {
+        public static final int DEFAULT_PORT = 9095;
+
+        public KafkaListener {
+            checkPort("kafka.port", port, true);
+            checkPort("kafka.advertised.port", advertisedPort, false);
+        }
+
+        public boolean enabled() {
+            return port >= 0;
         }
     }
 
@@ -178,7 +201,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "log.journal.checkpoint.interval.ms", "log.max.open.segment.files", "log.verifier.io.max.bytes.per.second",
             "offsets.topic.num.partitions", "offsets.topic.replication.factor", "group.consumer.session.timeout.ms",
             "group.consumer.heartbeat.interval.ms", "group.consumer.max.size", "offset.metadata.max.bytes",
-            "offsets.retention.minutes", "offsets.retention.check.interval.ms");
+            "offsets.retention.minutes", "offsets.retention.check.interval.ms",
+            "kafka.port", "kafka.advertised.host", "kafka.advertised.port");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -189,6 +213,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         checkPort("metrics.port", metricsPort, true);
         checkPort("advertised.client.port", advertisedClientPort, false);
         advertisedHost = advertisedHost == null || advertisedHost.isBlank() ? host : advertisedHost.trim();
+        if (kafka.advertisedHost() == null || kafka.advertisedHost().isBlank()) {
+            kafka = new KafkaListener(kafka.port(), advertisedHost, kafka.advertisedPort());
+        }
         if (external != null && (external.advertisedHost() == null || external.advertisedHost().isBlank())) {
             external = new ExternalListener(external.port(), advertisedHost, external.advertisedPort());
         }
@@ -245,7 +272,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                 DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
                 Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES,
-                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND, Groups.DEFAULT);
+                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND, Groups.DEFAULT,
+                new KafkaListener(KafkaListener.DEFAULT_PORT, null, 0));
     }
 
     /** A single node on ephemeral ports: for tests. */
@@ -253,7 +281,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         return new NodeConfig(1, "127.0.0.1", 0, 0, 0, dataDir, List.of(), List.of(), true, 1, DEFAULT_HEARTBEAT_INTERVAL_MS,
                 DEFAULT_SESSION_TIMEOUT_MS, DEFAULT_REPLICA_LAG_TIME_MAX_MS, null, 0, null, DEFAULT_RETENTION_CHECK_INTERVAL_MS,
                 Cleaner.DEFAULT, LogManager.Checkpoints.DEFAULT, LogManager.DEFAULT_MAX_OPEN_SEGMENT_FILES,
-                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND, Groups.DEFAULT);
+                DEFAULT_VERIFIER_IO_MAX_BYTES_PER_SECOND, Groups.DEFAULT, new KafkaListener(0, null, 0));
     }
 
     public NodeConfig withPorts(int clientPort, int controllerPort, int metricsPort) {
@@ -261,42 +289,42 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, self, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond, groups);
+                verifierIoMaxBytesPerSecond, groups, kafka);
     }
 
     public NodeConfig withDataDir(Path dir) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond, groups);
+                verifierIoMaxBytesPerSecond, groups, kafka);
     }
 
     public NodeConfig withRetentionCheckIntervalMs(long intervalMs) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, intervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond, groups);
+                verifierIoMaxBytesPerSecond, groups, kafka);
     }
 
     public NodeConfig withCleaner(Cleaner newCleaner) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, newCleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond, groups);
+                verifierIoMaxBytesPerSecond, groups, kafka);
     }
 
     public NodeConfig withCheckpoints(LogManager.Checkpoints newCheckpoints) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, newCheckpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond, groups);
+                verifierIoMaxBytesPerSecond, groups, kafka);
     }
 
     public NodeConfig withGroups(Groups newGroups) {
         return new NodeConfig(nodeId, host, clientPort, controllerPort, metricsPort, dataDir, voters, listeners,
                 brokerRole, defaultReplicationFactor, heartbeatIntervalMs, sessionTimeoutMs, replicaLagTimeMaxMs,
                 advertisedHost, advertisedClientPort, external, retentionCheckIntervalMs, cleaner, checkpoints, maxOpenSegmentFiles,
-                verifierIoMaxBytesPerSecond, newGroups);
+                verifierIoMaxBytesPerSecond, newGroups, kafka);
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -352,7 +380,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                         TimeUnit.MINUTES.toMillis(longValue(properties, "offsets.retention.minutes",
                                 TimeUnit.MILLISECONDS.toMinutes(Groups.DEFAULT.offsetsRetentionMs()))),
                         longValue(properties, "offsets.retention.check.interval.ms",
-                                Groups.DEFAULT.offsetsRetentionCheckIntervalMs())));
+                                Groups.DEFAULT.offsetsRetentionCheckIntervalMs())),
+                new KafkaListener(intValue(properties, "kafka.port", KafkaListener.DEFAULT_PORT),
+                        properties.getProperty("kafka.advertised.host"), intValue(properties, "kafka.advertised.port", 0)));
     }
 
     private static LogManager.Checkpoints checkpoints(Properties properties) {

@@ -24,6 +24,8 @@ record BrokerContext(int nodeId, int defaultReplicationFactor, MetadataQuorum qu
     static final String CLIENT_LISTENER = "CLIENT";
     /** The optional second client listener (external.port): clients outside the brokers' network. */
     static final String EXTERNAL_LISTENER = "EXTERNAL";
+    /** The Kafka-protocol listener (kafka.port): Kafka clients are told the brokers' Kafka endpoints. */
+    static final String KAFKA_LISTENER = "KAFKA";
     static final int DEFAULT_TIMEOUT_MS = 30_000;
 
     MetadataImage image() {

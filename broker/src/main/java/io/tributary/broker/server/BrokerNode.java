@@ -7,6 +7,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.tributary.broker.coordinator.GroupCoordinatorRuntime;
 import io.tributary.broker.coordinator.TopicDeletions;
+import io.tributary.broker.kafka.KafkaApis;
+import io.tributary.broker.kafka.KafkaListener;
 import io.tributary.broker.coordinator.GroupLag;
 import io.tributary.broker.coordinator.ImageTopics;
 import io.tributary.broker.coordinator.OffsetsTopic;
@@ -68,6 +70,8 @@ import org.slf4j.LoggerFactory;
 public final class BrokerNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
     private static final int MAX_INBOUND_MESSAGE_BYTES = 100 * 1024 * 1024;
+    /** Event-loop threads of the Kafka listener: its handlers never block, and the machine has 2 cores. */
+    private static final int KAFKA_IO_THREADS = 2;
     private static final long SNAPSHOT_THRESHOLD_ENTRIES = 10_000;
     private static final long STARTUP_STEP_REPORT_SECONDS = 30;
     private static final long STARTUP_RETRY_BACKOFF_MS = 1_000;
@@ -93,6 +97,7 @@ public final class BrokerNode implements AutoCloseable {
     private final ServingGate serving = new ServingGate();
     private Server grpcServer;
     private Server externalServer; // the external.port listener, if configured
+    private KafkaListener kafkaListener; // the kafka.port listener, unless off
     private MetricsHttpServer metricsServer;
     private int controllerPort;
     private volatile BrokerLifecycle lifecycle;
@@ -302,6 +307,15 @@ public final class BrokerNode implements AutoCloseable {
                     .start();
             toClose.add(() -> stopServer(externalServer));
         }
+        if (config.kafka().enabled() && config.brokerRole()) {
+            // Kafka's clients on their own port: gRPC's Netty server owns its pipeline, so telling a
+            // Kafka frame from HTTP/2 on one port would need a relay hop per message (docs/kafka-protocol.md)
+            TributaryGrpcService kafkaApi = new TributaryGrpcService(context.onListener(BrokerContext.KAFKA_LISTENER),
+                    () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), groupCoordinator, config.groups());
+            kafkaListener = KafkaListener.start(config.host(), config.kafka().port(), MAX_INBOUND_MESSAGE_BYTES,
+                    KAFKA_IO_THREADS, new KafkaApis(kafkaApi, quorum::image, config.nodeId()));
+            toClose.add(kafkaListener);
+        }
 
         if (config.brokerRole()) {
             long brokerEpoch = registerBroker(grpcServer.getPort());
@@ -392,6 +406,12 @@ public final class BrokerNode implements AutoCloseable {
                     .setHost(external.advertisedHost())
                     .setPort(external.advertisedPort() == 0 ? externalServer.getPort() : external.advertisedPort()));
         }
+        if (kafkaListener != null) {
+            NodeConfig.KafkaListener kafka = config.kafka();
+            registration.addEndpoints(BrokerEndpoint.newBuilder().setName(BrokerContext.KAFKA_LISTENER)
+                    .setHost(kafka.advertisedHost())
+                    .setPort(kafka.advertisedPort() == 0 ? kafkaListener.port() : kafka.advertisedPort()));
+        }
         MetadataCommand command = MetadataCommand.newBuilder().setRegisterBroker(registration).build();
         MetadataCommandResult result;
         int attempts = 0;
@@ -446,6 +466,11 @@ public final class BrokerNode implements AutoCloseable {
     }
 
     /** The external listener's bound port, or -1 when there is none. */
+    /** The Kafka-protocol listener's bound port, -1 when it is off. */
+    public int kafkaPort() {
+        return kafkaListener == null ? -1 : kafkaListener.port();
+    }
+
     public int externalPort() {
         return externalServer == null ? -1 : externalServer.getPort();
     }

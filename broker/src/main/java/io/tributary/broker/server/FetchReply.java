@@ -9,22 +9,22 @@ import java.util.List;
  * writes it as the {@code FetchResponse} message of the wire contract, copying each partition's
  * {@link LogSlice} from its file straight into gRPC's transport buffers.
  */
-record FetchReply(List<Topic> topics) {
+public record FetchReply(List<Topic> topics) {
     /**
      * One partition's answer: every field of {@code FetchPartitionResponse} but the records in
      * {@code header}, and the records as a slice of the log.
      */
-    record Partition(FetchPartitionResponse header, LogSlice records) {
+    public record Partition(FetchPartitionResponse header, LogSlice records) {
         static Partition withoutRecords(FetchPartitionResponse header) {
             return new Partition(header, LogSlice.EMPTY);
         }
     }
 
-    record Topic(String topic, List<Partition> partitions) {
+    public record Topic(String topic, List<Partition> partitions) {
     }
 
     /** The bytes of records the reply carries. */
-    long recordBytes() {
+    public long recordBytes() {
         long bytes = 0;
         for (Topic topic : topics) {
             for (Partition partition : topic.partitions()) {

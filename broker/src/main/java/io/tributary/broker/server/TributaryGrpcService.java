@@ -28,8 +28,12 @@ import io.tributary.proto.v1.ProduceRequest;
 import io.tributary.proto.v1.ProduceResponse;
 import io.tributary.proto.v1.TributaryGrpc;
 
-/** The client API's gRPC binding (and the broker-to-broker OffsetsForLeaderEpoch): one handler per RPC. */
-final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
+/**
+ * The client API's gRPC binding (and the broker-to-broker OffsetsForLeaderEpoch): one handler per
+ * RPC. The Kafka-protocol listener calls the same methods, translating each Kafka request into the
+ * API's own and the answer back ({@code io.tributary.broker.kafka}).
+ */
+public final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
     private final ProduceHandler produce;
     private final FetchHandler fetch;
     private final ListOffsetsHandler listOffsets;
@@ -86,6 +90,11 @@ final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase {
         }
         definition.addMethod(fetchMethod, ServerCalls.asyncUnaryCall(fetch::handle));
         return definition.build();
+    }
+
+    /** Fetch with the records left in the log files until the reply is written ({@link FetchReply}). */
+    public void fetchReply(FetchRequest request, StreamObserver<FetchReply> responseObserver) {
+        fetch.handle(request, responseObserver);
     }
 
     @Override

@@ -1,0 +1,137 @@
+package io.tributary.broker.kafka;
+
+import io.grpc.StatusRuntimeException;
+import io.tributary.broker.server.TributaryGrpcService;
+import io.tributary.metadata.MetadataImage;
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import org.apache.kafka.common.errors.LeaderNotAvailableException;
+import org.apache.kafka.common.errors.UnknownServerException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kafka APIs this listener serves, each translated into the API's own request and its answer
+ * back. An API not listed here is absent from ApiVersions, so clients do not send it; one sent
+ * anyway closes the connection. A failure without a protocol answer of its own becomes the
+ * request's error response (Kafka's {@code getErrorResponse}).
+ */
+public final class KafkaApis {
+    private static final Logger log = LoggerFactory.getLogger(KafkaApis.class);
+    static final Set<ApiKeys> SERVED = EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA, ApiKeys.PRODUCE, ApiKeys.FETCH,
+            ApiKeys.LIST_OFFSETS, ApiKeys.INIT_PRODUCER_ID, ApiKeys.FIND_COORDINATOR, ApiKeys.CREATE_TOPICS,
+            ApiKeys.DELETE_TOPICS);
+
+    private final ProduceApi produce;
+    private final FetchApi fetch;
+    private final MetadataApi metadata;
+    private final ListOffsetsApi listOffsets;
+    private final ProducerIdApi producerIds;
+    private final FindCoordinatorApi findCoordinator;
+    private final TopicsApi topics;
+
+    public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId) {
+        this.produce = new ProduceApi(api, image);
+        this.fetch = new FetchApi(api, image);
+        this.metadata = new MetadataApi(api, image, nodeId);
+        this.listOffsets = new ListOffsetsApi(api);
+        this.producerIds = new ProducerIdApi(api);
+        this.findCoordinator = new FindCoordinatorApi(api);
+        this.topics = new TopicsApi(api, image);
+    }
+
+    /**
+     * Handles one request. The future holds the response frame, or nothing for a request Kafka
+     * does not answer (acks=0 produce); it fails only when the connection must be closed.
+     */
+    CompletableFuture<Optional<ByteBuffer>> handle(KafkaCodec.Request request, String clientHost) {
+        ApiKeys key = request.apiKey();
+        if (!SERVED.contains(key)) {
+            return CompletableFuture.failedFuture(new UnsupportedApiException(key + " is not served by this listener"));
+        }
+        short version = request.version();
+        ApiMessage body = request.body().data();
+        CompletableFuture<? extends ApiMessage> response;
+        try {
+            response = switch (key) {
+                case API_VERSIONS -> CompletableFuture.completedFuture(apiVersions(Errors.NONE));
+                case METADATA -> metadata.handle((MetadataRequestData) body, version);
+                case PRODUCE -> produce.handle((ProduceRequestData) body, version);
+                case FETCH -> fetch.handle((FetchRequestData) body, version);
+                case LIST_OFFSETS -> listOffsets.handle((ListOffsetsRequestData) body);
+                case INIT_PRODUCER_ID -> producerIds.handle((InitProducerIdRequestData) body);
+                case FIND_COORDINATOR -> findCoordinator.handle((FindCoordinatorRequestData) body, version);
+                case CREATE_TOPICS -> topics.create((CreateTopicsRequestData) body);
+                case DELETE_TOPICS -> topics.delete((DeleteTopicsRequestData) body);
+                default -> throw new IllegalStateException("no handler for " + key);
+            };
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        boolean answered = key != ApiKeys.PRODUCE || ((ProduceRequestData) body).acks() != 0;
+        return response.handle((ok, failure) -> {
+            if (failure != null && !answered) {
+                // acks=0 has no answer to carry an error: closing the connection makes the producer
+                // refresh its metadata, as Kafka does
+                throw new CompletionException(failure);
+            }
+            if (!answered) {
+                return Optional.empty();
+            }
+            ApiMessage message = failure == null ? ok : errorResponse(request, failure);
+            return Optional.of(KafkaCodec.serialize(request.header().toResponseHeader(), message, version));
+        });
+    }
+
+    private static ApiMessage errorResponse(KafkaCodec.Request request, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof StatusRuntimeException status) {
+            cause = new LeaderNotAvailableException("the node cannot answer now: " + status.getStatus());
+        } else if (!(cause instanceof org.apache.kafka.common.errors.ApiException)) {
+            log.warn("Kafka {} v{} failed", request.apiKey(), request.version(), cause);
+            cause = new UnknownServerException(cause.toString());
+        }
+        return request.body().getErrorResponse(0, cause).data();
+    }
+
+    /** Every served API at every version Kafka's current clients speak (KIP-896 dropped the oldest). */
+    static ApiVersionsResponseData apiVersions(Errors error) {
+        ApiVersionsResponseData out = new ApiVersionsResponseData().setErrorCode(error.code());
+        for (ApiKeys key : SERVED) {
+            key.toApiVersion(false).ifPresent(v -> out.apiKeys().add(v.duplicate()));
+        }
+        return out;
+    }
+
+    /** The answer to an ApiVersions request newer than ours: v0, UNSUPPORTED_VERSION, and our versions. */
+    ByteBuffer unsupportedApiVersions(RequestHeader header) {
+        return KafkaCodec.serialize(new ResponseHeader(header.correlationId(), (short) 0),
+                apiVersions(Errors.UNSUPPORTED_VERSION), (short) 0);
+    }
+
+    /** A request for an API this listener does not serve: the connection is closed. */
+    static final class UnsupportedApiException extends RuntimeException {
+        UnsupportedApiException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.tributary.broker.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.broker.config.NodeConfig;
+import io.tributary.broker.server.BrokerNode;
+import io.tributary.client.Producer;
+import io.tributary.client.ProducerConfig;
+import io.tributary.client.ProducerRecord;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kafka's own Java clients (kafka-clients) against one node's Kafka listener: Admin, an idempotent
+ * producer, and a consumer; and records crossing between the Kafka listener and the gRPC API.
+ */
+class KafkaClientsTest {
+    @TempDir
+    Path dataDir;
+    private BrokerNode node;
+    private String kafkaBootstrap;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = BrokerNode.start(NodeConfig.ephemeral(dataDir));
+        kafkaBootstrap = "127.0.0.1:" + node.kafkaPort();
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    private Properties common() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafkaBootstrap);
+        p.put("request.timeout.ms", "10000");
+        p.put("default.api.timeout.ms", "20000");
+        return p;
+    }
+
+    private KafkaProducer<byte[], byte[]> producer(String compression) {
+        Properties p = common();
+        p.put("key.serializer", ByteArraySerializer.class.getName());
+        p.put("value.serializer", ByteArraySerializer.class.getName());
+        p.put("enable.idempotence", "true");
+        p.put("acks", "all");
+        p.put("compression.type", compression);
+        p.put("max.block.ms", "20000");
+        return new KafkaProducer<>(p);
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        Properties p = common();
+        p.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        p.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(p);
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAll(TopicPartition tp, int count) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static String text(byte[] bytes) {
+        return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void adminCreatesDescribesAndDeletesTopics() throws Exception {
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1))).all().get();
+            TopicDescription described = admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders");
+            assertThat(described.partitions()).hasSize(3);
+            assertThat(described.partitions().get(0).leader().id()).isEqualTo(1);
+            assertThat(admin.describeCluster().nodes().get()).singleElement()
+                    .satisfies(n -> assertThat(n.port()).isEqualTo(node.kafkaPort()));
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1))).all().get())
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicExistsException.class);
+            admin.deleteTopics(List.of("orders")).all().get();
+            assertThat(admin.listTopics().names().get()).doesNotContain("orders");
+        }
+    }
+
+    @Test
+    void anIdempotentKafkaProducerWritesWhatAKafkaConsumerReads() throws Exception {
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic("events", 2, (short) 1))).all().get();
+        }
+        for (String codec : List.of("none", "gzip", "snappy", "lz4", "zstd")) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            try (KafkaProducer<byte[], byte[]> producer = producer(codec)) {
+                for (int i = 0; i < 50; i++) {
+                    org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record =
+                            new org.apache.kafka.clients.producer.ProducerRecord<>("events", 1, 1_700_000_000_000L + i,
+                                    (codec + "-k" + i).getBytes(StandardCharsets.UTF_8),
+                                    (codec + "-v" + i).getBytes(StandardCharsets.UTF_8),
+                                    List.of(new RecordHeader("h", ("x" + i).getBytes(StandardCharsets.UTF_8))));
+                    sent.add(producer.send(record));
+                }
+            }
+            for (Future<RecordMetadata> f : sent) {
+                assertThat(f.get().hasOffset()).isTrue();
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> read = readAll(new TopicPartition("events", 1), 250);
+        assertThat(read).hasSize(250);
+        for (int i = 0; i < read.size(); i++) {
+            ConsumerRecord<byte[], byte[]> r = read.get(i);
+            assertThat(r.offset()).isEqualTo(i);
+            assertThat(text(r.value())).endsWith("-v" + (i % 50));
+            assertThat(text(r.key())).endsWith("-k" + (i % 50));
+            assertThat(r.timestamp()).isEqualTo(1_700_000_000_000L + i % 50);
+            assertThat(text(r.headers().lastHeader("h").value())).isEqualTo("x" + (i % 50));
+        }
+    }
+
+    @Test
+    void recordsProducedThroughTheApiAreReadByKafkaClientsAtTheSameOffsets() throws Exception {
+        try (io.tributary.client.Admin admin = io.tributary.client.Admin.create(List.of("127.0.0.1:" + node.clientPort()))) {
+            admin.createTopics(List.of(io.tributary.client.NewTopic.of("mixed", 1, 1)));
+        }
+        try (Producer producer = new Producer(ProducerConfig.builder().bootstrapServers("127.0.0.1:" + node.clientPort()).build())) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(ProducerRecord.of("mixed", ("k" + i).getBytes(StandardCharsets.UTF_8),
+                        ("grpc-" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+        try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("mixed", "kafka".getBytes(StandardCharsets.UTF_8)))
+                    .get();
+        }
+        List<ConsumerRecord<byte[], byte[]>> read = readAll(new TopicPartition("mixed", 0), 11);
+        assertThat(read).extracting(r -> text(r.value())).containsExactly("grpc-0", "grpc-1", "grpc-2", "grpc-3",
+                "grpc-4", "grpc-5", "grpc-6", "grpc-7", "grpc-8", "grpc-9", "kafka");
+        assertThat(read).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            TopicPartition tp = new TopicPartition("mixed", 0);
+            assertThat(consumer.endOffsets(List.of(tp))).isEqualTo(Map.of(tp, 11L));
+            assertThat(consumer.beginningOffsets(List.of(tp))).isEqualTo(Map.of(tp, 0L));
+        }
+    }
+}
