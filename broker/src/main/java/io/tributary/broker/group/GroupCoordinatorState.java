@@ -173,7 +173,8 @@ public final class GroupCoordinatorState {
             }
             checkEpoch(group, member, request);
         }
-        Assignment owned = Assignment.fromWire(request.getOwnedTopicPartitionsList());
+        Assignment owned = request.getOwnedTopicPartitionsUnchanged() && member != null ? member.owned()
+                : Assignment.fromWire(request.getOwnedTopicPartitionsList());
         boolean newMember = member == null;
         MemberMetadataValue metadata = updatedMetadata(member, request, clientHost);
         boolean subscriptionChanged = newMember || !sameSubscription(member.metadata(), metadata);

@@ -13,7 +13,13 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
 import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -39,7 +45,8 @@ public final class KafkaApis {
     private static final Logger log = LoggerFactory.getLogger(KafkaApis.class);
     static final Set<ApiKeys> SERVED = EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA, ApiKeys.PRODUCE, ApiKeys.FETCH,
             ApiKeys.LIST_OFFSETS, ApiKeys.INIT_PRODUCER_ID, ApiKeys.FIND_COORDINATOR, ApiKeys.CREATE_TOPICS,
-            ApiKeys.DELETE_TOPICS);
+            ApiKeys.DELETE_TOPICS, ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH, ApiKeys.CONSUMER_GROUP_HEARTBEAT,
+            ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER);
 
     private final ProduceApi produce;
     private final FetchApi fetch;
@@ -48,8 +55,16 @@ public final class KafkaApis {
     private final ProducerIdApi producerIds;
     private final FindCoordinatorApi findCoordinator;
     private final TopicsApi topics;
+    private final GroupOffsetsApi groupOffsets;
+    private final ConsumerGroupHeartbeatApi heartbeats;
+    private final GroupAdminApi groupAdmin;
+    private final DescribeClusterApi describeCluster;
 
-    public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId) {
+    /**
+     * @param api      the API's handlers, bound to the Kafka listener (their answers name Kafka endpoints)
+     * @param listener the name the brokers register their Kafka endpoints under
+     */
+    public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId, String listener) {
         this.produce = new ProduceApi(api, image);
         this.fetch = new FetchApi(api, image);
         this.metadata = new MetadataApi(api, image, nodeId);
@@ -57,6 +72,10 @@ public final class KafkaApis {
         this.producerIds = new ProducerIdApi(api);
         this.findCoordinator = new FindCoordinatorApi(api);
         this.topics = new TopicsApi(api, image);
+        this.groupOffsets = new GroupOffsetsApi(api, image);
+        this.heartbeats = new ConsumerGroupHeartbeatApi(api, image);
+        this.groupAdmin = new GroupAdminApi(api);
+        this.describeCluster = new DescribeClusterApi(image, nodeId, listener);
     }
 
     /**
@@ -82,6 +101,13 @@ public final class KafkaApis {
                 case FIND_COORDINATOR -> findCoordinator.handle((FindCoordinatorRequestData) body, version);
                 case CREATE_TOPICS -> topics.create((CreateTopicsRequestData) body);
                 case DELETE_TOPICS -> topics.delete((DeleteTopicsRequestData) body);
+                case OFFSET_COMMIT -> groupOffsets.commit((OffsetCommitRequestData) body, version);
+                case OFFSET_FETCH -> groupOffsets.fetch((OffsetFetchRequestData) body, version);
+                case CONSUMER_GROUP_HEARTBEAT -> heartbeats.handle((ConsumerGroupHeartbeatRequestData) body,
+                        request.header().clientId(), clientHost);
+                case LIST_GROUPS -> groupAdmin.list((ListGroupsRequestData) body);
+                case DELETE_GROUPS -> groupAdmin.delete((DeleteGroupsRequestData) body);
+                case DESCRIBE_CLUSTER -> describeCluster.handle((DescribeClusterRequestData) body);
                 default -> throw new IllegalStateException("no handler for " + key);
             };
         } catch (RuntimeException e) {

@@ -107,6 +107,26 @@ class GroupCoordinatorStateTest {
     }
 
     @Test
+    void aHeartbeatThatLeavesOwnedPartitionsOutDoesNotCompleteARevocation() {
+        ConsumerGroupHeartbeatResponse a = heartbeat(join("a"));
+        int epochA = a.getMemberEpoch();
+        ConsumerGroupHeartbeatResponse b = heartbeat(join("b"));
+        Assignment kept = assigned(heartbeat("a", epochA, Assignment.of(tp(0), tp(1), tp(2), tp(3))));
+
+        // Kafka's clients send no owned partitions when they did not change: a still owns all four
+        ConsumerGroupHeartbeatResponse unchanged = heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(GROUP)
+                .setMemberId("a").setMemberEpoch(epochA).setOwnedTopicPartitionsUnchanged(true));
+        assertThat(assigned(unchanged)).isEqualTo(kept);
+        assertThat(assigned(heartbeat("b", b.getMemberEpoch(), Assignment.EMPTY))).as("a has not given them up").isEmpty();
+
+        ConsumerGroupHeartbeatResponse done = heartbeat("a", epochA, kept);
+        assertThat(assigned(heartbeat("b", b.getMemberEpoch(), Assignment.EMPTY)).size()).isEqualTo(2);
+        ConsumerGroupHeartbeatResponse stable = heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(GROUP)
+                .setMemberId("a").setMemberEpoch(done.getMemberEpoch()).setOwnedTopicPartitionsUnchanged(true));
+        assertThat(assigned(stable)).isEqualTo(kept);
+    }
+
+    @Test
     void membersWhosePartitionsStayAreNeverAskedToStop() {
         topics.with("t", 12);
         Map<String, Assignment> owned = new LinkedHashMap<>();

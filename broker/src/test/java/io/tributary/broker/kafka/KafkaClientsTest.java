@@ -46,7 +46,7 @@ class KafkaClientsTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = BrokerNode.start(NodeConfig.ephemeral(dataDir));
+        node = BrokerNode.start(NodeConfig.ephemeral(dataDir).withGroups(new NodeConfig.Groups(4, 1, 6_000, 500, 100, 4096)));
         kafkaBootstrap = "127.0.0.1:" + node.kafkaPort();
     }
 
@@ -75,7 +75,19 @@ class KafkaClientsTest {
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
+        return consumer(common());
+    }
+
+    private KafkaConsumer<byte[], byte[]> groupMember(String group) {
         Properties p = common();
+        p.put("group.id", group);
+        p.put("group.protocol", "consumer");
+        p.put("auto.offset.reset", "earliest");
+        p.put("enable.auto.commit", "false");
+        return consumer(p);
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(Properties p) {
         p.put("key.deserializer", ByteArrayDeserializer.class.getName());
         p.put("value.deserializer", ByteArrayDeserializer.class.getName());
         return new KafkaConsumer<>(p);
@@ -171,6 +183,68 @@ class KafkaClientsTest {
             TopicPartition tp = new TopicPartition("mixed", 0);
             assertThat(consumer.endOffsets(List.of(tp))).isEqualTo(Map.of(tp, 11L));
             assertThat(consumer.beginningOffsets(List.of(tp))).isEqualTo(Map.of(tp, 0L));
+        }
+    }
+
+    @Test
+    void kafkaConsumersInAConsumerProtocolGroupSplitThePartitionsAndCommit() throws Exception {
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic("jobs", 4, (short) 1))).all().get();
+        }
+        try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+            for (int i = 0; i < 200; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("jobs", i % 4, null,
+                        ("job-" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        List<String> duplicates = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> a = groupMember("workers"); KafkaConsumer<byte[], byte[]> b = groupMember("workers")) {
+            a.subscribe(List.of("jobs"));
+            b.subscribe(List.of("jobs"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while ((seen.size() < 200 || a.assignment().size() + b.assignment().size() < 4 || a.assignment().isEmpty()
+                    || b.assignment().isEmpty()) && System.nanoTime() < deadline) {
+                for (KafkaConsumer<byte[], byte[]> c : List.of(a, b)) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(100))) {
+                        if (!seen.add(text(r.value()))) {
+                            duplicates.add(text(r.value()));
+                        }
+                    }
+                    c.commitSync();
+                }
+            }
+            assertThat(seen).hasSize(200);
+            assertThat(duplicates).as("each record read once: commits carried across the split").isEmpty();
+            assertThat(a.assignment()).doesNotContainAnyElementsOf(b.assignment());
+            assertThat(a.assignment().size() + b.assignment().size()).isEqualTo(4);
+        }
+        try (Admin admin = Admin.create(common())) {
+            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets("workers").partitionsToOffsetAndMetadata().get();
+            assertThat(committed.values()).extracting(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset)
+                    .containsOnly(50L);
+            assertThat(admin.listGroups().all().get()).extracting(l -> l.groupId()).contains("workers");
+            admin.deleteConsumerGroups(List.of("workers")).all().get();
+            assertThat(admin.listConsumerGroupOffsets("workers").partitionsToOffsetAndMetadata().get()).isEmpty();
+        }
+    }
+
+    @Test
+    void aKafkaConsumerOutsideAGroupCommitsAndReadsItsOffsets() throws Exception {
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic("ledger", 1, (short) 1))).all().get();
+        }
+        TopicPartition tp = new TopicPartition("ledger", 0);
+        Properties p = common();
+        p.put("group.id", "auditors");
+        p.put("enable.auto.commit", "false");
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(p)) {
+            consumer.assign(List.of(tp));
+            consumer.commitSync(Map.of(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(7, "checkpoint")));
+            org.apache.kafka.clients.consumer.OffsetAndMetadata committed = consumer.committed(java.util.Set.of(tp)).get(tp);
+            assertThat(committed.offset()).isEqualTo(7);
+            assertThat(committed.metadata()).isEqualTo("checkpoint");
         }
     }
 }
