@@ -96,7 +96,7 @@ public final class KafkaApis {
                 case METADATA -> metadata.handle((MetadataRequestData) body, version);
                 case PRODUCE -> produce.handle((ProduceRequestData) body, version);
                 case FETCH -> fetch.handle((FetchRequestData) body, version);
-                case LIST_OFFSETS -> listOffsets.handle((ListOffsetsRequestData) body);
+                case LIST_OFFSETS -> listOffsets.handle((ListOffsetsRequestData) body, version);
                 case INIT_PRODUCER_ID -> producerIds.handle((InitProducerIdRequestData) body);
                 case FIND_COORDINATOR -> findCoordinator.handle((FindCoordinatorRequestData) body, version);
                 case CREATE_TOPICS -> topics.create((CreateTopicsRequestData) body);
