@@ -13,6 +13,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,8 +44,9 @@ public final class KafkaListener implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(maxRequestBytes, 0, 4, 0, 4),
-                                    new KafkaConnection(apis));
+                            // fail fast: an oversized frame closes the connection at its length, unread
+                            channel.pipeline().addLast(new LengthFieldBasedFrameDecoder(ByteOrder.BIG_ENDIAN,
+                                    maxRequestBytes, 0, 4, 0, 4, true), new KafkaConnection(apis));
                         }
                     })
                     .bind(new InetSocketAddress(host, port)).syncUninterruptibly().channel();
