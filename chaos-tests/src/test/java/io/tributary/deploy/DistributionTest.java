@@ -45,7 +45,8 @@ class DistributionTest {
         int clientPort = UnusedPorts.pick("127.0.0.1");
         config = config.replace("client.port=9092", "client.port=" + clientPort)
                 .replace("controller.port=9093", "controller.port=" + UnusedPorts.pick("127.0.0.1"))
-                .replace("metrics.port=9094", "metrics.port=" + UnusedPorts.pick("127.0.0.1"));
+                .replace("metrics.port=9094", "metrics.port=" + UnusedPorts.pick("127.0.0.1"))
+                .replace("kafka.port=9095", "kafka.port=" + UnusedPorts.pick("127.0.0.1"));
         Files.writeString(home.resolve("config/test.properties"), config);
         Path log = dir.resolve("node.log");
         long startNanos = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.tributary.cli;
 
+import io.tributary.broker.config.NodeConfig;
 import io.tributary.client.Admin;
 import io.tributary.client.Consumer;
 import io.tributary.client.ConsumerConfig;
@@ -98,8 +99,9 @@ final class QuickstartCommand implements Callable<Integer> {
             }
         }
         System.out.printf("%nConsumed %d of %d records.%n", consumed, records);
-        System.out.printf("%nTributary is running (pid %d): bootstrap %s, metrics http://127.0.0.1:%d/metrics, log %s%n",
-                pid, bootstrap, metricsPort, dataDir.resolve(LOG_FILE));
+        System.out.printf("%nTributary is running (pid %d): bootstrap %s, Kafka clients 127.0.0.1:%d, metrics "
+                + "http://127.0.0.1:%d/metrics, log %s%n", pid, bootstrap, NodeConfig.KafkaListener.DEFAULT_PORT,
+                metricsPort, dataDir.resolve(LOG_FILE));
         System.out.printf("Try: ./tributary topic describe --topic %s%s%nStop it with: ./tributary stop%s%n", topic,
                 port == 9092 ? "" : " --bootstrap " + bootstrap,
                 dataDir.equals(Path.of("data")) ? "" : " --data-dir " + dataDir);

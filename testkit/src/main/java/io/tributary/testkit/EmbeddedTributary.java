@@ -120,6 +120,7 @@ public final class EmbeddedTributary implements AutoCloseable {
             p.setProperty("host", HOST);
             p.setProperty("client.port", "0");
             p.setProperty("metrics.port", "0");
+            p.setProperty("kafka.port", "0");
             p.setProperty("data.dir", directory.resolve("node" + id).toString());
             p.setProperty("controller.quorum.voters", voters.toString());
             p.setProperty("default.replication.factor", Integer.toString(Math.min(3, nodeCount)));

@@ -47,6 +47,29 @@ class NodeConfigTest {
     }
 
     @Test
+    void theKafkaListenerIsOnAt9095AndAdvertisesTheNodeByDefault() {
+        NodeConfig defaults = NodeConfig.fromProperties(properties("host", "node1", "advertised.host", "n1.example"));
+        assertThat(defaults.kafka()).isEqualTo(new NodeConfig.KafkaListener(9095, "n1.example", 0));
+        NodeConfig published = NodeConfig.fromProperties(properties("kafka.port", "19095",
+                "kafka.advertised.host", "localhost", "kafka.advertised.port", "29095"));
+        assertThat(published.kafka()).isEqualTo(new NodeConfig.KafkaListener(19095, "localhost", 29095));
+        assertThat(NodeConfig.fromProperties(properties("kafka.port", "-1")).kafka().enabled()).isFalse();
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("kafka.port", "-2")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.port");
+    }
+
+    @Test
+    void offsetRetentionIsReadInMinutes() {
+        NodeConfig config = NodeConfig.fromProperties(properties("offsets.retention.minutes", "60",
+                "offsets.retention.check.interval.ms", "1000"));
+        assertThat(config.groups().offsetsRetentionMs()).isEqualTo(3_600_000L);
+        assertThat(config.groups().groupConfig().offsetsRetentionMs()).isEqualTo(3_600_000L);
+        assertThat(config.groups().offsetsRetentionCheckIntervalMs()).isEqualTo(1000L);
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("offsets.retention.minutes", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("offsets.retention.minutes");
+    }
+
+    @Test
     void badSettingsAreRefusedByName() {
         assertThatThrownBy(() -> NodeConfig.fromProperties(properties("advertised.port", "1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("unknown node config 'advertised.port'");

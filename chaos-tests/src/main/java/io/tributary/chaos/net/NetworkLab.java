@@ -35,6 +35,7 @@ public final class NetworkLab implements AutoCloseable {
     private static final String PREFIX = "tributary-chaos-";
     private static final Pattern LEFTOVER = Pattern.compile("^" + PREFIX + "(\\d+)-\\S+");
     public static final int CLIENT_PORT = 9092;
+    public static final int KAFKA_PORT = 9095;
     public static final int CONTROLLER_PORT = 9093;
 
     private final String owner;
@@ -142,6 +143,11 @@ public final class NetworkLab implements AutoCloseable {
             @Override
             public int controllerPort(int nodeId) {
                 return CONTROLLER_PORT;
+            }
+
+            @Override
+            public int kafkaPort(int nodeId) {
+                return KAFKA_PORT;
             }
 
             @Override

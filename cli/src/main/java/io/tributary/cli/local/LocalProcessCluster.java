@@ -22,10 +22,15 @@ public final class LocalProcessCluster implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
 
     /** One node's fixed identity: it keeps its address, ports and data across restarts. */
-    public record Node(int id, String host, int clientPort, int controllerPort, Path dir, boolean voter,
+    public record Node(int id, String host, int clientPort, int controllerPort, int kafkaPort, Path dir, boolean voter,
                        boolean broker) {
         public String bootstrap() {
             return host + ":" + clientPort;
+        }
+
+        /** host:port of the node's Kafka-protocol listener. */
+        public String kafkaBootstrap() {
+            return host + ":" + kafkaPort;
         }
 
         /** The node's data.dir: partition logs, index, metadata quorum. */
@@ -87,7 +92,7 @@ public final class LocalProcessCluster implements AutoCloseable {
             Files.createDirectories(dir);
             boolean voter = id <= voters;
             cluster.nodes.put(id, new Node(id, placement.host(id), placement.clientPort(id),
-                    placement.controllerPort(id), dir, voter, !voter || votersAreBrokers));
+                    placement.controllerPort(id), placement.kafkaPort(id), dir, voter, !voter || votersAreBrokers));
         }
         return cluster;
     }
@@ -103,6 +108,11 @@ public final class LocalProcessCluster implements AutoCloseable {
     /** host:port of every node, comma-separated. */
     public String bootstrap() {
         return nodes.values().stream().map(Node::bootstrap).collect(Collectors.joining(","));
+    }
+
+    /** host:port of every broker's Kafka-protocol listener, comma-separated. */
+    public String kafkaBootstrap() {
+        return nodes.values().stream().filter(Node::broker).map(Node::kafkaBootstrap).collect(Collectors.joining(","));
     }
 
     /** host:port of every node except {@code excluded}. */
@@ -149,6 +159,7 @@ public final class LocalProcessCluster implements AutoCloseable {
                 .map(n -> n.id() + "@" + n.host() + ":" + n.controllerPort()).collect(Collectors.joining(","));
         List<String> lines = new ArrayList<>(List.of("node.id=" + id, "host=" + node.host(),
                 "client.port=" + node.clientPort(), "controller.port=" + node.controllerPort(), "metrics.port=-1",
+                "kafka.port=" + (node.broker() ? node.kafkaPort() : -1),
                 "data.dir=" + node.dataDir(), "controller.quorum.voters=" + voters,
                 "process.roles=" + (node.voter() && node.broker() ? "broker,controller"
                         : node.voter() ? "controller" : "broker")));

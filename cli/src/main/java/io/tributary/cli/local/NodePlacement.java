@@ -19,6 +19,9 @@ public interface NodePlacement {
 
     int controllerPort(int nodeId) throws IOException;
 
+    /** The node's Kafka-protocol listener port (kafka.port). */
+    int kafkaPort(int nodeId) throws IOException;
+
     /** Words put before the {@code java} command line (empty: launch directly). */
     List<String> launchPrefix(int nodeId);
 
@@ -37,6 +40,11 @@ public interface NodePlacement {
 
             @Override
             public int controllerPort(int nodeId) throws IOException {
+                return UnusedPorts.pick(host(nodeId));
+            }
+
+            @Override
+            public int kafkaPort(int nodeId) throws IOException {
                 return UnusedPorts.pick(host(nodeId));
             }
 
