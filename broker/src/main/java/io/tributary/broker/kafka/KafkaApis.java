@@ -12,7 +12,12 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
 import org.apache.kafka.common.errors.UnknownServerException;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -46,7 +51,8 @@ public final class KafkaApis {
     static final Set<ApiKeys> SERVED = EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA, ApiKeys.PRODUCE, ApiKeys.FETCH,
             ApiKeys.LIST_OFFSETS, ApiKeys.INIT_PRODUCER_ID, ApiKeys.FIND_COORDINATOR, ApiKeys.CREATE_TOPICS,
             ApiKeys.DELETE_TOPICS, ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH, ApiKeys.CONSUMER_GROUP_HEARTBEAT,
-            ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER);
+            ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
+            ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS);
 
     private final ProduceApi produce;
     private final FetchApi fetch;
@@ -59,6 +65,8 @@ public final class KafkaApis {
     private final ConsumerGroupHeartbeatApi heartbeats;
     private final GroupAdminApi groupAdmin;
     private final DescribeClusterApi describeCluster;
+    private final PartitionsApi partitions;
+    private final ConfigsApi configs;
 
     /**
      * @param api      the API's handlers, bound to the Kafka listener (their answers name Kafka endpoints)
@@ -76,6 +84,8 @@ public final class KafkaApis {
         this.heartbeats = new ConsumerGroupHeartbeatApi(api, image);
         this.groupAdmin = new GroupAdminApi(api);
         this.describeCluster = new DescribeClusterApi(image, nodeId, listener);
+        this.partitions = new PartitionsApi(api);
+        this.configs = new ConfigsApi(api, image);
     }
 
     /**
@@ -108,6 +118,11 @@ public final class KafkaApis {
                 case LIST_GROUPS -> groupAdmin.list((ListGroupsRequestData) body);
                 case DELETE_GROUPS -> groupAdmin.delete((DeleteGroupsRequestData) body);
                 case DESCRIBE_CLUSTER -> describeCluster.handle((DescribeClusterRequestData) body);
+                case OFFSET_FOR_LEADER_EPOCH -> partitions.offsetsForLeaderEpoch((OffsetForLeaderEpochRequestData) body);
+                case DELETE_RECORDS -> partitions.deleteRecords((DeleteRecordsRequestData) body);
+                case DESCRIBE_CONFIGS -> configs.describe((DescribeConfigsRequestData) body);
+                case ALTER_CONFIGS -> configs.alter((AlterConfigsRequestData) body);
+                case INCREMENTAL_ALTER_CONFIGS -> configs.incrementalAlter((IncrementalAlterConfigsRequestData) body);
                 default -> throw new IllegalStateException("no handler for " + key);
             };
         } catch (RuntimeException e) {

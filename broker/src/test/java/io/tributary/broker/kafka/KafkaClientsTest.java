@@ -247,4 +247,48 @@ class KafkaClientsTest {
             assertThat(committed.metadata()).isEqualTo("checkpoint");
         }
     }
+
+    @Test
+    void adminDescribesAndAltersTopicConfigsAndDeletesRecords() throws Exception {
+        org.apache.kafka.common.config.ConfigResource topic =
+                new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "audit");
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic("audit", 1, (short) 1).configs(Map.of("retention.ms", "3600000")))).all().get();
+            org.apache.kafka.clients.admin.Config config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+            assertThat(config.get("retention.ms").value()).isEqualTo("3600000");
+            assertThat(config.get("retention.ms").source())
+                    .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("delete");
+            assertThat(config.get("cleanup.policy").source())
+                    .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+
+            admin.incrementalAlterConfigs(Map.of(topic, List.of(
+                    new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                            "cleanup.policy", "compact"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET),
+                    new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                            "retention.ms", ""), org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)))).all().get();
+            config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("compact");
+            assertThat(config.get("retention.ms").source())
+                    .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DEFAULT_CONFIG);
+            assertThatThrownBy(() -> admin.incrementalAlterConfigs(Map.of(topic, List.of(
+                    new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                            "min.insync.replicas", "5"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get())
+                    .as("min.insync.replicas above the replication factor").isInstanceOf(ExecutionException.class);
+
+            try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+                for (int i = 0; i < 10; i++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("audit", ("k" + i).getBytes(StandardCharsets.UTF_8),
+                            ("v" + i).getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            TopicPartition tp = new TopicPartition("audit", 0);
+            long low = admin.deleteRecords(Map.of(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(4)))
+                    .all().thenApply(v -> 4L).get();
+            assertThat(low).isEqualTo(4L);
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+                assertThat(consumer.beginningOffsets(List.of(tp))).isEqualTo(Map.of(tp, 4L));
+            }
+        }
+    }
 }
