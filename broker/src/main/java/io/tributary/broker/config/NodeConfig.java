@@ -45,6 +45,9 @@ import java.util.concurrent.TimeUnit;
  *     clients, tools, Connect and Streams reach the same topics and groups here</td></tr>
  * <tr><td>kafka.advertised.host</td><td>advertised.host</td><td>the address Kafka clients are told to reach it at</td></tr>
  * <tr><td>kafka.advertised.port</td><td>kafka.port</td><td>the port that goes with kafka.advertised.host</td></tr>
+ * <tr><td>auto.create.topics.enable</td><td>true</td><td>a Kafka client's metadata request for an unknown topic
+ *     creates it (num.partitions, default.replication.factor), as Kafka does; the gRPC API never does</td></tr>
+ * <tr><td>num.partitions</td><td>1</td><td>partitions of a topic created that way</td></tr>
  * <tr><td>replica.lag.time.max.ms</td><td>10000</td><td>a follower not caught up with the leader for this long
  *     leaves the ISR (it is fenced sooner if it stops heartbeating)</td></tr>
  * <tr><td>log.retention.check.interval.ms</td><td>300000</td><td>how often each replica deletes the old segments its
@@ -106,12 +109,21 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
      * metadata on {@code port} (-1 = off, 0 = ephemeral), told to reach it at
      * {@code advertisedHost:advertisedPort} (0 = the bound port).
      */
-    public record KafkaListener(int port, String advertisedHost, int advertisedPort) {
+    public record KafkaListener(int port, String advertisedHost, int advertisedPort, boolean autoCreateTopics,
+                                int autoCreatePartitions) {
         public static final int DEFAULT_PORT = 9095;
 
         public KafkaListener {
             checkPort("kafka.port", port, true);
             checkPort("kafka.advertised.port", advertisedPort, false);
+            if (autoCreatePartitions < 1) {
+                throw new ConfigException("num.partitions must be >= 1, got " + autoCreatePartitions);
+            }
+        }
+
+        /** On {@code port}, advertised as given, creating unknown topics as Kafka does by default. */
+        public KafkaListener(int port, String advertisedHost, int advertisedPort) {
+            this(port, advertisedHost, advertisedPort, true, 1);
         }
 
         public boolean enabled() {
@@ -202,7 +214,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "offsets.topic.num.partitions", "offsets.topic.replication.factor", "group.consumer.session.timeout.ms",
             "group.consumer.heartbeat.interval.ms", "group.consumer.max.size", "offset.metadata.max.bytes",
             "offsets.retention.minutes", "offsets.retention.check.interval.ms",
-            "kafka.port", "kafka.advertised.host", "kafka.advertised.port");
+            "kafka.port", "kafka.advertised.host", "kafka.advertised.port", "auto.create.topics.enable", "num.partitions");
 
     public NodeConfig {
         if (nodeId < 0) {
@@ -214,7 +226,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         checkPort("advertised.client.port", advertisedClientPort, false);
         advertisedHost = advertisedHost == null || advertisedHost.isBlank() ? host : advertisedHost.trim();
         if (kafka.advertisedHost() == null || kafka.advertisedHost().isBlank()) {
-            kafka = new KafkaListener(kafka.port(), advertisedHost, kafka.advertisedPort());
+            kafka = new KafkaListener(kafka.port(), advertisedHost, kafka.advertisedPort(), kafka.autoCreateTopics(),
+                    kafka.autoCreatePartitions());
         }
         if (external != null && (external.advertisedHost() == null || external.advertisedHost().isBlank())) {
             external = new ExternalListener(external.port(), advertisedHost, external.advertisedPort());
@@ -382,7 +395,9 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                         longValue(properties, "offsets.retention.check.interval.ms",
                                 Groups.DEFAULT.offsetsRetentionCheckIntervalMs())),
                 new KafkaListener(intValue(properties, "kafka.port", KafkaListener.DEFAULT_PORT),
-                        properties.getProperty("kafka.advertised.host"), intValue(properties, "kafka.advertised.port", 0)));
+                        properties.getProperty("kafka.advertised.host"), intValue(properties, "kafka.advertised.port", 0),
+                        Boolean.parseBoolean(properties.getProperty("auto.create.topics.enable", "true").trim()),
+                        intValue(properties, "num.partitions", 1)));
     }
 
     private static LogManager.Checkpoints checkpoints(Properties properties) {

@@ -1,6 +1,7 @@
 package io.tributary.broker.kafka;
 
 import io.grpc.StatusRuntimeException;
+import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.server.TributaryGrpcService;
 import io.tributary.metadata.MetadataImage;
 import java.nio.ByteBuffer;
@@ -71,15 +72,17 @@ public final class KafkaApis {
     /**
      * @param api      the API's handlers, bound to the Kafka listener (their answers name Kafka endpoints)
      * @param listener the name the brokers register their Kafka endpoints under
+     * @param settings the listener's settings (topic auto-creation)
      */
-    public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId, String listener) {
+    public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId, String listener,
+                     NodeConfig.KafkaListener settings) {
         this.produce = new ProduceApi(api, image);
         this.fetch = new FetchApi(api, image);
-        this.metadata = new MetadataApi(api, image, nodeId);
+        this.metadata = new MetadataApi(api, image, nodeId, settings.autoCreateTopics(), settings.autoCreatePartitions());
         this.listOffsets = new ListOffsetsApi(api);
         this.producerIds = new ProducerIdApi(api);
         this.findCoordinator = new FindCoordinatorApi(api);
-        this.topics = new TopicsApi(api, image);
+        this.topics = new TopicsApi(api, image, settings.autoCreatePartitions());
         this.groupOffsets = new GroupOffsetsApi(api, image);
         this.heartbeats = new ConsumerGroupHeartbeatApi(api, image);
         this.groupAdmin = new GroupAdminApi(api);

@@ -20,16 +20,19 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Kafka CreateTopics and DeleteTopics as the API's. Kafka's "-1" partitions or replication factor
- * means the broker's default, as the API's 0 does. Manual replica assignments are refused.
+ * Kafka CreateTopics and DeleteTopics as the API's. Kafka's "-1" partitions means the broker's
+ * {@code num.partitions}, and "-1" replication factor {@code default.replication.factor} (the
+ * API's 0). Manual replica assignments are refused.
  */
 final class TopicsApi {
     private final TributaryGrpcService api;
     private final Supplier<MetadataImage> image;
+    private final int defaultPartitions;
 
-    TopicsApi(TributaryGrpcService api, Supplier<MetadataImage> image) {
+    TopicsApi(TributaryGrpcService api, Supplier<MetadataImage> image, int defaultPartitions) {
         this.api = api;
         this.image = image;
+        this.defaultPartitions = defaultPartitions;
     }
 
     CompletableFuture<CreateTopicsResponseData> create(CreateTopicsRequestData request) {
@@ -43,7 +46,8 @@ final class TopicsApi {
                         .setErrorMessage("manual replica assignments are not supported: give a partition count"));
                 continue;
             }
-            NewTopic.Builder t = NewTopic.newBuilder().setName(topic.name()).setNumPartitions(Math.max(0, topic.numPartitions()))
+            NewTopic.Builder t = NewTopic.newBuilder().setName(topic.name())
+                    .setNumPartitions(topic.numPartitions() == -1 ? defaultPartitions : topic.numPartitions())
                     .setReplicationFactor(Math.max(0, topic.replicationFactor()));
             topic.configs().forEach(c -> t.putConfigs(c.name(), c.value() == null ? "" : c.value()));
             out.addTopics(t);

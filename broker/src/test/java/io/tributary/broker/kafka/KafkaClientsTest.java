@@ -291,4 +291,21 @@ class KafkaClientsTest {
             }
         }
     }
+
+    @Test
+    void aProducersFirstSendCreatesAnUnknownTopicAsKafkaDoes() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+            RecordMetadata sent = producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("fresh",
+                    "first".getBytes(StandardCharsets.UTF_8))).get();
+            assertThat(sent.offset()).isZero();
+        }
+        try (Admin admin = Admin.create(common())) {
+            TopicDescription fresh = admin.describeTopics(List.of("fresh")).allTopicNames().get().get("fresh");
+            assertThat(fresh.partitions()).hasSize(1);
+            admin.createTopics(List.of(new NewTopic("defaults", java.util.Optional.empty(), java.util.Optional.empty())))
+                    .all().get();
+            assertThat(admin.describeTopics(List.of("defaults")).allTopicNames().get().get("defaults").partitions())
+                    .as("num.partitions").hasSize(1);
+        }
+    }
 }
