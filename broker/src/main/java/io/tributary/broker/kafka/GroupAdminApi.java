@@ -1,6 +1,17 @@
 package io.tributary.broker.kafka;
 
 import io.tributary.broker.server.TributaryGrpcService;
+import io.tributary.metadata.MetadataImage;
+import io.tributary.proto.v1.DescribeGroupsRequest;
+import io.tributary.proto.v1.DescribeGroupsResponse;
+import io.tributary.proto.v1.DescribedGroup;
+import io.tributary.proto.v1.DescribedMember;
+import io.tributary.proto.v1.TopicPartitions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import io.tributary.proto.v1.DeleteGroupsRequest;
 import io.tributary.proto.v1.DeleteGroupsResponse;
 import io.tributary.proto.v1.DeletedGroup;
@@ -17,7 +28,7 @@ import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 
 /**
- * Kafka ListGroups and DeleteGroups on this broker's coordinator (Kafka's admin client asks every
+ * Kafka ListGroups, ConsumerGroupDescribe and DeleteGroups on the group coordinator (Kafka's admin client asks every
  * broker for its groups, as ours does). Every group is a consumer-protocol group; its state is
  * named as Kafka names them ("Stable", "Empty", ...).
  */
@@ -25,9 +36,11 @@ final class GroupAdminApi {
     private static final String CONSUMER = "consumer";
 
     private final TributaryGrpcService api;
+    private final Supplier<MetadataImage> image;
 
-    GroupAdminApi(TributaryGrpcService api) {
+    GroupAdminApi(TributaryGrpcService api, Supplier<MetadataImage> image) {
         this.api = api;
+        this.image = image;
     }
 
     CompletableFuture<ListGroupsResponseData> list(ListGroupsRequestData request) {
@@ -50,6 +63,44 @@ final class GroupAdminApi {
     /** "stable" as Kafka spells a consumer group's state: "Stable". */
     static String kafkaState(String state) {
         return state.isEmpty() ? state : Character.toUpperCase(state.charAt(0)) + state.substring(1);
+    }
+
+    /** KIP-848's ConsumerGroupDescribe: members, epochs, assignments (topic ids and names) and targets. */
+    CompletableFuture<ConsumerGroupDescribeResponseData> describe(ConsumerGroupDescribeRequestData request) {
+        MetadataImage metadata = image.get();
+        Answer<DescribeGroupsResponse> answer = new Answer<>();
+        api.describeGroups(DescribeGroupsRequest.newBuilder().addAllGroupIds(request.groupIds()).build(), answer);
+        return answer.future().thenApply(ours -> {
+            ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
+            for (DescribedGroup group : ours.getGroupsList()) {
+                ConsumerGroupDescribeResponseData.DescribedGroup g = new ConsumerGroupDescribeResponseData.DescribedGroup()
+                        .setGroupId(group.getGroupId()).setErrorCode(KafkaErrors.code(group.getErrorCode()))
+                        .setErrorMessage(group.getErrorMessage().isEmpty() ? null : group.getErrorMessage())
+                        .setGroupState(kafkaState(group.getState())).setGroupEpoch(group.getGroupEpoch())
+                        .setAssignmentEpoch(group.getAssignmentEpoch()).setAssignorName(group.getAssignor());
+                for (DescribedMember m : group.getMembersList()) {
+                    g.members().add(new ConsumerGroupDescribeResponseData.Member().setMemberId(m.getMemberId())
+                            .setInstanceId(m.getInstanceId().isEmpty() ? null : m.getInstanceId())
+                            .setMemberEpoch(m.getMemberEpoch()).setClientId(m.getClientId()).setClientHost(m.getClientHost())
+                            .setSubscribedTopicNames(new ArrayList<>(m.getSubscribedTopicNamesList()))
+                            .setSubscribedTopicRegex(m.getSubscribedTopicRegex().isEmpty() ? null : m.getSubscribedTopicRegex())
+                            .setAssignment(assignment(m.getAssignmentList(), metadata))
+                            .setTargetAssignment(assignment(m.getTargetAssignmentList(), metadata)));
+                }
+                out.groups().add(g);
+            }
+            return out;
+        });
+    }
+
+    private static ConsumerGroupDescribeResponseData.Assignment assignment(List<TopicPartitions> partitions,
+                                                                           MetadataImage metadata) {
+        ConsumerGroupDescribeResponseData.Assignment out = new ConsumerGroupDescribeResponseData.Assignment();
+        for (TopicPartitions tp : partitions) {
+            out.topicPartitions().add(new ConsumerGroupDescribeResponseData.TopicPartitions().setTopicName(tp.getTopic())
+                    .setTopicId(TopicIds.idOf(metadata, tp.getTopic())).setPartitions(new ArrayList<>(tp.getPartitionsList())));
+        }
+        return out;
     }
 
     CompletableFuture<DeleteGroupsResponseData> delete(DeleteGroupsRequestData request) {

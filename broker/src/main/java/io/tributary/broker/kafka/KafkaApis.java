@@ -19,6 +19,7 @@ import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -53,7 +54,8 @@ public final class KafkaApis {
             ApiKeys.LIST_OFFSETS, ApiKeys.INIT_PRODUCER_ID, ApiKeys.FIND_COORDINATOR, ApiKeys.CREATE_TOPICS,
             ApiKeys.DELETE_TOPICS, ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH, ApiKeys.CONSUMER_GROUP_HEARTBEAT,
             ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
-            ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS);
+            ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS,
+            ApiKeys.CONSUMER_GROUP_DESCRIBE);
 
     private final ProduceApi produce;
     private final FetchApi fetch;
@@ -85,7 +87,7 @@ public final class KafkaApis {
         this.topics = new TopicsApi(api, image, settings.autoCreatePartitions());
         this.groupOffsets = new GroupOffsetsApi(api, image);
         this.heartbeats = new ConsumerGroupHeartbeatApi(api, image);
-        this.groupAdmin = new GroupAdminApi(api);
+        this.groupAdmin = new GroupAdminApi(api, image);
         this.describeCluster = new DescribeClusterApi(image, nodeId, listener);
         this.partitions = new PartitionsApi(api);
         this.configs = new ConfigsApi(api, image);
@@ -120,6 +122,7 @@ public final class KafkaApis {
                         request.header().clientId(), clientHost);
                 case LIST_GROUPS -> groupAdmin.list((ListGroupsRequestData) body);
                 case DELETE_GROUPS -> groupAdmin.delete((DeleteGroupsRequestData) body);
+                case CONSUMER_GROUP_DESCRIBE -> groupAdmin.describe((ConsumerGroupDescribeRequestData) body);
                 case DESCRIBE_CLUSTER -> describeCluster.handle((DescribeClusterRequestData) body);
                 case OFFSET_FOR_LEADER_EPOCH -> partitions.offsetsForLeaderEpoch((OffsetForLeaderEpochRequestData) body);
                 case DELETE_RECORDS -> partitions.deleteRecords((DeleteRecordsRequestData) body);
