@@ -19,17 +19,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
- * Kafka Fetch (v4+) as the API's Fetch, long poll included. Every fetch is a full one: the answer
- * carries session id 0, which tells the client no fetch session was made (KIP-227), so it names
- * every partition each time. From v13 topics are named by id.
+ * Kafka Fetch (v4+) as the API's Fetch, long poll included, with incremental fetch sessions from
+ * v7 ({@link FetchSessions}): a session's fetch reads every partition the session holds and
+ * answers only those with news. From v13 topics are named by id.
  */
 final class FetchApi {
+    private static final int SESSIONS_VERSION = 7;
     private static final int TOPIC_IDS_VERSION = 13;
     private static final int LEADER_HINT_VERSION = 12;
     private static final int NODE_ENDPOINTS_VERSION = 16;
@@ -37,66 +39,93 @@ final class FetchApi {
 
     private final TributaryGrpcService api;
     private final Supplier<MetadataImage> image;
+    private final FetchSessions sessions;
 
-    FetchApi(TributaryGrpcService api, Supplier<MetadataImage> image) {
+    FetchApi(TributaryGrpcService api, Supplier<MetadataImage> image, FetchSessions sessions) {
         this.api = api;
         this.image = image;
-    }
-
-    private record NamedTopic(FetchRequestData.FetchTopic kafka, String name) {
+        this.sessions = sessions;
     }
 
     CompletableFuture<FetchResponseData> handle(FetchRequestData request, short version) {
         MetadataImage metadata = image.get();
+        boolean byId = version >= TOPIC_IDS_VERSION;
+        List<FetchSessions.Wanted> named = new ArrayList<>();
+        for (FetchRequestData.FetchTopic topic : request.topics()) {
+            String name = byId ? TopicIds.nameOf(metadata, topic.topicId()).orElse(null) : topic.topic();
+            Uuid id = byId ? topic.topicId() : TopicIds.idOf(metadata, topic.topic());
+            for (FetchRequestData.FetchPartition p : topic.partitions()) {
+                named.add(new FetchSessions.Wanted(name, id, p.partition(), p.fetchOffset(), p.partitionMaxBytes(),
+                        p.currentLeaderEpoch()));
+            }
+        }
+        List<FetchSessions.Key> forgotten = new ArrayList<>();
+        if (request.forgottenTopicsData() != null) {
+            for (FetchRequestData.ForgottenTopic topic : request.forgottenTopicsData()) {
+                String name = byId ? TopicIds.nameOf(metadata, topic.topicId()).orElse(null) : topic.topic();
+                if (name != null) {
+                    topic.partitions().forEach(p -> forgotten.add(new FetchSessions.Key(name, p)));
+                }
+            }
+        }
+        FetchSessions.Context context = version >= SESSIONS_VERSION
+                ? sessions.open(request.sessionId(), request.sessionEpoch(), named, forgotten)
+                : new FetchSessions.Context(Errors.NONE, FetchSessions.NO_SESSION, false, named);
+        if (context.error() != Errors.NONE) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setErrorCode(context.error().code())
+                    .setSessionId(FetchSessions.NO_SESSION));
+        }
         FetchRequest.Builder out = FetchRequest.newBuilder().setMaxWaitMs(Math.max(0, request.maxWaitMs()))
                 .setMinBytes(Math.max(0, request.minBytes())).setMaxBytes(request.maxBytes())
                 .setIsolationLevel(request.isolationLevel() == 1 ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED);
-        List<NamedTopic> topics = new ArrayList<>();
-        for (FetchRequestData.FetchTopic topic : request.topics()) {
-            String name = version >= TOPIC_IDS_VERSION ? TopicIds.nameOf(metadata, topic.topicId()).orElse(null) : topic.topic();
-            topics.add(new NamedTopic(topic, name));
-            if (name == null) {
-                continue;
+        Map<String, FetchTopic.Builder> topics = new LinkedHashMap<>();
+        for (FetchSessions.Wanted w : context.partitions()) {
+            if (w.topic() != null) {
+                topics.computeIfAbsent(w.topic(), t -> FetchTopic.newBuilder().setTopic(t)).addPartitions(
+                        FetchPartition.newBuilder().setPartition(w.partition()).setFetchOffset(w.fetchOffset())
+                                .setPartitionMaxBytes(w.maxBytes()).setCurrentLeaderEpoch(w.currentLeaderEpoch()));
             }
-            FetchTopic.Builder data = FetchTopic.newBuilder().setTopic(name);
-            for (FetchRequestData.FetchPartition p : topic.partitions()) {
-                data.addPartitions(FetchPartition.newBuilder().setPartition(p.partition()).setFetchOffset(p.fetchOffset())
-                        .setPartitionMaxBytes(p.partitionMaxBytes()).setCurrentLeaderEpoch(p.currentLeaderEpoch()));
-            }
-            out.addTopics(data);
         }
+        topics.values().forEach(out::addTopics);
         if (out.getTopicsCount() == 0) {
-            return CompletableFuture.completedFuture(translate(new FetchReply(List.of()), topics, version, request.isolationLevel()));
+            return CompletableFuture.completedFuture(translate(new FetchReply(List.of()), context, version, request.isolationLevel()));
         }
         Answer<FetchReply> answer = new Answer<>();
         api.fetchReply(out.build(), answer);
-        return answer.future().thenApply(reply -> translate(reply, topics, version, request.isolationLevel()));
+        return answer.future().thenApply(reply -> translate(reply, context, version, request.isolationLevel()));
     }
 
-    private static FetchResponseData translate(FetchReply reply, List<NamedTopic> topics, short version, byte isolation) {
-        Map<String, Map<Integer, FetchReply.Partition>> byTopic = new LinkedHashMap<>();
+    private FetchResponseData translate(FetchReply reply, FetchSessions.Context context, short version, byte isolation) {
+        Map<FetchSessions.Key, FetchReply.Partition> ours = new LinkedHashMap<>();
         for (FetchReply.Topic topic : reply.topics()) {
-            Map<Integer, FetchReply.Partition> partitions = byTopic.computeIfAbsent(topic.topic(), t -> new LinkedHashMap<>());
-            topic.partitions().forEach(p -> partitions.put(p.header().getPartition(), p));
+            topic.partitions().forEach(p -> ours.put(new FetchSessions.Key(topic.topic(), p.header().getPartition()), p));
         }
-        FetchResponseData out = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
         Map<Integer, LeaderHint> leaders = new LinkedHashMap<>();
-        for (NamedTopic topic : topics) {
-            FetchResponseData.FetchableTopicResponse kafkaTopic = new FetchResponseData.FetchableTopicResponse();
-            if (version >= TOPIC_IDS_VERSION) {
-                kafkaTopic.setTopicId(topic.kafka().topicId());
-            } else {
-                kafkaTopic.setTopic(topic.kafka().topic());
-            }
-            for (FetchRequestData.FetchPartition asked : topic.kafka().partitions()) {
-                FetchReply.Partition ours = topic.name() == null ? null
-                        : byTopic.getOrDefault(topic.name(), Map.of()).get(asked.partition());
-                kafkaTopic.partitions().add(ours == null
-                        ? failed(asked.partition(), topic.name() == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_SERVER_ERROR)
-                        : partition(ours, version, isolation, leaders));
-            }
-            out.responses().add(kafkaTopic);
+        Map<FetchSessions.Key, FetchResponseData.PartitionData> data = new LinkedHashMap<>();
+        Map<FetchSessions.Key, FetchSessions.Answered> answered = new LinkedHashMap<>();
+        for (FetchSessions.Wanted w : context.partitions()) {
+            FetchReply.Partition p = w.topic() == null ? null : ours.get(w.key());
+            FetchResponseData.PartitionData d = p == null
+                    ? failed(w.partition(), w.topic() == null ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_SERVER_ERROR)
+                    : partition(p, version, isolation, leaders);
+            data.put(w.key(), d);
+            answered.put(w.key(), new FetchSessions.Answered(d.highWatermark(), d.logStartOffset(), d.lastStableOffset(),
+                    d.errorCode() != Errors.NONE.code() || d.records().sizeInBytes() > 0));
         }
+        List<FetchSessions.Key> include = version >= SESSIONS_VERSION ? sessions.answer(context, answered)
+                : List.copyOf(data.keySet());
+        FetchResponseData out = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(context.sessionId());
+        Map<String, FetchResponseData.FetchableTopicResponse> byTopic = new LinkedHashMap<>();
+        Map<FetchSessions.Key, FetchSessions.Wanted> wanted = new LinkedHashMap<>();
+        context.partitions().forEach(w -> wanted.put(w.key(), w));
+        for (FetchSessions.Key key : include) {
+            FetchSessions.Wanted w = wanted.get(key);
+            FetchResponseData.FetchableTopicResponse topic = byTopic.computeIfAbsent(String.valueOf(w.topic()) + "/" + w.topicId(),
+                    t -> version >= TOPIC_IDS_VERSION ? new FetchResponseData.FetchableTopicResponse().setTopicId(w.topicId())
+                            : new FetchResponseData.FetchableTopicResponse().setTopic(w.topic()));
+            topic.partitions().add(data.get(key));
+        }
+        out.responses().addAll(byTopic.values());
         if (version >= NODE_ENDPOINTS_VERSION) {
             leaders.forEach((id, hint) -> out.nodeEndpoints().add(new FetchResponseData.NodeEndpoint()
                     .setNodeId(id).setHost(hint.getHost()).setPort(hint.getPort())));

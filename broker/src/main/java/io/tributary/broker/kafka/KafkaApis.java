@@ -57,6 +57,10 @@ public final class KafkaApis {
             ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS,
             ApiKeys.CONSUMER_GROUP_DESCRIBE);
 
+    /** Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms. */
+    private static final int MAX_FETCH_SESSIONS = 1000;
+    private static final long FETCH_SESSION_EVICTION_MS = 120_000;
+
     private final ProduceApi produce;
     private final FetchApi fetch;
     private final MetadataApi metadata;
@@ -79,7 +83,8 @@ public final class KafkaApis {
     public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId, String listener,
                      NodeConfig.KafkaListener settings) {
         this.produce = new ProduceApi(api, image);
-        this.fetch = new FetchApi(api, image);
+        this.fetch = new FetchApi(api, image, new FetchSessions(MAX_FETCH_SESSIONS, FETCH_SESSION_EVICTION_MS,
+                () -> System.nanoTime() / 1_000_000L, new java.util.Random()));
         this.metadata = new MetadataApi(api, image, nodeId, settings.autoCreateTopics(), settings.autoCreatePartitions());
         this.listOffsets = new ListOffsetsApi(api);
         this.producerIds = new ProducerIdApi(api);

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.server.BrokerNode;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,31 +46,22 @@ class KafkaBadInputTest {
         node.close();
     }
 
-    private Socket connect() throws IOException {
-        Socket socket = new Socket("127.0.0.1", node.kafkaPort());
-        socket.setSoTimeout(10_000);
-        return socket;
+    private KafkaWire connect() throws IOException {
+        return new KafkaWire(node.kafkaPort());
     }
 
-    private static void send(Socket socket, ByteBuffer frame) throws IOException {
-        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
-        byte[] bytes = new byte[frame.remaining()];
-        frame.get(bytes);
-        out.write(bytes);
-        out.flush();
+    private static void send(KafkaWire wire, ByteBuffer frame) throws IOException {
+        wire.send(frame);
     }
 
-    private static ByteBuffer readFrame(Socket socket) throws IOException {
-        DataInputStream in = new DataInputStream(socket.getInputStream());
-        byte[] body = new byte[in.readInt()];
-        in.readFully(body);
-        return ByteBuffer.wrap(body);
+    private static ByteBuffer readFrame(KafkaWire wire) throws IOException {
+        return wire.readFrame();
     }
 
     /** True once the listener closed the connection; false when it kept it open (the read timed out). */
-    private static boolean closedByPeer(Socket socket) {
+    private static boolean closedByPeer(KafkaWire wire) {
         try {
-            return socket.getInputStream().read() == -1;
+            return wire.socket().getInputStream().read() == -1;
         } catch (java.net.SocketTimeoutException e) {
             return false;
         } catch (IOException e) {
@@ -96,16 +84,16 @@ class KafkaBadInputTest {
 
     @Test
     void garbageUnknownApisAndTruncatedBodiesCloseTheConnection() throws Exception {
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             send(socket, sized(new byte[] {1, 2, 3})); // shorter than any header
             assertThat(closedByPeer(socket)).isTrue();
         }
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             ByteBuffer header = ByteBuffer.allocate(10).putShort((short) 9999).putShort((short) 0).putInt(7).putShort((short) -1);
             send(socket, sized(header.array())); // API key 9999
             assertThat(closedByPeer(socket)).isTrue();
         }
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             // a Metadata v12 header whose body claims a topic array of 2^30 entries: refused before allocating
             RequestHeader header = new RequestHeader(ApiKeys.METADATA, (short) 12, "bad", 3);
             ByteBuffer frame = new MetadataRequest(new MetadataRequestData(), (short) 12).serializeWithHeader(header);
@@ -126,11 +114,11 @@ class KafkaBadInputTest {
 
     @Test
     void aFrameOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             send(socket, ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE).putInt(0).flip());
             assertThat(closedByPeer(socket)).isTrue();
         }
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             send(socket, ByteBuffer.allocate(4).putInt(1000).flip()); // a client that goes away mid-request
         }
         stillServes();
@@ -138,7 +126,7 @@ class KafkaBadInputTest {
 
     @Test
     void anApiVersionsRequestNewerThanOursIsAnsweredAtVersionZero() throws Exception {
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             short future = (short) (ApiKeys.API_VERSIONS.latestVersion() + 1);
             ByteBuffer header = ByteBuffer.allocate(64).putShort(ApiKeys.API_VERSIONS.id).putShort(future).putInt(42)
                     .putShort((short) 4).put("test".getBytes()).put((byte) 0);
@@ -150,7 +138,7 @@ class KafkaBadInputTest {
             assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
             assertThat(answer.apiKeys().find(ApiKeys.PRODUCE.id)).isNotNull();
         }
-        try (Socket socket = connect()) {
+        try (KafkaWire socket = connect()) {
             RequestHeader header = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "test", 43);
             send(socket, sizedRequest(header));
             ByteBuffer response = readFrame(socket);
