@@ -232,6 +232,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
         if (external != null && (external.advertisedHost() == null || external.advertisedHost().isBlank())) {
             external = new ExternalListener(external.port(), advertisedHost, external.advertisedPort());
         }
+        refuseSharedPorts(clientPort, controllerPort, metricsPort, kafka.port(), external == null ? -1 : external.port());
         if (heartbeatIntervalMs < 10 || sessionTimeoutMs < 2 * heartbeatIntervalMs) {
             throw new ConfigException("broker.heartbeat.interval.ms (" + heartbeatIntervalMs + ") must be >= 10 and "
                     + "broker.session.timeout.ms (" + sessionTimeoutMs + ") at least twice as long");
@@ -271,6 +272,20 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
     /** True for a combined controller + broker; false for a broker that only follows the metadata log. */
     public boolean isVoter() {
         return voters.stream().anyMatch(v -> v.id() == nodeId);
+    }
+
+    /** Two listeners on one host cannot share a port (0, ephemeral, and -1, off, never clash). */
+    private static void refuseSharedPorts(int client, int controller, int metrics, int kafka, int external) {
+        String[] keys = {"client.port", "controller.port", "metrics.port", "kafka.port", "external.port"};
+        int[] ports = {client, controller, metrics, kafka, external};
+        for (int i = 0; i < ports.length; i++) {
+            for (int j = i + 1; j < ports.length; j++) {
+                if (ports[i] > 0 && ports[i] == ports[j]) {
+                    throw new ConfigException(keys[i] + " and " + keys[j] + " are both " + ports[i]
+                            + ": give each listener its own port (-1 turns kafka.port, metrics.port and external.port off)");
+                }
+            }
+        }
     }
 
     private static void checkPort(String key, int port, boolean allowOff) {

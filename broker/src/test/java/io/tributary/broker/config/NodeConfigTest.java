@@ -33,12 +33,12 @@ class NodeConfigTest {
     @Test
     void theExternalListenerIsOffUnlessItsPortIsSetAndAdvertisesTheNodeByDefault() {
         assertThat(NodeConfig.fromProperties(properties("host", "node1")).external()).isNull();
-        NodeConfig external = NodeConfig.fromProperties(properties("host", "node1", "external.port", "9095",
+        NodeConfig external = NodeConfig.fromProperties(properties("host", "node1", "external.port", "9096",
                 "external.advertised.host", "localhost", "external.advertised.port", "19092"));
-        assertThat(external.external()).isEqualTo(new NodeConfig.ExternalListener(9095, "localhost", 19092));
+        assertThat(external.external()).isEqualTo(new NodeConfig.ExternalListener(9096, "localhost", 19092));
         NodeConfig defaults = NodeConfig.fromProperties(properties("host", "node1", "advertised.host", "n1.example",
-                "external.port", "9095"));
-        assertThat(defaults.external()).isEqualTo(new NodeConfig.ExternalListener(9095, "n1.example", 0));
+                "external.port", "9096"));
+        assertThat(defaults.external()).isEqualTo(new NodeConfig.ExternalListener(9096, "n1.example", 0));
         assertThatThrownBy(() -> NodeConfig.fromProperties(properties("external.advertised.host", "localhost")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("external.advertised.host is set but external.port is not");
@@ -56,6 +56,8 @@ class NodeConfigTest {
         assertThat(NodeConfig.fromProperties(properties("kafka.port", "-1")).kafka().enabled()).isFalse();
         assertThatThrownBy(() -> NodeConfig.fromProperties(properties("kafka.port", "-2")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.port");
+        assertThatThrownBy(() -> NodeConfig.fromProperties(properties("external.port", "9095")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.port and external.port are both 9095");
     }
 
     @Test

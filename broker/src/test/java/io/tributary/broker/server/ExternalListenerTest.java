@@ -32,6 +32,7 @@ class ExternalListenerTest {
         p.setProperty("client.port", "0");
         p.setProperty("controller.port", "0");
         p.setProperty("metrics.port", "-1");
+        p.setProperty("kafka.port", "0");
         p.setProperty("data.dir", dataDir.toString());
         p.setProperty("external.port", "0");
         p.setProperty("external.advertised.host", "localhost");
