@@ -50,13 +50,6 @@ class KafkaBadInputTest {
         return new KafkaWire(node.kafkaPort());
     }
 
-    private static void send(KafkaWire wire, ByteBuffer frame) throws IOException {
-        wire.send(frame);
-    }
-
-    private static ByteBuffer readFrame(KafkaWire wire) throws IOException {
-        return wire.readFrame();
-    }
 
     /** True once the listener closed the connection; false when it kept it open (the read timed out). */
     private static boolean closedByPeer(KafkaWire wire) {
@@ -85,12 +78,12 @@ class KafkaBadInputTest {
     @Test
     void garbageUnknownApisAndTruncatedBodiesCloseTheConnection() throws Exception {
         try (KafkaWire socket = connect()) {
-            send(socket, sized(new byte[] {1, 2, 3})); // shorter than any header
+            socket.send(sized(new byte[] {1, 2, 3})); // shorter than any header
             assertThat(closedByPeer(socket)).isTrue();
         }
         try (KafkaWire socket = connect()) {
             ByteBuffer header = ByteBuffer.allocate(10).putShort((short) 9999).putShort((short) 0).putInt(7).putShort((short) -1);
-            send(socket, sized(header.array())); // API key 9999
+            socket.send(sized(header.array())); // API key 9999
             assertThat(closedByPeer(socket)).isTrue();
         }
         try (KafkaWire socket = connect()) {
@@ -106,7 +99,7 @@ class KafkaBadInputTest {
             bad[body + 2] = (byte) 0xff;
             bad[body + 3] = (byte) 0xff;
             bad[body + 4] = (byte) 0x03;
-            send(socket, sized(bad));
+            socket.send(sized(bad));
             assertThat(closedByPeer(socket)).isTrue();
         }
         stillServes();
@@ -115,11 +108,11 @@ class KafkaBadInputTest {
     @Test
     void aFrameOverTheLimitIsRefusedBeforeItIsRead() throws Exception {
         try (KafkaWire socket = connect()) {
-            send(socket, ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE).putInt(0).flip());
+            socket.send(ByteBuffer.allocate(8).putInt(Integer.MAX_VALUE).putInt(0).flip());
             assertThat(closedByPeer(socket)).isTrue();
         }
         try (KafkaWire socket = connect()) {
-            send(socket, ByteBuffer.allocate(4).putInt(1000).flip()); // a client that goes away mid-request
+            socket.send(ByteBuffer.allocate(4).putInt(1000).flip()); // a client that goes away mid-request
         }
         stillServes();
     }
@@ -131,8 +124,8 @@ class KafkaBadInputTest {
             ByteBuffer header = ByteBuffer.allocate(64).putShort(ApiKeys.API_VERSIONS.id).putShort(future).putInt(42)
                     .putShort((short) 4).put("test".getBytes()).put((byte) 0);
             byte[] bytes = java.util.Arrays.copyOf(header.array(), header.position());
-            send(socket, sized(bytes));
-            ByteBuffer response = readFrame(socket);
+            socket.send(sized(bytes));
+            ByteBuffer response = socket.readFrame();
             assertThat(ResponseHeader.parse(response, (short) 0).correlationId()).isEqualTo(42);
             ApiVersionsResponseData answer = new ApiVersionsResponseData(new ByteBufferAccessor(response), (short) 0);
             assertThat(answer.errorCode()).isEqualTo(Errors.UNSUPPORTED_VERSION.code());
@@ -140,8 +133,8 @@ class KafkaBadInputTest {
         }
         try (KafkaWire socket = connect()) {
             RequestHeader header = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "test", 43);
-            send(socket, sizedRequest(header));
-            ByteBuffer response = readFrame(socket);
+            socket.send(sizedRequest(header));
+            ByteBuffer response = socket.readFrame();
             ResponseHeader.parse(response, ApiKeys.API_VERSIONS.responseHeaderVersion((short) 3));
             ApiVersionsResponseData answer = new ApiVersionsResponseData(new ByteBufferAccessor(response), (short) 3);
             assertThat(answer.errorCode()).isEqualTo(Errors.NONE.code());
