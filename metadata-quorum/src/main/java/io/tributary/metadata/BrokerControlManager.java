@@ -162,6 +162,7 @@ public final class BrokerControlManager {
         return BrokerHeartbeatResponse.newBuilder()
                 .setIsFenced(b.fenced())
                 .setIsCaughtUp(isCaughtUp(b, request))
+                .setMetadataOffset(image.version())
                 .setShouldShutdown(request.getWantShutdown() && b.inControlledShutdown()
                         && image.leaderships(b.brokerId()) == 0)
                 .build();

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -74,18 +75,23 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
     private final IntSupplier offsetsPartitionCount;
     private final LongSupplier monotonicMs;
     private final LongSupplier wallClockMs;
+    private final BooleanSupplier actsAsLeader;
     private final ScheduledExecutorService thread;
     private final Map<Integer, Shard> shards = new HashMap<>();
 
     /**
      * @param offsetsPartitionCount the offsets topic's partition count, -1 while it does not exist
      * @param retentionCheckIntervalMs how often expired offsets are looked for
+     * @param actsAsLeader          whether this node may act as a leader now (it holds its lease with the
+     *                              metadata quorum, and its metadata has caught up after a lapse): a node
+     *                              cut off may have been replaced as coordinator without knowing it, and
+     *                              answering from its own state would hand out stale offsets
      * @param thread                a single thread, owned by the runtime from now on
      */
     public GroupCoordinatorRuntime(int nodeId, GroupConfig config, Assignors assignors, OffsetsLog offsetsLog,
                                    TopicsImage topics, IntSupplier offsetsPartitionCount, LongSupplier monotonicMs,
                                    LongSupplier wallClockMs, long retentionCheckIntervalMs,
-                                   ScheduledExecutorService thread) {
+                                   BooleanSupplier actsAsLeader, ScheduledExecutorService thread) {
         this.nodeId = nodeId;
         this.config = config;
         this.assignors = assignors;
@@ -94,6 +100,7 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
         this.offsetsPartitionCount = offsetsPartitionCount;
         this.monotonicMs = monotonicMs;
         this.wallClockMs = wallClockMs;
+        this.actsAsLeader = actsAsLeader;
         this.thread = thread;
         thread.scheduleWithFixedDelay(this::expireMembers, TIMER_TICK_MS, TIMER_TICK_MS, TimeUnit.MILLISECONDS);
         thread.scheduleWithFixedDelay(this::expireOffsets, retentionCheckIntervalMs, retentionCheckIntervalMs,
@@ -108,9 +115,13 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
                 || change == Replica.RoleChange.NONE) {
             return;
         }
-        int number = partition.topicPartition().partition();
-        int epoch = partition.leaderEpoch();
-        if (change == Replica.RoleChange.BECAME_LEADER) {
+        onLeadershipChange(partition.topicPartition().partition(), partition.leaderEpoch(),
+                change == Replica.RoleChange.BECAME_LEADER);
+    }
+
+    /** This node became leader of offsets partition {@code number} at {@code epoch}, or stopped leading it. */
+    void onLeadershipChange(int number, int epoch, boolean leads) {
+        if (leads) {
             onThread(() -> load(number, epoch));
         } else {
             onThread(() -> unload(number, "it no longer leads the partition"));
@@ -283,6 +294,11 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
             throw new GroupException(ErrorCode.NOT_COORDINATOR, "node " + nodeId + " does not coordinate group "
                     + groupId + " (" + OffsetsTopic.NAME + "-" + partition + "): find its coordinator");
         }
+        if (!actsAsLeader.getAsBoolean()) {
+            throw new GroupException(ErrorCode.COORDINATOR_NOT_AVAILABLE, "node " + nodeId + " has no lease with the"
+                    + " metadata quorum (or its metadata is catching up after one) and may have been replaced as the"
+                    + " coordinator of group " + groupId + ": find its coordinator again");
+        }
         return shard;
     }
 
@@ -313,6 +329,9 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
     }
 
     private void expireMembers() {
+        if (!actsAsLeader.getAsBoolean()) {
+            return; // members could not reach a node that refuses them; their sessions are not theirs to lose
+        }
         long now = monotonicMs.getAsLong();
         for (Shard shard : List.copyOf(shards.values())) {
             if (shard.state.nextDeadlineMs() > now) {
@@ -331,6 +350,9 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
     }
 
     private void expireOffsets() {
+        if (!actsAsLeader.getAsBoolean()) {
+            return;
+        }
         for (Shard shard : List.copyOf(shards.values())) {
             try {
                 CoordinatorResult<List<String>> result = shard.state.expireOffsets(wallClockMs.getAsLong());

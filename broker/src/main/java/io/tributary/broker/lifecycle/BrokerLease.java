@@ -12,7 +12,13 @@ package io.tributary.broker.lifecycle;
  * broker either ({@link ElectionLeaseRule}): a probe of the voters that shows an election under way
  * extends a still valid lease a little past the probe's send time, and at most {@code
  * maxElectionExtensionNanos} past the last answered heartbeat's expiry, so that healthy brokers do
- * not all stop leading while their controller fails over. Pure: times come in as nanos.
+ * not all stop leading while their controller fails over.
+ *
+ * <p>An answer after a lapse does not restore the lease by itself: while the broker was cut off its
+ * partitions (and the groups it coordinated) may have moved to others, which its own metadata does
+ * not show yet. The lease counts again once its metadata reaches the offset the controller was at
+ * when it answered (a chaos run caught a deposed coordinator answering from stale state in that
+ * window). Pure: times come in as nanos.
  */
 public final class BrokerLease {
     private final long sessionTimeoutNanos;
@@ -20,6 +26,8 @@ public final class BrokerLease {
     private boolean granted;
     private long heartbeatExpiresNanos;
     private long expiresNanos;
+    /** After a lapse, the metadata offset this node must have applied before the lease counts again. */
+    private long requiredMetadataOffset = Long.MIN_VALUE;
 
     public BrokerLease(long sessionTimeoutNanos) {
         this(sessionTimeoutNanos, 0);
@@ -32,9 +40,23 @@ public final class BrokerLease {
 
     /** The controller answered a heartbeat sent at {@code sentNanos}. */
     public synchronized void onHeartbeatAnswer(long sentNanos, boolean fenced) {
+        onHeartbeatAnswer(sentNanos, fenced, Long.MIN_VALUE, Long.MIN_VALUE);
+    }
+
+    /**
+     * The controller answered a heartbeat sent at {@code sentNanos}, at its metadata offset
+     * {@code controllerOffset}. When the lease had lapsed (or was never granted) at {@code
+     * answeredNanos}, it counts again only once this node's metadata reaches that offset: while a
+     * broker was cut off, its partitions may have been given to others, which its own metadata
+     * does not show yet.
+     */
+    public synchronized void onHeartbeatAnswer(long sentNanos, boolean fenced, long controllerOffset, long answeredNanos) {
         if (fenced) {
             granted = false;
             return;
+        }
+        if (controllerOffset != Long.MIN_VALUE && !isValid(answeredNanos)) {
+            requiredMetadataOffset = Math.max(requiredMetadataOffset, controllerOffset);
         }
         long until = sentNanos + sessionTimeoutNanos;
         if (!granted) {
@@ -71,6 +93,11 @@ public final class BrokerLease {
 
     public synchronized boolean isValid(long nowNanos) {
         return granted && nowNanos - expiresNanos < 0;
+    }
+
+    /** Valid, and this node's metadata ({@code appliedOffset}) has caught up with what a lapse requires. */
+    public synchronized boolean isValid(long nowNanos, long appliedOffset) {
+        return isValid(nowNanos) && appliedOffset >= requiredMetadataOffset;
     }
 
     /** How long the lease has left (0 once it ran out or was never granted). */

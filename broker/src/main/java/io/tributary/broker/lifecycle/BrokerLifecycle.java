@@ -118,19 +118,23 @@ public final class BrokerLifecycle implements AutoCloseable {
 
     /**
      * Whether this broker may act as a leader now: the controller answered, unfenced, a heartbeat
-     * sent less than a session timeout ago (see {@link BrokerLease}). Logs once when it lapses.
+     * sent less than a session timeout ago, and after a lapse its metadata has caught up with the
+     * controller's at that answer (see {@link BrokerLease}). Logs once when it lapses.
      */
     public boolean hasLease() {
         long now = nanoClock.getAsLong();
-        boolean valid = lease.isValid(now);
+        long applied = metadataOffset.getAsLong();
+        boolean valid = lease.isValid(now, applied);
         if (!valid && !leaseLapseLogged && firstUnfenced.isDone() && !wantShutdown) {
             leaseLapseLogged = true;
             log.warn("Broker {} has had no answer from the metadata quorum for {} ms past its session: it stops "
-                    + "acting as leader until the controller answers again", brokerId,
+                    + "acting as leader until the controller answers again and its metadata has caught up with the "
+                    + "controller's", brokerId,
                     TimeUnit.NANOSECONDS.toMillis(lease.expiredForNanos(now)));
         } else if (valid && leaseLapseLogged) {
             leaseLapseLogged = false;
-            log.info("Broker {} heard from the metadata quorum again: it acts as leader again", brokerId);
+            log.info("Broker {} heard from the metadata quorum again and its metadata reached offset {}: it acts as "
+                    + "leader again", brokerId, applied);
         }
         return valid;
     }
@@ -228,7 +232,7 @@ public final class BrokerLifecycle implements AutoCloseable {
         }
         boolean wasFenced = fenced;
         fenced = answer.getIsFenced();
-        lease.onHeartbeatAnswer(sentNanos, fenced);
+        lease.onHeartbeatAnswer(sentNanos, fenced, answer.getMetadataOffset(), nanoClock.getAsLong());
         if (electionExtensionLogged && !fenced) {
             electionExtensionLogged = false;
             log.info("Broker {}: the controller answers its heartbeats again", brokerId);

@@ -200,7 +200,7 @@ public final class BrokerNode implements AutoCloseable {
                 new PartitionOffsetsLog(context, BrokerContext.DEFAULT_TIMEOUT_MS), new ImageTopics(quorum::image),
                 () -> quorum.image().topic(OffsetsTopic.NAME).map(TopicImage::numPartitions).orElse(-1),
                 () -> System.nanoTime() / 1_000_000L, System::currentTimeMillis,
-                config.groups().offsetsRetentionCheckIntervalMs(),
+                config.groups().offsetsRetentionCheckIntervalMs(), serving::isOpen,
                 Executors.newSingleThreadScheduledExecutor(daemonThreads("group-coordinator")));
         toClose.add(groupCoordinator);
         roleListeners.add(groupCoordinator);

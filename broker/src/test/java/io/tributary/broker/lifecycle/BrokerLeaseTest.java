@@ -81,4 +81,19 @@ class BrokerLeaseTest {
         lease.onHeartbeatAnswer(SESSION + 20, true);
         assertThat(lease.isValid(SESSION + 21)).isFalse();
     }
+
+    @Test
+    void afterALapseTheLeaseCountsOnlyOnceThisNodesMetadataReachesTheControllers() {
+        BrokerLease lease = new BrokerLease(SESSION);
+        lease.onHeartbeatAnswer(0, false, 40, 1);
+        assertThat(lease.isValid(2, 40)).isTrue();
+        lease.onHeartbeatAnswer(SESSION / 2, false, 55, SESSION / 2 + 1);
+        assertThat(lease.isValid(SESSION / 2 + 2, 41)).as("no lapse: no new requirement").isTrue();
+
+        long lapsed = 3 * SESSION; // cut off: the lease ran out, partitions may have moved meanwhile
+        assertThat(lease.isValid(lapsed, 41)).isFalse();
+        lease.onHeartbeatAnswer(lapsed, false, 90, lapsed + 1);
+        assertThat(lease.isValid(lapsed + 2, 89)).as("its metadata may still name it leader").isFalse();
+        assertThat(lease.isValid(lapsed + 2, 90)).isTrue();
+    }
 }

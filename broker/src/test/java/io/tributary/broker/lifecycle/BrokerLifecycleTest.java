@@ -23,11 +23,12 @@ class BrokerLifecycleTest {
     private final AtomicLong nowNanos = new AtomicLong(1_000_000_000L);
     private final List<CompletableFuture<BrokerHeartbeatResponse>> sent = new ArrayList<>();
     private final List<CompletableFuture<ElectionLeaseRule.Verdict>> probes = new ArrayList<>();
+    private final AtomicLong appliedMetadataOffset = new AtomicLong(10);
     private final BrokerLifecycle lifecycle = new BrokerLifecycle(1, 7, request -> {
         CompletableFuture<BrokerHeartbeatResponse> answer = new CompletableFuture<>();
         sent.add(answer);
         return answer;
-    }, () -> 10, () -> {
+    }, appliedMetadataOffset::get, () -> {
         CompletableFuture<ElectionLeaseRule.Verdict> verdict = new CompletableFuture<>();
         probes.add(verdict);
         return verdict;
@@ -130,5 +131,27 @@ class BrokerLifecycleTest {
         probes.forEach(p -> p.complete(new ElectionLeaseRule.Verdict(true, "an election is under way")));
         assertThat(probes).isEmpty();
         assertThat(lifecycle.hasLease()).isFalse();
+    }
+
+    /**
+     * A chaos run: a coordinator cut off from the quorum heard from it again and answered group
+     * requests from stale state for 0.8 s, until its metadata showed that another node had taken
+     * its partitions over meanwhile.
+     */
+    @Test
+    void afterALapseTheLeaseWaitsForThisNodesMetadataToReachTheControllersAtTheAnswer() {
+        lifecycle.tick();
+        sent.get(0).complete(answer(false));
+        advanceMs(2 * SESSION_MS);
+        assertThat(lifecycle.hasLease()).isFalse();
+
+        lifecycle.maybeSendHeartbeat();
+        sent.get(sent.size() - 1).complete(BrokerHeartbeatResponse.newBuilder().setIsFenced(false)
+                .setMetadataOffset(25).build());
+        assertThat(lifecycle.hasLease()).as("its metadata (offset 10) may still name it leader").isFalse();
+        appliedMetadataOffset.set(24);
+        assertThat(lifecycle.hasLease()).isFalse();
+        appliedMetadataOffset.set(25);
+        assertThat(lifecycle.hasLease()).as("caught up with the controller's answer").isTrue();
     }
 }
