@@ -1,5 +1,6 @@
 package io.tributary.broker.config;
 
+import io.tributary.broker.group.classic.ClassicGroupConfig;
 import io.tributary.broker.log.LogManager;
 
 import java.io.IOException;
@@ -72,6 +73,11 @@ import java.util.concurrent.TimeUnit;
  * <tr><td>offsets.retention.minutes</td><td>10080</td><td>how long the offsets of a group without members are kept
  *     after their last commit (and after the group became empty)</td></tr>
  * <tr><td>offsets.retention.check.interval.ms</td><td>600000</td><td>how often coordinators look for expired offsets</td></tr>
+ * <tr><td>group.min.session.timeout.ms, group.max.session.timeout.ms</td><td>6000, 1800000</td><td>the sessions a
+ *     member of Kafka's classic group protocol may ask for</td></tr>
+ * <tr><td>group.initial.rebalance.delay.ms</td><td>3000</td><td>how long the first rebalance of an empty classic
+ *     group waits for more members to join</td></tr>
+ * <tr><td>group.max.size</td><td>unbounded</td><td>the most members a classic group may have</td></tr>
  * <tr><td>log.cleaner.backoff.ms</td><td>15000</td><td>how long the cleaner sleeps when no compacted log needs cleaning</td></tr>
  * <tr><td>log.cleaner.io.max.bytes.per.second</td><td>67108864</td><td>the cleaner's read plus write rate, so that
  *     compaction cannot starve produce and fetch of the disk</td></tr>
@@ -150,15 +156,22 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
      */
     public record Groups(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int sessionTimeoutMs,
                          int heartbeatIntervalMs, int maxSize, int metadataMaxBytes, long offsetsRetentionMs,
-                         long offsetsRetentionCheckIntervalMs) {
+                         long offsetsRetentionCheckIntervalMs, ClassicGroupConfig classic) {
         public static final Groups DEFAULT = new Groups(16, 3, 45_000, 5_000, Integer.MAX_VALUE, 4096,
-                TimeUnit.MINUTES.toMillis(10_080), 600_000);
+                TimeUnit.MINUTES.toMillis(10_080), 600_000, ClassicGroupConfig.DEFAULTS);
 
-        /** The defaults' offset retention with the given sizes and timeouts. */
+        /** The defaults' offset retention and classic-protocol settings with the given sizes and timeouts. */
         public Groups(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int sessionTimeoutMs,
                       int heartbeatIntervalMs, int maxSize, int metadataMaxBytes) {
             this(offsetsTopicPartitions, offsetsTopicReplicationFactor, sessionTimeoutMs, heartbeatIntervalMs, maxSize,
-                    metadataMaxBytes, TimeUnit.MINUTES.toMillis(10_080), 600_000);
+                    metadataMaxBytes, TimeUnit.MINUTES.toMillis(10_080), 600_000, ClassicGroupConfig.DEFAULTS);
+        }
+
+        /** The same with these classic-protocol settings. */
+        public Groups withClassic(ClassicGroupConfig newClassic) {
+            return new Groups(offsetsTopicPartitions, offsetsTopicReplicationFactor, sessionTimeoutMs,
+                    heartbeatIntervalMs, maxSize, metadataMaxBytes, offsetsRetentionMs, offsetsRetentionCheckIntervalMs,
+                    newClassic);
         }
 
         public Groups {
@@ -182,7 +195,7 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
 
         public io.tributary.broker.group.GroupConfig groupConfig() {
             return new io.tributary.broker.group.GroupConfig(sessionTimeoutMs, heartbeatIntervalMs, maxSize, metadataMaxBytes,
-                    offsetsRetentionMs);
+                    offsetsRetentionMs, classic);
         }
     }
 
@@ -213,7 +226,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             "log.journal.checkpoint.interval.ms", "log.max.open.segment.files", "log.verifier.io.max.bytes.per.second",
             "offsets.topic.num.partitions", "offsets.topic.replication.factor", "group.consumer.session.timeout.ms",
             "group.consumer.heartbeat.interval.ms", "group.consumer.max.size", "offset.metadata.max.bytes",
-            "offsets.retention.minutes", "offsets.retention.check.interval.ms",
+            "offsets.retention.minutes", "offsets.retention.check.interval.ms", "group.min.session.timeout.ms",
+            "group.max.session.timeout.ms", "group.initial.rebalance.delay.ms", "group.max.size",
             "kafka.port", "kafka.advertised.host", "kafka.advertised.port", "auto.create.topics.enable", "num.partitions");
 
     public NodeConfig {
@@ -408,7 +422,8 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
                         TimeUnit.MINUTES.toMillis(longValue(properties, "offsets.retention.minutes",
                                 TimeUnit.MILLISECONDS.toMinutes(Groups.DEFAULT.offsetsRetentionMs()))),
                         longValue(properties, "offsets.retention.check.interval.ms",
-                                Groups.DEFAULT.offsetsRetentionCheckIntervalMs())),
+                                Groups.DEFAULT.offsetsRetentionCheckIntervalMs()),
+                        classicGroupConfig(properties)),
                 new KafkaListener(intValue(properties, "kafka.port", KafkaListener.DEFAULT_PORT),
                         properties.getProperty("kafka.advertised.host"), intValue(properties, "kafka.advertised.port", 0),
                         Boolean.parseBoolean(properties.getProperty("auto.create.topics.enable", "true").trim()),
@@ -449,6 +464,18 @@ public record NodeConfig(int nodeId, String host, int clientPort, int controller
             }
         }
         return members;
+    }
+
+    private static ClassicGroupConfig classicGroupConfig(Properties properties) {
+        ClassicGroupConfig d = ClassicGroupConfig.DEFAULTS;
+        try {
+            return new ClassicGroupConfig(intValue(properties, "group.min.session.timeout.ms", d.minSessionTimeoutMs()),
+                    intValue(properties, "group.max.session.timeout.ms", d.maxSessionTimeoutMs()),
+                    intValue(properties, "group.initial.rebalance.delay.ms", d.initialRebalanceDelayMs()),
+                    intValue(properties, "group.max.size", d.maxSize()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     private static int intValue(Properties properties, String key, int defaultValue) {

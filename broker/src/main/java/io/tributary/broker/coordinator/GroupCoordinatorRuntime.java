@@ -6,6 +6,12 @@ import io.tributary.broker.group.GroupCoordinatorState;
 import io.tributary.broker.group.GroupException;
 import io.tributary.broker.group.TopicsImage;
 import io.tributary.broker.group.assignor.Assignors;
+import io.tributary.broker.group.classic.ClassicGroupDescription;
+import io.tributary.broker.group.classic.ClassicHeartbeat;
+import io.tributary.broker.group.classic.ClassicJoin;
+import io.tributary.broker.group.classic.ClassicLeave;
+import io.tributary.broker.group.classic.ClassicOutcome;
+import io.tributary.broker.group.classic.ClassicSync;
 import io.tributary.broker.partition.Partition;
 import io.tributary.broker.partition.PartitionManager;
 import io.tributary.proto.v1.ConsumerGroupHeartbeatRequest;
@@ -24,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -59,6 +66,9 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
         final GroupCoordinatorState state;
         /** The offset after the last record this shard loaded or wrote: answers wait until it is committed. */
         long writtenEnd;
+        /** Classic JoinGroups and SyncGroups waiting for the rest of their group, by token. */
+        final Map<Long, CompletableFuture<ClassicJoin.Result>> parkedJoins = new HashMap<>();
+        final Map<Long, CompletableFuture<ClassicSync.Result>> parkedSyncs = new HashMap<>();
 
         Shard(int partition, int leaderEpoch, GroupCoordinatorState state) {
             this.partition = partition;
@@ -78,6 +88,7 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
     private final BooleanSupplier actsAsLeader;
     private final ScheduledExecutorService thread;
     private final Map<Integer, Shard> shards = new HashMap<>();
+    private long nextParkToken;
 
     /**
      * @param offsetsPartitionCount the offsets topic's partition count, -1 while it does not exist
@@ -169,6 +180,10 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
         Shard removed = shards.remove(partition);
         if (removed != null) {
             log.info("Node {}: no longer coordinating the groups of {}-{}: {}", nodeId, OffsetsTopic.NAME, partition, why);
+            String message = "node " + nodeId + " no longer coordinates these groups: find their coordinator";
+            removed.parkedJoins.values().forEach(f -> f.complete(
+                    ClassicJoin.Result.error(ErrorCode.NOT_COORDINATOR, message, "")));
+            removed.parkedSyncs.values().forEach(f -> f.complete(ClassicSync.Result.error(ErrorCode.NOT_COORDINATOR, message)));
         }
     }
 
@@ -199,6 +214,112 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
     public CompletableFuture<DeletedGroup> deleteGroup(String groupId) {
         return write(groupId, state -> state.deleteGroup(groupId), e -> DeletedGroup.newBuilder().setGroupId(groupId)
                 .setErrorCode(e.code()).setErrorMessage(e.getMessage()).build());
+    }
+
+    // ---------------------------------------------------------------- Kafka's classic protocol
+
+    /** A JoinGroup; answered when the group's rebalance completes (or at once when it need not wait). */
+    public CompletableFuture<ClassicJoin.Result> joinClassic(ClassicJoin.Request request) {
+        CompletableFuture<ClassicJoin.Result> answer = new CompletableFuture<>();
+        Function<GroupException, ClassicJoin.Result> refuse = e -> ClassicJoin.Result.error(e.code(), e.getMessage(),
+                request.memberId());
+        execute(answer, refuse, () -> {
+            Shard shard = shardFor(request.groupId());
+            long token = nextParkToken++;
+            shard.parkedJoins.put(token, answer);
+            ClassicOutcome<ClassicJoin.Result> outcome = shard.state.joinClassic(request, token, monotonicMs.getAsLong());
+            if (outcome.response() != null) {
+                shard.parkedJoins.remove(token);
+            }
+            answerClassic(shard, outcome, answer, refuse);
+        });
+        return answer;
+    }
+
+    /** A SyncGroup; a follower's is answered when the leader's brings the assignment. */
+    public CompletableFuture<ClassicSync.Result> syncClassic(ClassicSync.Request request) {
+        CompletableFuture<ClassicSync.Result> answer = new CompletableFuture<>();
+        Function<GroupException, ClassicSync.Result> refuse = e -> ClassicSync.Result.error(e.code(), e.getMessage());
+        execute(answer, refuse, () -> {
+            Shard shard = shardFor(request.groupId());
+            long token = nextParkToken++;
+            shard.parkedSyncs.put(token, answer);
+            ClassicOutcome<ClassicSync.Result> outcome = shard.state.syncClassic(request, token, monotonicMs.getAsLong());
+            if (outcome.response() != null) {
+                shard.parkedSyncs.remove(token);
+            }
+            answerClassic(shard, outcome, answer, refuse);
+        });
+        return answer;
+    }
+
+    /** A classic group as DescribeGroups shows it; empty when the group is no classic group. */
+    public CompletableFuture<Optional<ClassicGroupDescription>> describeClassic(String groupId) {
+        GroupException[] refused = new GroupException[1]; // written before the answer completes
+        return read(groupId, state -> state.describeClassic(groupId), e -> {
+            refused[0] = e;
+            return Optional.<ClassicGroupDescription>empty();
+        }).thenCompose(d -> refused[0] == null ? CompletableFuture.completedFuture(d)
+                : CompletableFuture.failedFuture(refused[0]));
+    }
+
+    public CompletableFuture<ClassicHeartbeat> heartbeatClassic(String groupId, String memberId, String instanceId,
+                                                                int generation) {
+        return read(groupId, state -> state.heartbeatClassic(groupId, memberId, instanceId, generation,
+                monotonicMs.getAsLong()), e -> new ClassicHeartbeat(e.code(), e.getMessage()));
+    }
+
+    /** A LeaveGroup; a refusal of the whole request is every member's error. */
+    public CompletableFuture<List<ClassicLeave.MemberResult>> leaveClassic(String groupId,
+                                                                           List<ClassicLeave.Member> members) {
+        CompletableFuture<List<ClassicLeave.MemberResult>> answer = new CompletableFuture<>();
+        Function<GroupException, List<ClassicLeave.MemberResult>> refuse = e -> members.stream()
+                .map(m -> new ClassicLeave.MemberResult(m.memberId(), m.instanceId(), e.code())).toList();
+        execute(answer, refuse, () -> {
+            Shard shard = shardFor(groupId);
+            answerClassic(shard, shard.state.leaveClassic(groupId, members, monotonicMs.getAsLong()), answer, refuse);
+        });
+        return answer;
+    }
+
+    /**
+     * Writes a classic outcome's records, then answers: the request's own answer (when it is not
+     * parked) and every parked request the step completed. If the records cannot be committed, they
+     * all get COORDINATOR_NOT_AVAILABLE.
+     */
+    private <T> void answerClassic(Shard shard, ClassicOutcome<T> outcome, CompletableFuture<T> answer,
+                                   Function<GroupException, T> refuse) {
+        Map<CompletableFuture<ClassicJoin.Result>, ClassicJoin.Result> joins = new java.util.LinkedHashMap<>();
+        outcome.joins().forEach((token, result) -> {
+            CompletableFuture<ClassicJoin.Result> parked = shard.parkedJoins.remove(token);
+            if (parked != null) {
+                joins.put(parked, result);
+            }
+        });
+        Map<CompletableFuture<ClassicSync.Result>, ClassicSync.Result> syncs = new java.util.LinkedHashMap<>();
+        outcome.syncs().forEach((token, result) -> {
+            CompletableFuture<ClassicSync.Result> parked = shard.parkedSyncs.remove(token);
+            if (parked != null) {
+                syncs.put(parked, result);
+            }
+        });
+        if (!outcome.removedMembers().isEmpty()) {
+            log.info("Node {}: removed from their classic groups: {}", nodeId, outcome.removedMembers());
+        }
+        CompletableFuture<Boolean> committed = new CompletableFuture<>();
+        answerWhenCommitted(shard, new CoordinatorResult<>(outcome.records(), Boolean.TRUE), committed, e -> Boolean.FALSE);
+        committed.thenAccept(ok -> {
+            String lost = "the coordinator could not write the group's change: join again";
+            if (!ok) {
+                answer.complete(refuse.apply(new GroupException(ErrorCode.COORDINATOR_NOT_AVAILABLE, lost)));
+            } else if (outcome.response() != null) {
+                answer.complete(outcome.response());
+            }
+            joins.forEach((f, result) -> f.complete(ok ? result
+                    : ClassicJoin.Result.error(ErrorCode.COORDINATOR_NOT_AVAILABLE, lost, result.memberId())));
+            syncs.forEach((f, result) -> f.complete(ok ? result
+                    : ClassicSync.Result.error(ErrorCode.COORDINATOR_NOT_AVAILABLE, lost)));
+        });
     }
 
     /** The groups this broker coordinates (a client asks every broker for the whole list). */
@@ -343,6 +464,7 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
                     log.info("Node {}: removed from their groups (session or rebalance timeout): {}", nodeId, result.response());
                 }
                 answerWhenCommitted(shard, result, new CompletableFuture<>(), e -> List.of());
+                answerClassic(shard, shard.state.expireClassic(now), new CompletableFuture<Void>(), e -> null);
             } catch (RuntimeException e) {
                 log.error("Node {}: expiring group members failed", nodeId, e);
             }

@@ -3,7 +3,16 @@ package io.tributary.broker.group;
 import io.tributary.broker.group.assignor.AssignmentSpec;
 import io.tributary.broker.group.assignor.Assignors;
 import io.tributary.broker.group.assignor.PartitionAssignor;
+import io.tributary.broker.group.classic.ClassicGroup;
+import io.tributary.broker.group.classic.ClassicGroupDescription;
+import io.tributary.broker.group.classic.ClassicGroups;
+import io.tributary.broker.group.classic.ClassicHeartbeat;
+import io.tributary.broker.group.classic.ClassicJoin;
+import io.tributary.broker.group.classic.ClassicLeave;
+import io.tributary.broker.group.classic.ClassicOutcome;
+import io.tributary.broker.group.classic.ClassicSync;
 import io.tributary.proto.TopicPartition;
+import io.tributary.proto.group.v1.ClassicGroupValue;
 import io.tributary.proto.group.v1.CurrentMemberAssignmentValue;
 import io.tributary.proto.group.v1.GroupMetadataValue;
 import io.tributary.proto.group.v1.GroupRecordKey;
@@ -17,6 +26,7 @@ import io.tributary.proto.v1.DeletedGroup;
 import io.tributary.proto.v1.DescribedGroup;
 import io.tributary.proto.v1.DescribedMember;
 import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.GroupType;
 import io.tributary.proto.v1.ListedGroup;
 import io.tributary.proto.v1.OffsetCommitPartition;
 import io.tributary.proto.v1.OffsetCommitPartitionResponse;
@@ -37,9 +47,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -67,6 +80,8 @@ public final class GroupCoordinatorState {
     private final Assignors assignors;
     private final TopicsImage topics;
     private final Map<String, ConsumerGroup> groups = new TreeMap<>();
+    /** Groups of Kafka's classic protocol; their offsets are kept in {@link #groups} like everyone's. */
+    private final ClassicGroups classic;
     private final Map<MemberKey, Long> sessionDeadlines = new HashMap<>();
     private final Map<MemberKey, Long> revocationDeadlines = new HashMap<>();
     /**
@@ -79,9 +94,15 @@ public final class GroupCoordinatorState {
     private final Map<String, Long> emptySinceMs = new HashMap<>();
 
     public GroupCoordinatorState(GroupConfig config, Assignors assignors, TopicsImage topics) {
+        this(config, assignors, topics, () -> UUID.randomUUID().toString());
+    }
+
+    /** @param uniqueIds what makes a classic member's id unique (random UUIDs; tests count) */
+    public GroupCoordinatorState(GroupConfig config, Assignors assignors, TopicsImage topics, Supplier<String> uniqueIds) {
         this.config = config;
         this.assignors = assignors;
         this.topics = topics;
+        this.classic = new ClassicGroups(config.classic(), uniqueIds);
     }
 
     /** Collects a handler's records, applying each as it is written. */
@@ -133,6 +154,10 @@ public final class GroupCoordinatorState {
     private ConsumerGroupHeartbeatResponse heartbeatOrJoin(ConsumerGroupHeartbeatRequest request, String clientHost,
                                                            Writer writer, long nowMs) {
         String groupId = validGroupId(request.getGroupId());
+        if (classic.hasMembers(groupId)) {
+            throw new GroupException(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId
+                    + " has members of Kafka's classic group protocol: it cannot take consumer-protocol members");
+        }
         String memberId = request.getMemberId();
         if (memberId.isEmpty()) {
             throw new GroupException(ErrorCode.INVALID_REQUEST, "member_id must be set (the member chooses it when it first joins)");
@@ -491,11 +516,12 @@ public final class GroupCoordinatorState {
         for (long deadline : revocationDeadlines.values()) {
             next = Math.min(next, deadline);
         }
-        return next;
+        return Math.min(next, classic.nextDeadlineMs());
     }
 
     /** After loading: every member gets a full session (and revocation time) from now. */
     public void startTimers(long nowMs) {
+        classic.startTimers(nowMs);
         sessionDeadlines.clear();
         revocationDeadlines.clear();
         fenced.clear();
@@ -506,6 +532,49 @@ public final class GroupCoordinatorState {
                 revocationDeadlines.put(key, nowMs + member.metadata().getRebalanceTimeoutMs());
             }
         }));
+    }
+
+    // ---------------------------------------------------------------- Kafka's classic protocol
+
+    /**
+     * A JoinGroup of Kafka's classic protocol ({@link ClassicGroups}); refused while the group has
+     * consumer-protocol members.
+     */
+    public ClassicOutcome<ClassicJoin.Result> joinClassic(ClassicJoin.Request request, long token, long nowMs) {
+        String groupId = validGroupId(request.groupId());
+        ConsumerGroup group = groups.get(groupId);
+        if (group != null && group.hasMembers()) {
+            return new ClassicOutcome<>(ClassicJoin.Result.error(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, "group " + groupId
+                    + " has consumer-protocol members: it cannot take members of the classic protocol",
+                    request.memberId()), List.of(), Map.of(), Map.of(), List.of());
+        }
+        return classic.join(request, token, nowMs);
+    }
+
+    public ClassicOutcome<ClassicSync.Result> syncClassic(ClassicSync.Request request, long token, long nowMs) {
+        return classic.sync(request, token, nowMs);
+    }
+
+    /** A classic Heartbeat: NONE, REBALANCE_IN_PROGRESS to join again, or why the member is not in the group. */
+    public ClassicHeartbeat heartbeatClassic(String groupId, String memberId, String instanceId, int generation,
+                                             long nowMs) {
+        ErrorCode code = classic.heartbeat(groupId, memberId, instanceId, generation, nowMs);
+        String message = switch (code) {
+            case NONE -> "";
+            case REBALANCE_IN_PROGRESS -> "group " + groupId + " is rebalancing: join again";
+            default -> classic.heartbeatRefusal(code, groupId, memberId, generation);
+        };
+        return new ClassicHeartbeat(code, message);
+    }
+
+    public ClassicOutcome<List<ClassicLeave.MemberResult>> leaveClassic(String groupId, List<ClassicLeave.Member> members,
+                                                                        long nowMs) {
+        return classic.leave(groupId, members, nowMs);
+    }
+
+    /** Classic members whose session, join or sync ran out; joins whose wait is over. */
+    public ClassicOutcome<Void> expireClassic(long nowMs) {
+        return classic.expire(nowMs);
     }
 
     // ---------------------------------------------------------------- offsets
@@ -519,7 +588,13 @@ public final class GroupCoordinatorState {
         ConsumerGroupMember member;
         try {
             String groupId = validGroupId(request.getGroupId());
-            member = committer(groupId, request);
+            Optional<ErrorCode> classicCheck = classic.checkCommit(groupId, request.getMemberId(), "",
+                    request.getMemberEpoch(), nowMs);
+            if (classicCheck.isPresent() && classicCheck.get() != ErrorCode.NONE) {
+                throw new GroupException(classicCheck.get(), classic.heartbeatRefusal(classicCheck.get(), groupId,
+                        request.getMemberId(), request.getMemberEpoch()));
+            }
+            member = classicCheck.isPresent() ? null : committer(groupId, request);
         } catch (GroupException e) {
             return writer.result(OffsetCommitResponse.newBuilder().setErrorCode(e.code()).setErrorMessage(e.getMessage())
                     .addAllTopics(everyPartitionFailed(request, e.code())).build());
@@ -641,12 +716,36 @@ public final class GroupCoordinatorState {
 
     public List<ListedGroup> listGroups(int coordinatorId) {
         List<ListedGroup> out = new ArrayList<>();
-        groups.values().forEach(g -> out.add(ListedGroup.newBuilder().setGroupId(g.groupId())
-                .setState(g.state().label()).setCoordinatorId(coordinatorId).build()));
+        groups.values().forEach(g -> {
+            Optional<ClassicGroup> classicGroup = classic.group(g.groupId());
+            if (classicGroup.isEmpty()) {
+                out.add(ListedGroup.newBuilder().setGroupId(g.groupId()).setState(g.state().label())
+                        .setCoordinatorId(coordinatorId).setType(GroupType.CONSUMER).setProtocolType("consumer").build());
+            }
+        });
+        classic.groups().forEach(g -> out.add(ListedGroup.newBuilder().setGroupId(g.groupId())
+                .setState(g.state().label()).setCoordinatorId(coordinatorId).setType(GroupType.CLASSIC)
+                .setProtocolType(g.protocolType()).build()));
         return out;
     }
 
+    /** A group of Kafka's classic protocol as DescribeGroups shows it, if {@code groupId} is one. */
+    public Optional<ClassicGroupDescription> describeClassic(String groupId) {
+        return classic.describe(groupId);
+    }
+
     public DescribedGroup describe(String groupId) {
+        Optional<ClassicGroupDescription> classicGroup = classic.describe(groupId);
+        if (classicGroup.isPresent()) {
+            ClassicGroupDescription g = classicGroup.get();
+            DescribedGroup.Builder out = DescribedGroup.newBuilder().setGroupId(groupId).setErrorCode(ErrorCode.NONE)
+                    .setType(GroupType.CLASSIC).setState(g.state()).setGroupEpoch(g.generation())
+                    .setAssignor(g.protocolName());
+            g.members().forEach(m -> out.addMembers(DescribedMember.newBuilder().setMemberId(m.memberId())
+                    .setInstanceId(m.instanceId()).setClientId(m.clientId()).setClientHost(m.clientHost())
+                    .setMemberEpoch(g.generation())));
+            return out.build();
+        }
         ConsumerGroup group = groups.get(groupId);
         if (group == null) {
             return DescribedGroup.newBuilder().setGroupId(groupId).setErrorCode(ErrorCode.GROUP_ID_NOT_FOUND)
@@ -676,8 +775,15 @@ public final class GroupCoordinatorState {
         Writer writer = new Writer();
         ConsumerGroup group = groups.get(groupId);
         DeletedGroup.Builder out = DeletedGroup.newBuilder().setGroupId(groupId);
+        if (classic.hasMembers(groupId)) {
+            return writer.result(out.setErrorCode(ErrorCode.NON_EMPTY_GROUP).setErrorMessage("group " + groupId
+                    + " has " + classic.group(groupId).map(g -> g.members().size()).orElse(0) + " active members").build());
+        }
+        Optional<GroupRecord> classicTombstone = classic.delete(groupId);
+        classicTombstone.ifPresent(writer.records::add);
         if (group == null) {
-            return writer.result(out.setErrorCode(ErrorCode.GROUP_ID_NOT_FOUND).setErrorMessage("no group " + groupId).build());
+            return writer.result(classicTombstone.isPresent() ? out.setErrorCode(ErrorCode.NONE).build()
+                    : out.setErrorCode(ErrorCode.GROUP_ID_NOT_FOUND).setErrorMessage("no group " + groupId).build());
         }
         if (group.hasMembers()) {
             return writer.result(out.setErrorCode(ErrorCode.NON_EMPTY_GROUP).setErrorMessage("group " + groupId
@@ -735,9 +841,10 @@ public final class GroupCoordinatorState {
     public CoordinatorResult<List<String>> expireOffsets(long wallClockNowMs) {
         Writer writer = new Writer();
         List<String> expired = new ArrayList<>();
-        emptySinceMs.keySet().removeIf(id -> !groups.containsKey(id) || groups.get(id).hasMembers());
+        emptySinceMs.keySet().removeIf(id -> !groups.containsKey(id) || groups.get(id).hasMembers()
+                || classic.hasMembers(id));
         for (ConsumerGroup group : List.copyOf(groups.values())) {
-            if (group.hasMembers()) {
+            if (group.hasMembers() || classic.hasMembers(group.groupId())) {
                 continue;
             }
             long emptySince = emptySinceMs.computeIfAbsent(group.groupId(), id -> wallClockNowMs);
@@ -759,6 +866,10 @@ public final class GroupCoordinatorState {
     public void replay(GroupRecord record) {
         GroupRecordKey key = record.key();
         String groupId = record.groupId();
+        if (key.getKeyCase() == GroupRecordKey.KeyCase.CLASSIC_GROUP) {
+            classic.replay(groupId, (ClassicGroupValue) record.value());
+            return;
+        }
         if (key.getKeyCase() == GroupRecordKey.KeyCase.GROUP_METADATA && record.isTombstone()) {
             groups.remove(groupId);
             return;
@@ -805,7 +916,7 @@ public final class GroupCoordinatorState {
                 group.putOffset(tp, value == null ? null : new CommittedOffset(value.getCommittedOffset(),
                         value.getCommittedLeaderEpoch(), value.getMetadata(), value.getCommitTimestampMs()));
             }
-            case KEY_NOT_SET -> throw new GroupRecordFormatException("a group record key of no known type");
+            case CLASSIC_GROUP, KEY_NOT_SET -> throw new GroupRecordFormatException("a group record key of no known type");
         }
     }
 

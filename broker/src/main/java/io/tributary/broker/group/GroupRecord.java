@@ -2,6 +2,7 @@ package io.tributary.broker.group;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.tributary.proto.group.v1.ClassicGroupValue;
 import io.tributary.proto.group.v1.CurrentMemberAssignmentValue;
 import io.tributary.proto.group.v1.GroupMetadataValue;
 import io.tributary.proto.group.v1.GroupRecordKey;
@@ -47,6 +48,7 @@ public record GroupRecord(GroupRecordKey key, Message value) {
                 case TARGET_ASSIGNMENT_METADATA -> TargetAssignmentMetadataValue.parseFrom(value);
                 case TARGET_ASSIGNMENT_MEMBER -> TargetAssignmentMemberValue.parseFrom(value);
                 case CURRENT_MEMBER_ASSIGNMENT -> CurrentMemberAssignmentValue.parseFrom(value);
+                case CLASSIC_GROUP -> ClassicGroupValue.parseFrom(value);
                 case KEY_NOT_SET -> throw new GroupRecordFormatException("a group record key of no known type");
             };
             return new GroupRecord(parsedKey, parsedValue);
@@ -64,6 +66,7 @@ public record GroupRecord(GroupRecordKey key, Message value) {
             case TARGET_ASSIGNMENT_METADATA -> key.getTargetAssignmentMetadata().getGroupId();
             case TARGET_ASSIGNMENT_MEMBER -> key.getTargetAssignmentMember().getGroupId();
             case CURRENT_MEMBER_ASSIGNMENT -> key.getCurrentMemberAssignment().getGroupId();
+            case CLASSIC_GROUP -> key.getClassicGroup().getGroupId();
             case KEY_NOT_SET -> throw new GroupRecordFormatException("a group record key of no known type");
         };
     }

@@ -6,6 +6,7 @@ import io.tributary.proto.v1.DescribeGroupsRequest;
 import io.tributary.proto.v1.DescribeGroupsResponse;
 import io.tributary.proto.v1.DescribedGroup;
 import io.tributary.proto.v1.DescribedMember;
+import io.tributary.proto.v1.GroupType;
 import io.tributary.proto.v1.TopicPartitions;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,11 +30,12 @@ import org.apache.kafka.common.message.ListGroupsResponseData;
 
 /**
  * Kafka ListGroups, ConsumerGroupDescribe and DeleteGroups on the group coordinator (Kafka's admin client asks every
- * broker for its groups, as ours does). Every group is a consumer-protocol group; its state is
- * named as Kafka names them ("Stable", "Empty", ...).
+ * broker for its groups, as ours does). A group is a consumer-protocol group or one of Kafka's
+ * classic protocol; states are named as Kafka names them ("Stable", "Empty", ...).
  */
 final class GroupAdminApi {
     private static final String CONSUMER = "consumer";
+    private static final String CLASSIC = "classic";
 
     private final TributaryGrpcService api;
     private final Supplier<MetadataImage> image;
@@ -51,9 +53,13 @@ final class GroupAdminApi {
         return answer.future().thenApply(ours -> {
             ListGroupsResponseData out = new ListGroupsResponseData().setErrorCode(KafkaErrors.code(ours.getErrorCode()));
             for (ListedGroup group : ours.getGroupsList()) {
-                if ((states.isEmpty() || states.contains(group.getState())) && (types.isEmpty() || types.contains(CONSUMER))) {
+                boolean classic = group.getType() == GroupType.CLASSIC;
+                String state = classic ? group.getState() : kafkaState(group.getState());
+                String type = classic ? CLASSIC : CONSUMER;
+                if ((states.isEmpty() || states.contains(state.toLowerCase(Locale.ROOT)))
+                        && (types.isEmpty() || types.contains(type))) {
                     out.groups().add(new ListGroupsResponseData.ListedGroup().setGroupId(group.getGroupId())
-                            .setProtocolType(CONSUMER).setGroupState(kafkaState(group.getState())).setGroupType(CONSUMER));
+                            .setProtocolType(group.getProtocolType()).setGroupState(state).setGroupType(type));
                 }
             }
             return out;
@@ -73,6 +79,13 @@ final class GroupAdminApi {
         return answer.future().thenApply(ours -> {
             ConsumerGroupDescribeResponseData out = new ConsumerGroupDescribeResponseData();
             for (DescribedGroup group : ours.getGroupsList()) {
+                if (group.getType() == GroupType.CLASSIC) {
+                    // as Kafka answers: the admin client then describes it with DescribeGroups
+                    out.groups().add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(group.getGroupId())
+                            .setErrorCode(org.apache.kafka.common.protocol.Errors.GROUP_ID_NOT_FOUND.code())
+                            .setErrorMessage("group " + group.getGroupId() + " is not a consumer group"));
+                    continue;
+                }
                 ConsumerGroupDescribeResponseData.DescribedGroup g = new ConsumerGroupDescribeResponseData.DescribedGroup()
                         .setGroupId(group.getGroupId()).setErrorCode(KafkaErrors.code(group.getErrorCode()))
                         .setErrorMessage(group.getErrorMessage().isEmpty() ? null : group.getErrorMessage())

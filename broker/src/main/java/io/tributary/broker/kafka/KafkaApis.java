@@ -2,6 +2,7 @@ package io.tributary.broker.kafka;
 
 import io.grpc.StatusRuntimeException;
 import io.tributary.broker.config.NodeConfig;
+import io.tributary.broker.coordinator.GroupCoordinatorRuntime;
 import io.tributary.broker.server.TributaryGrpcService;
 import io.tributary.metadata.MetadataImage;
 import java.nio.ByteBuffer;
@@ -17,6 +18,11 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
@@ -55,7 +61,8 @@ public final class KafkaApis {
             ApiKeys.DELETE_TOPICS, ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_FETCH, ApiKeys.CONSUMER_GROUP_HEARTBEAT,
             ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
             ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS,
-            ApiKeys.CONSUMER_GROUP_DESCRIBE);
+            ApiKeys.CONSUMER_GROUP_DESCRIBE, ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP,
+            ApiKeys.DESCRIBE_GROUPS);
 
     /** Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms. */
     private static final int MAX_FETCH_SESSIONS = 1000;
@@ -74,14 +81,15 @@ public final class KafkaApis {
     private final DescribeClusterApi describeCluster;
     private final PartitionsApi partitions;
     private final ConfigsApi configs;
+    private final ClassicGroupApi classicGroups;
 
     /**
      * @param api      the API's handlers, bound to the Kafka listener (their answers name Kafka endpoints)
      * @param listener the name the brokers register their Kafka endpoints under
      * @param settings the listener's settings (topic auto-creation)
      */
-    public KafkaApis(TributaryGrpcService api, Supplier<MetadataImage> image, int nodeId, String listener,
-                     NodeConfig.KafkaListener settings) {
+    public KafkaApis(TributaryGrpcService api, GroupCoordinatorRuntime coordinator, Supplier<MetadataImage> image,
+                     int nodeId, String listener, NodeConfig.KafkaListener settings) {
         this.produce = new ProduceApi(api, image);
         this.fetch = new FetchApi(api, image, new FetchSessions(MAX_FETCH_SESSIONS, FETCH_SESSION_EVICTION_MS,
                 () -> System.nanoTime() / 1_000_000L, new java.util.Random()));
@@ -96,6 +104,7 @@ public final class KafkaApis {
         this.describeCluster = new DescribeClusterApi(image, nodeId, listener);
         this.partitions = new PartitionsApi(api);
         this.configs = new ConfigsApi(api, image);
+        this.classicGroups = new ClassicGroupApi(coordinator);
     }
 
     /**
@@ -134,6 +143,12 @@ public final class KafkaApis {
                 case DESCRIBE_CONFIGS -> configs.describe((DescribeConfigsRequestData) body);
                 case ALTER_CONFIGS -> configs.alter((AlterConfigsRequestData) body);
                 case INCREMENTAL_ALTER_CONFIGS -> configs.incrementalAlter((IncrementalAlterConfigsRequestData) body);
+                case JOIN_GROUP -> classicGroups.join((JoinGroupRequestData) body, version, request.header().clientId(),
+                        clientHost);
+                case SYNC_GROUP -> classicGroups.sync((SyncGroupRequestData) body, version);
+                case HEARTBEAT -> classicGroups.heartbeat((HeartbeatRequestData) body);
+                case LEAVE_GROUP -> classicGroups.leave((LeaveGroupRequestData) body, version);
+                case DESCRIBE_GROUPS -> classicGroups.describe((DescribeGroupsRequestData) body, version);
                 default -> throw new IllegalStateException("no handler for " + key);
             };
         } catch (RuntimeException e) {

@@ -313,7 +313,8 @@ public final class BrokerNode implements AutoCloseable {
             TributaryGrpcService kafkaApi = new TributaryGrpcService(context.onListener(BrokerContext.KAFKA_LISTENER),
                     () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), groupCoordinator, config.groups());
             kafkaListener = KafkaListener.start(config.host(), config.kafka().port(), MAX_INBOUND_MESSAGE_BYTES,
-                    KAFKA_IO_THREADS, new KafkaApis(kafkaApi, quorum::image, config.nodeId(), BrokerContext.KAFKA_LISTENER,
+                    KAFKA_IO_THREADS, new KafkaApis(kafkaApi, groupCoordinator, quorum::image, config.nodeId(),
+                            BrokerContext.KAFKA_LISTENER,
                             config.kafka()));
             toClose.add(kafkaListener);
         }

@@ -1,5 +1,10 @@
 package io.tributary.broker.group;
 
+import io.tributary.broker.group.classic.ClassicGroupConfig;
+import io.tributary.broker.group.classic.ClassicSync;
+import io.tributary.broker.group.classic.ClassicProtocol;
+import io.tributary.broker.group.classic.ClassicOutcome;
+import io.tributary.broker.group.classic.ClassicJoin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.group.assignor.Assignors;
@@ -22,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 class GroupCoordinatorStateTest {
     private static final long RETENTION_MS = 60_000;
-    private static final GroupConfig CONFIG = new GroupConfig(10_000, 1_000, 100, 64, RETENTION_MS);
+    private static final GroupConfig CONFIG = new GroupConfig(10_000, 1_000, 100, 64, RETENTION_MS,
+            ClassicGroupConfig.DEFAULTS);
     private static final String GROUP = "g";
 
     private final FakeTopics topics = new FakeTopics().with("t", 4);
@@ -365,5 +371,47 @@ class GroupCoordinatorStateTest {
         records.forEach(loaded::replay);
         loaded.startTimers(now);
         return loaded;
+    }
+
+    private ClassicJoin.Request classicJoin(String groupId, String memberId) {
+        return new ClassicJoin.Request(groupId, memberId, "", "kafka-client", "/127.0.0.1", 10_000, 5_000, "consumer",
+                List.of(new ClassicProtocol("range", new byte[0])), false);
+    }
+
+    @Test
+    void aGroupIdIsEitherAConsumerProtocolGroupOrAClassicOne() {
+        assertThat(assigned(heartbeat(join("a")))).isNotNull();
+        assertThat(state.joinClassic(classicJoin(GROUP, ""), 1, now).response().error())
+                .isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+
+        ClassicOutcome<ClassicJoin.Result> classic = state.joinClassic(classicJoin("other", ""), 2, now);
+        assertThat(classic.response()).as("parked for the initial rebalance delay").isNull();
+        ConsumerGroupHeartbeatResponse refused = heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId("other")
+                .setMemberId("b").setMemberEpoch(0).setRebalanceTimeoutMs(5_000).setSubscriptionSet(true)
+                .addSubscribedTopicNames("t"));
+        assertThat(refused.getErrorCode()).isEqualTo(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        assertThat(state.listGroups(1)).extracting(g -> g.getGroupId() + ":" + g.getType())
+                .containsExactlyInAnyOrder(GROUP + ":CONSUMER", "other:CLASSIC");
+    }
+
+    @Test
+    void aClassicMembersCommitIsCheckedAgainstItsGenerationAndItsOffsetsAreEveryonesOffsets() {
+        state.joinClassic(classicJoin("c", ""), 1, now);
+        now += ClassicGroupConfig.DEFAULTS.initialRebalanceDelayMs();
+        ClassicJoin.Result joined = state.expireClassic(now).joins().get(1L);
+        assertThat(joined.generation()).isEqualTo(1);
+        OffsetCommitRequest.Builder commit = OffsetCommitRequest.newBuilder().setGroupId("c")
+                .setMemberId(joined.memberId()).addTopics(OffsetCommitTopic.newBuilder().setTopic("t")
+                        .addPartitions(OffsetCommitPartition.newBuilder().setPartition(0).setCommittedOffset(9)));
+        assertThat(written(state.commitOffsets(commit.setMemberEpoch(1).build(), now)).getErrorCode())
+                .as("the assignment is still being handed out").isEqualTo(ErrorCode.REBALANCE_IN_PROGRESS);
+        state.syncClassic(new ClassicSync.Request("c", joined.memberId(), "", 1, "consumer", "range", Map.of()), 2, now);
+        assertThat(written(state.commitOffsets(commit.setMemberEpoch(7).build(), now)).getErrorCode())
+                .isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        assertThat(written(state.commitOffsets(commit.setMemberEpoch(1).build(), now)).getTopics(0).getPartitions(0)
+                .getErrorCode()).isEqualTo(ErrorCode.NONE);
+        assertThat(state.fetchOffsets(OffsetFetchRequest.newBuilder().setGroupId("c").build()).getTopics(0)
+                .getPartitions(0).getCommittedOffset()).isEqualTo(9);
+        assertThat(written(state.deleteGroup("c")).getErrorCode()).as("it has a member").isEqualTo(ErrorCode.NON_EMPTY_GROUP);
     }
 }

@@ -32,6 +32,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -78,10 +80,10 @@ class KafkaClientsTest {
         return consumer(common());
     }
 
-    private KafkaConsumer<byte[], byte[]> groupMember(String group) {
+    private KafkaConsumer<byte[], byte[]> groupMember(String group, String protocol) {
         Properties p = common();
         p.put("group.id", group);
-        p.put("group.protocol", "consumer");
+        p.put("group.protocol", protocol);
         p.put("auto.offset.reset", "earliest");
         p.put("enable.auto.commit", "false");
         return consumer(p);
@@ -186,14 +188,17 @@ class KafkaClientsTest {
         }
     }
 
-    @Test
-    void kafkaConsumersInAConsumerProtocolGroupSplitThePartitionsAndCommit() throws Exception {
+    /** Both of Kafka's group protocols: KIP-848's consumer protocol, and the classic one (JoinGroup/SyncGroup). */
+    @ParameterizedTest
+    @ValueSource(strings = {"consumer", "classic"})
+    void kafkaConsumersInAGroupSplitThePartitionsAndCommit(String protocol) throws Exception {
         try (Admin admin = Admin.create(common())) {
             admin.createTopics(List.of(new NewTopic("jobs", 4, (short) 1))).all().get();
         }
         java.util.Set<String> seen = new java.util.HashSet<>();
         List<String> duplicates = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> a = groupMember("workers"); KafkaConsumer<byte[], byte[]> b = groupMember("workers")) {
+        try (KafkaConsumer<byte[], byte[]> a = groupMember("workers", protocol);
+             KafkaConsumer<byte[], byte[]> b = groupMember("workers", protocol)) {
             a.subscribe(List.of("jobs"));
             b.subscribe(List.of("jobs"));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -237,7 +242,9 @@ class KafkaClientsTest {
                     admin.listConsumerGroupOffsets("workers").partitionsToOffsetAndMetadata().get();
             assertThat(committed.values()).extracting(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset)
                     .containsOnly(50L);
-            assertThat(admin.listGroups().all().get()).extracting(l -> l.groupId()).contains("workers");
+            assertThat(admin.listGroups().all().get()).filteredOn(l -> l.groupId().equals("workers"))
+                    .extracting(l -> l.type().orElseThrow().toString().toLowerCase(java.util.Locale.ROOT))
+                    .containsExactly(protocol);
             admin.deleteConsumerGroups(List.of("workers")).all().get();
             assertThat(admin.listConsumerGroupOffsets("workers").partitionsToOffsetAndMetadata().get()).isEmpty();
         }

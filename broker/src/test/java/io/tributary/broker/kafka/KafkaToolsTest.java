@@ -17,7 +17,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -65,13 +66,15 @@ class KafkaToolsTest {
         return Files.readString(out.toPath());
     }
 
-    @Test
-    void theConsoleToolsAndConsumerGroupsCommandWork() throws Exception {
+    /** The console consumer in a group of either protocol (classic is Kafka's default). */
+    @ParameterizedTest
+    @ValueSource(strings = {"consumer", "classic"})
+    void theConsoleToolsAndConsumerGroupsCommandWork(String protocol) throws Exception {
         tool("a:1\nb:2\nc:3\n", "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", kafka, "--topic", "clicks",
                 "--reader-property", "parse.key=true", "--reader-property", "key.separator=:");
         String consumed = tool("", "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", kafka,
                 "--topic", "clicks", "--from-beginning", "--max-messages", "3", "--group", "readers",
-                "--command-property", "group.protocol=consumer", "--formatter-property", "print.key=true",
+                "--command-property", "group.protocol=" + protocol, "--formatter-property", "print.key=true",
                 "--formatter-property", "key.separator=:");
         assertThat(consumed.lines().toList()).containsExactly("a:1", "b:2", "c:3");
 

@@ -96,4 +96,16 @@ class KcatTest {
             assertThat(read).containsExactly("0:k1=first", "1:k2=second");
         }
     }
+
+    /** librdkafka's balanced consumer (-G) speaks Kafka's classic group protocol. */
+    @Test
+    void kcatReadsAsAMemberOfAGroupAndCommits() throws Exception {
+        kcat("one\ntwo\nthree\nfour\n", "-P", "-t", "logs", "-p", "0");
+        String first = kcat("", "-G", "kcat-readers", "-X", "auto.offset.reset=earliest", "-e", "-f", "%s\n", "logs");
+        assertThat(first.lines().toList()).containsExactlyInAnyOrder("one", "two", "three", "four");
+
+        kcat("five\n", "-P", "-t", "logs", "-p", "0");
+        String second = kcat("", "-G", "kcat-readers", "-X", "auto.offset.reset=earliest", "-e", "-f", "%s\n", "logs");
+        assertThat(second.lines().toList()).as("the group's committed offsets, not the beginning").containsExactly("five");
+    }
 }

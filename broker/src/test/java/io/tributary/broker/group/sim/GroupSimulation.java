@@ -1,5 +1,6 @@
 package io.tributary.broker.group.sim;
 
+import io.tributary.broker.group.classic.ClassicGroupConfig;
 import io.tributary.broker.group.CompactedLogs;
 import io.tributary.broker.group.ConsumerGroup;
 import io.tributary.broker.group.CoordinatorResult;
@@ -64,7 +65,8 @@ final class GroupSimulation {
 
     private final Random random;
     private final FakeTopics topics = new FakeTopics().with("a", 6).with("b", 3);
-    private final GroupConfig config = new GroupConfig(SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, 50, 256, 3_600_000L);
+    private final GroupConfig config = new GroupConfig(SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, 50, 256, 3_600_000L,
+            ClassicGroupConfig.DEFAULTS);
     final List<String> trace = new ArrayList<>();
     private final List<SimMember> members = new ArrayList<>();
     private final List<GroupRecord> log = new ArrayList<>();
