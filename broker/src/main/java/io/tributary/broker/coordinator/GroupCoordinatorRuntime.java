@@ -162,7 +162,8 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
             return; // leadership moved on before this ran; a later event loads it
         }
         long startNanos = System.nanoTime();
-        Shard shard = new Shard(partition, leaderEpoch, new GroupCoordinatorState(config, assignors, topics));
+        Shard shard = new Shard(partition, leaderEpoch, new GroupCoordinatorState(config, assignors, topics,
+                () -> java.util.UUID.randomUUID().toString()));
         try {
             shard.writtenEnd = offsetsLog.readAll(partition, shard.state::replay);
         } catch (RuntimeException e) {

@@ -51,7 +51,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -93,11 +92,10 @@ public final class GroupCoordinatorState {
     /** Wall-clock time each group without members was first seen so by {@link #expireOffsets}. */
     private final Map<String, Long> emptySinceMs = new HashMap<>();
 
-    public GroupCoordinatorState(GroupConfig config, Assignors assignors, TopicsImage topics) {
-        this(config, assignors, topics, () -> UUID.randomUUID().toString());
-    }
-
-    /** @param uniqueIds what makes a classic member's id unique (random UUIDs; tests count) */
+    /**
+     * @param uniqueIds what makes a classic member's id unique, also across coordinators (random UUIDs;
+     *                  tests count)
+     */
     public GroupCoordinatorState(GroupConfig config, Assignors assignors, TopicsImage topics, Supplier<String> uniqueIds) {
         this.config = config;
         this.assignors = assignors;

@@ -32,8 +32,11 @@ class GroupCoordinatorStateTest {
     private static final String GROUP = "g";
 
     private final FakeTopics topics = new FakeTopics().with("t", 4);
+    /** Classic members' ids: counted, unique across every coordinator of the test. */
+    private final java.util.concurrent.atomic.AtomicInteger classicIds = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.function.Supplier<String> memberIds = () -> "m" + classicIds.incrementAndGet();
     private final List<GroupRecord> log = new ArrayList<>();
-    private GroupCoordinatorState state = new GroupCoordinatorState(CONFIG, Assignors.standard(), topics);
+    private GroupCoordinatorState state = new GroupCoordinatorState(CONFIG, Assignors.standard(), topics, memberIds);
     private long now = 1_000;
 
     private <T> T written(CoordinatorResult<T> result) {
@@ -367,7 +370,7 @@ class GroupCoordinatorStateTest {
     }
 
     private GroupCoordinatorState reloaded(List<GroupRecord> records) {
-        GroupCoordinatorState loaded = new GroupCoordinatorState(CONFIG, Assignors.standard(), topics);
+        GroupCoordinatorState loaded = new GroupCoordinatorState(CONFIG, Assignors.standard(), topics, memberIds);
         records.forEach(loaded::replay);
         loaded.startTimers(now);
         return loaded;

@@ -65,6 +65,9 @@ final class GroupSimulation {
 
     private final Random random;
     private final FakeTopics topics = new FakeTopics().with("a", 6).with("b", 3);
+    /** Classic members' ids: counted, unique across every coordinator of the test. */
+    private final java.util.concurrent.atomic.AtomicInteger classicIds = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.function.Supplier<String> memberIds = () -> "m" + classicIds.incrementAndGet();
     private final GroupConfig config = new GroupConfig(SESSION_TIMEOUT_MS, HEARTBEAT_INTERVAL_MS, 50, 256, 3_600_000L,
             ClassicGroupConfig.DEFAULTS);
     final List<String> trace = new ArrayList<>();
@@ -133,7 +136,7 @@ final class GroupSimulation {
     }
 
     private GroupCoordinatorState newCoordinator() {
-        return new GroupCoordinatorState(config, Assignors.standard(), topics);
+        return new GroupCoordinatorState(config, Assignors.standard(), topics, memberIds);
     }
 
     void run() {
