@@ -123,8 +123,7 @@ final class GroupAdminApi {
             DeleteGroupsResponseData out = new DeleteGroupsResponseData();
             for (DeletedGroup group : ours.getGroupsList()) {
                 out.results().add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(group.getGroupId())
-                        .setErrorCode(KafkaErrors.code(group.getErrorCode()))
-                        .setErrorMessage(group.getErrorMessage().isEmpty() ? null : group.getErrorMessage()));
+                        .setErrorCode(KafkaErrors.code(group.getErrorCode())));
             }
             return out;
         });
