@@ -17,14 +17,15 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka's own command-line tools (kafka-tools, each in its own JVM as a user runs them) against
- * one node's Kafka listener: the console producer and consumer, and kafka-consumer-groups
- * describe and reset.
+ * one node's Kafka listener: the console producer and consumer, kafka-consumer-groups describe
+ * and reset, and ProducerPerformance and ConsumerPerformance.
  */
 class KafkaToolsTest {
     @TempDir
@@ -90,5 +91,22 @@ class KafkaToolsTest {
                 "--describe", "--group", "readers");
         assertThat(after.lines().filter(l -> l.contains("clicks")).toList()).singleElement()
                 .satisfies(line -> assertThat(line.trim().split("\\s+")).startsWith("readers", "clicks", "0", "0", "3", "3"));
+    }
+
+    /** Kafka's benchmark tools, as the figures of docs/kafka-protocol.md are measured (small here: a check, not a figure). */
+    @Test
+    void producerPerformanceAndConsumerPerformanceRunToTheEnd() throws Exception {
+        String produced = tool("", "org.apache.kafka.tools.ProducerPerformance", "--topic", "clicks", "--num-records",
+                "20000", "--record-size", "100", "--throughput", "-1", "--producer-props", "bootstrap.servers=" + kafka,
+                "acks=all", "batch.size=16384", "linger.ms=5");
+        assertThat(produced).contains("20000 records sent");
+        String consumed = tool("", "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", kafka, "--topic",
+                "clicks", "--messages", "20000", "--show-detailed-stats", "--reporting-interval", "60000");
+        assertThat(consumed).doesNotContain("Exiting before consuming the expected number of messages");
+        try (Admin admin = Admin.create(java.util.Map.of("bootstrap.servers", kafka))) {
+            long end = admin.listOffsets(java.util.Map.of(new org.apache.kafka.common.TopicPartition("clicks", 0),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().values().iterator().next().offset();
+            assertThat(end).isEqualTo(20_000);
+        }
     }
 }
