@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Kafka's own clients against a 3-node cluster of separate JVMs, RF=3: an idempotent producer
  * keeps writing while a partition leader is killed with kill -9; every acknowledged record is then
- * read exactly once, in order, by a consumer-protocol group of Kafka consumers.
+ * read exactly once, in order, by a consumer-protocol group of Kafka consumers; a classic-protocol
+ * group splits the partitions.
  */
 class KafkaClientsClusterTest {
     private static final String TOPIC = "payments";
@@ -122,6 +123,50 @@ class KafkaClientsClusterTest {
             }
             assertThat(read.get(partition)).as("partition %d: every record once, in order", partition)
                     .containsExactlyElementsOf(expected);
+        }
+    }
+
+    /** Kafka consumers left at their default group protocol (classic) split the partitions on a 3-node cluster. */
+    @Test
+    void aClassicGroupOfKafkaConsumersSplitsThePartitionsAndReadsEachRecordOnce() throws Exception {
+        try (Admin admin = Admin.create(common())) {
+            admin.createTopics(List.of(new NewTopic("audit", PARTITIONS, (short) 3))).all().get();
+        }
+        Properties c = common();
+        c.put("key.deserializer", ByteArrayDeserializer.class.getName());
+        c.put("value.deserializer", ByteArrayDeserializer.class.getName());
+        c.put("group.id", "auditors");
+        c.put("auto.offset.reset", "earliest");
+        List<String> read = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> a = new KafkaConsumer<>(c); KafkaConsumer<byte[], byte[]> b = new KafkaConsumer<>(c)) {
+            a.subscribe(List.of("audit"));
+            b.subscribe(List.of("audit"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while ((a.assignment().isEmpty() || b.assignment().isEmpty()
+                    || a.assignment().size() + b.assignment().size() != PARTITIONS) && System.nanoTime() < deadline) {
+                a.poll(Duration.ofMillis(100));
+                b.poll(Duration.ofMillis(100));
+            }
+            assertThat(a.assignment()).isNotEmpty().doesNotContainAnyElementsOf(b.assignment());
+            Properties p = common();
+            p.put("key.serializer", ByteArraySerializer.class.getName());
+            p.put("value.serializer", ByteArraySerializer.class.getName());
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+                for (int i = 0; i < 300; i++) {
+                    producer.send(new ProducerRecord<>("audit", i % PARTITIONS, null, ("a" + i).getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+            while (read.size() < 300 && System.nanoTime() < deadline) {
+                for (KafkaConsumer<byte[], byte[]> consumer : List.of(a, b)) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> read.add(new String(r.value(), StandardCharsets.UTF_8)));
+                    consumer.commitSync();
+                }
+            }
+        }
+        assertThat(read).hasSize(300).doesNotHaveDuplicates();
+        try (Admin admin = Admin.create(common())) {
+            assertThat(admin.listConsumerGroupOffsets("auditors").partitionsToOffsetAndMetadata().get().values())
+                    .extracting(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset).containsOnly(100L);
         }
     }
 }
