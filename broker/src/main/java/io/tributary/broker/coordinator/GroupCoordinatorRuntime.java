@@ -4,6 +4,7 @@ import io.tributary.broker.group.CoordinatorResult;
 import io.tributary.broker.group.GroupConfig;
 import io.tributary.broker.group.GroupCoordinatorState;
 import io.tributary.broker.group.GroupException;
+import io.tributary.broker.group.OffsetDeletion;
 import io.tributary.broker.group.TopicsImage;
 import io.tributary.broker.group.assignor.Assignors;
 import io.tributary.broker.group.classic.ClassicGroupDescription;
@@ -321,6 +322,12 @@ public final class GroupCoordinatorRuntime implements PartitionManager.RoleListe
             syncs.forEach((f, result) -> f.complete(ok ? result
                     : ClassicSync.Result.error(ErrorCode.COORDINATOR_NOT_AVAILABLE, lost)));
         });
+    }
+
+    /** Kafka's OffsetDelete: a group's offsets of partitions its members do not read. */
+    public CompletableFuture<OffsetDeletion> deleteOffsets(String groupId, List<TopicPartition> partitions) {
+        return write(groupId, state -> state.deleteOffsets(groupId, partitions),
+                e -> new OffsetDeletion(e.code(), e.getMessage(), Map.of()));
     }
 
     /** The groups this broker coordinates (a client asks every broker for the whole list). */

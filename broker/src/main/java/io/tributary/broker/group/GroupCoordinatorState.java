@@ -41,6 +41,7 @@ import io.tributary.proto.v1.OffsetFetchTopicResponse;
 import io.tributary.proto.v1.TopicPartitions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -790,6 +791,38 @@ public final class GroupCoordinatorState {
         new ArrayList<>(group.offsets().keySet()).forEach(tp -> writer.write(GroupRecords.offsetTombstone(groupId, tp)));
         writeGroupTombstones(groupId, writer);
         return writer.result(out.setErrorCode(ErrorCode.NONE).build());
+    }
+
+    /**
+     * Deletes a group's committed offsets of these partitions (Kafka's OffsetDelete), except in
+     * topics its members subscribe to. A classic group with members is refused as a whole: its
+     * subscriptions are in its members' opaque metadata.
+     */
+    public CoordinatorResult<OffsetDeletion> deleteOffsets(String groupId, Collection<TopicPartition> partitions) {
+        Writer writer = new Writer();
+        validGroupId(groupId);
+        ConsumerGroup group = groups.get(groupId);
+        if (classic.hasMembers(groupId)) {
+            return writer.result(OffsetDeletion.refused(ErrorCode.NON_EMPTY_GROUP, "group " + groupId
+                    + " has active members of the classic protocol"));
+        }
+        if (group == null) {
+            return writer.result(OffsetDeletion.refused(ErrorCode.GROUP_ID_NOT_FOUND, "no group " + groupId));
+        }
+        Set<String> subscribed = group.hasMembers() ? subscribedTopicPartitions(group).keySet() : Set.of();
+        Map<TopicPartition, ErrorCode> outcome = new LinkedHashMap<>();
+        for (TopicPartition tp : partitions) {
+            if (subscribed.contains(tp.topic())) {
+                outcome.put(tp, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+                continue;
+            }
+            if (group.offsets().containsKey(tp)) {
+                writer.write(GroupRecords.offsetTombstone(groupId, tp));
+            }
+            outcome.put(tp, ErrorCode.NONE);
+        }
+        deleteIfDrained(groupId, writer);
+        return writer.result(new OffsetDeletion(ErrorCode.NONE, "", outcome));
     }
 
     private static void writeGroupTombstones(String groupId, Writer writer) {

@@ -32,6 +32,7 @@ import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -62,7 +63,7 @@ public final class KafkaApis {
             ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
             ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS,
             ApiKeys.CONSUMER_GROUP_DESCRIBE, ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP,
-            ApiKeys.DESCRIBE_GROUPS);
+            ApiKeys.DESCRIBE_GROUPS, ApiKeys.OFFSET_DELETE);
 
     /** Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms. */
     private static final int MAX_FETCH_SESSIONS = 1000;
@@ -82,6 +83,7 @@ public final class KafkaApis {
     private final PartitionsApi partitions;
     private final ConfigsApi configs;
     private final ClassicGroupApi classicGroups;
+    private final OffsetDeleteApi offsetDelete;
 
     /**
      * @param api      the API's handlers, bound to the Kafka listener (their answers name Kafka endpoints)
@@ -105,6 +107,7 @@ public final class KafkaApis {
         this.partitions = new PartitionsApi(api);
         this.configs = new ConfigsApi(api, image);
         this.classicGroups = new ClassicGroupApi(coordinator);
+        this.offsetDelete = new OffsetDeleteApi(coordinator);
     }
 
     /**
@@ -149,6 +152,7 @@ public final class KafkaApis {
                 case HEARTBEAT -> classicGroups.heartbeat((HeartbeatRequestData) body);
                 case LEAVE_GROUP -> classicGroups.leave((LeaveGroupRequestData) body, version);
                 case DESCRIBE_GROUPS -> classicGroups.describe((DescribeGroupsRequestData) body, version);
+                case OFFSET_DELETE -> offsetDelete.handle((OffsetDeleteRequestData) body);
                 default -> throw new IllegalStateException("no handler for " + key);
             };
         } catch (RuntimeException e) {

@@ -65,6 +65,7 @@ final class KafkaErrors {
             case MEMBER_ID_REQUIRED -> Errors.MEMBER_ID_REQUIRED;
             case INCONSISTENT_GROUP_PROTOCOL -> Errors.INCONSISTENT_GROUP_PROTOCOL;
             case INVALID_SESSION_TIMEOUT -> Errors.INVALID_SESSION_TIMEOUT;
+            case GROUP_SUBSCRIBED_TO_TOPIC -> Errors.GROUP_SUBSCRIBED_TO_TOPIC;
         };
     }
 }

@@ -417,4 +417,22 @@ class GroupCoordinatorStateTest {
                 .getPartitions(0).getCommittedOffset()).isEqualTo(9);
         assertThat(written(state.deleteGroup("c")).getErrorCode()).as("it has a member").isEqualTo(ErrorCode.NON_EMPTY_GROUP);
     }
+
+    @Test
+    void offsetDeleteKeepsTheOffsetsOfTopicsTheMembersReadAndRemovesTheOthers() {
+        topics.with("old", 1);
+        ConsumerGroupHeartbeatResponse a = heartbeat(join("a"));
+        OffsetCommitRequest.Builder commit = OffsetCommitRequest.newBuilder().setGroupId("standalone").setMemberEpoch(-1)
+                .addTopics(OffsetCommitTopic.newBuilder().setTopic("old").addPartitions(OffsetCommitPartition.newBuilder()
+                        .setPartition(0).setCommittedOffset(3)));
+        assertThat(written(state.commitOffsets(commit.build(), now)).getErrorCode()).isEqualTo(ErrorCode.NONE);
+        assertThat(written(state.deleteOffsets("standalone", List.of(new TopicPartition("old", 0)))).partitions())
+                .containsEntry(new TopicPartition("old", 0), ErrorCode.NONE);
+        assertThat(state.group("standalone")).as("a group left with nothing is gone").isNull();
+
+        assertThat(a.getErrorCode()).isEqualTo(ErrorCode.NONE);
+        OffsetDeletion subscribed = written(state.deleteOffsets(GROUP, List.of(tp(0))));
+        assertThat(subscribed.partitions()).containsEntry(tp(0), ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
+        assertThat(written(state.deleteOffsets("nobody", List.of(tp(0)))).error()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    }
 }

@@ -266,6 +266,11 @@ class KafkaClientsTest {
             assertThat(committed.offset()).isEqualTo(7);
             assertThat(committed.metadata()).isEqualTo("checkpoint");
         }
+        try (Admin admin = Admin.create(common())) {
+            admin.deleteConsumerGroupOffsets("auditors", java.util.Set.of(tp)).all().get();
+            assertThat(admin.listConsumerGroupOffsets("auditors").partitionsToOffsetAndMetadata().get().get(tp))
+                    .as("OffsetDelete removed it").isNull();
+        }
     }
 
     @Test
