@@ -127,7 +127,8 @@ final class TopicCommand implements Runnable {
         }
     }
 
-    @Command(name = "alter", mixinStandardHelpOptions = true, description = "Set or remove topic configs.")
+    @Command(name = "alter", mixinStandardHelpOptions = true,
+            description = "Set or remove topic configs, or grow the topic's partition count.")
     static final class Alter implements Callable<Integer> {
         @Mixin
         ClusterOptions cluster;
@@ -141,14 +142,25 @@ final class TopicCommand implements Runnable {
         @Option(names = "--delete-config", paramLabel = "KEY", description = "Config to remove (back to its default), repeatable.")
         List<String> delete = new java.util.ArrayList<>();
 
+        @Option(names = "--partitions", paramLabel = "N",
+                description = "The topic's new partition count (more than it has: a count never shrinks). Keyed records "
+                        + "hash to other partitions from then on.")
+        Integer partitions;
+
         @Override
         public Integer call() {
-            if (set.isEmpty() && delete.isEmpty()) {
-                throw new IllegalArgumentException("give at least one --config KEY=VALUE or --delete-config KEY");
+            if (set.isEmpty() && delete.isEmpty() && partitions == null) {
+                throw new IllegalArgumentException("give --partitions N, or at least one --config KEY=VALUE or --delete-config KEY");
             }
             try (Admin admin = Admin.create(cluster.servers())) {
-                admin.alterConfigs(topic, set, delete);
-                System.out.println("Updated configs of topic " + topic + ".");
+                if (partitions != null) {
+                    admin.createPartitions(topic, partitions);
+                    System.out.println("Topic " + topic + " now has " + partitions + " partitions.");
+                }
+                if (!set.isEmpty() || !delete.isEmpty()) {
+                    admin.alterConfigs(topic, set, delete);
+                    System.out.println("Updated configs of topic " + topic + ".");
+                }
                 return TributaryCli.EXIT_OK;
             }
         }

@@ -196,6 +196,15 @@ class CliTest {
         assertThat(bad.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
         assertThat(bad.err()).contains("INVALID_CONFIG");
         assertThat(run("", "topic", "alter", "--topic", "tuned").exitCode()).isEqualTo(TributaryCli.EXIT_USAGE);
+
+        int before = run("", "topic", "describe", "--topic", "tuned").out().split("\n").length;
+        Result grown = run("", "topic", "alter", "--topic", "tuned", "--partitions", "5");
+        assertThat(grown.exitCode()).as(grown.err()).isZero();
+        assertThat(grown.out()).contains("now has 5 partitions");
+        Result shrink = run("", "topic", "alter", "--topic", "tuned", "--partitions", "2");
+        assertThat(shrink.exitCode()).isEqualTo(TributaryCli.EXIT_REQUEST_FAILED);
+        assertThat(shrink.err()).contains("INVALID_PARTITIONS");
+        assertThat(run("", "topic", "describe", "--topic", "tuned").out().split("\n").length).isGreaterThan(before);
     }
 
     /** Issue 11: produce compresses with --compression; consume reads any codec; an unknown codec is refused. */

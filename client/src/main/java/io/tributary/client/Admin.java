@@ -9,6 +9,8 @@ import io.tributary.client.internal.Rpc;
 import io.tributary.proto.TopicPartition;
 import io.tributary.proto.v1.AlterConfigsRequest;
 import io.tributary.proto.v1.AlterConfigsResponse;
+import io.tributary.proto.v1.CreatePartitionsRequest;
+import io.tributary.proto.v1.CreatePartitionsResponse;
 import io.tributary.proto.v1.CreateTopicsRequest;
 import io.tributary.proto.v1.DeleteRecordsPartition;
 import io.tributary.proto.v1.DeleteRecordsPartitionResponse;
@@ -33,6 +35,7 @@ import io.tributary.proto.v1.ListOffsetsResponse;
 import io.tributary.proto.v1.ListOffsetsTopic;
 import io.tributary.proto.v1.ListOffsetsTopicResponse;
 import io.tributary.proto.v1.MetadataResponse;
+import io.tributary.proto.v1.PartitionCount;
 import io.tributary.proto.v1.TopicDescription;
 import io.tributary.proto.v1.TopicMetadata;
 import io.tributary.proto.v1.DescribedGroup;
@@ -136,6 +139,20 @@ public final class Admin implements AutoCloseable {
                 node -> Rpc.call(o -> stub(node).deleteTopics(built, o)),
                 r -> r.getTopicsList().stream().anyMatch(t -> t.getErrorCode() == ErrorCode.NOT_CONTROLLER));
         return toResults(response.getTopicsList());
+    }
+
+    /**
+     * Grows a topic to {@code totalCount} partitions (a count never shrinks).
+     *
+     * @throws TributaryException the typed error the controller answered (e.g. INVALID_PARTITIONS)
+     */
+    public TopicResult createPartitions(String topic, int totalCount) {
+        CreatePartitionsRequest built = CreatePartitionsRequest.newBuilder().setTimeoutMs((int) timeoutMs)
+                .addTopics(PartitionCount.newBuilder().setName(topic).setCount(totalCount)).build();
+        CreatePartitionsResponse response = callController("CreatePartitions",
+                node -> Rpc.call(o -> stub(node).createPartitions(built, o)),
+                r -> r.getTopicsList().stream().anyMatch(t -> t.getErrorCode() == ErrorCode.NOT_CONTROLLER));
+        return toResults(response.getTopicsList()).get(0).orThrow();
     }
 
     /**

@@ -52,6 +52,7 @@ public final class MetadataController {
             case ALTER_CONFIGS -> TopicControlManager.generateAlterConfigs(image, command.getAlterConfigs());
             case ELECT_LEADERLESS -> TopicControlManager.generateElectLeaderless(image);
             case ALTER_PARTITION -> IsrControlManager.generateAlterPartition(image, command.getAlterPartition());
+            case CREATE_PARTITIONS -> TopicControlManager.generateCreatePartitions(image, command.getCreatePartitions());
             default -> ControllerResult.rejected(Records.error(ErrorCode.INVALID_REQUEST, "empty metadata command"));
         };
     }
@@ -119,6 +120,12 @@ public final class MetadataController {
                 case PARTITION -> {
                     if (!liveIds.contains(record.getPartition().getTopicId())) {
                         return Optional.of(unknownTopic(record.getPartition().getTopicId()));
+                    }
+                    // a partition is created once: two growths decided on the same image add the same ones
+                    Optional<TopicImage> existing = image.topicById(record.getPartition().getTopicId());
+                    if (existing.isPresent() && existing.get().partitions().containsKey(record.getPartition().getPartition())) {
+                        return Optional.of(Records.error(ErrorCode.INVALID_PARTITIONS, "topic '" + existing.get().name()
+                                + "' changed concurrently: it has " + existing.get().numPartitions() + " partitions now"));
                     }
                 }
                 case CONFIG -> {

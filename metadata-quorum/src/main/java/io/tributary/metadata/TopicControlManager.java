@@ -3,6 +3,7 @@ package io.tributary.metadata;
 import io.tributary.metadata.config.TopicConfigs;
 import io.tributary.proto.TopicNames;
 import io.tributary.proto.metadata.v1.AlterConfigsCommand;
+import io.tributary.proto.metadata.v1.CreatePartitionsCommand;
 import io.tributary.proto.metadata.v1.CreateTopicCommand;
 import io.tributary.proto.metadata.v1.DeleteTopicCommand;
 import io.tributary.proto.metadata.v1.ElectPreferredLeadersCommand;
@@ -91,6 +92,59 @@ public final class TopicControlManager {
         }
         List<MetadataRecord> records = new ArrayList<>(1 + partitions + command.getConfigsCount());
         records.add(Records.topic(name, topicId));
+        List<Integer> brokerIds = placementBrokers(image, rf);
+        int shift = Math.floorMod(name.hashCode(), brokerIds.size());
+        List<List<Integer>> assignments = ReplicaPlacer.place(brokerIds, partitions, rf, shift);
+        for (int p = 0; p < partitions; p++) {
+            records.add(partitionRecord(image, topicId, p, assignments.get(p)));
+        }
+        for (Map.Entry<String, String> e : new TreeMap<>(command.getConfigsMap()).entrySet()) {
+            records.add(Records.config(topicId, e.getKey(), e.getValue()));
+        }
+        return new ControllerResult(records, ok);
+    }
+
+    /**
+     * Grows a topic to {@code total_count} partitions: a PartitionRecord per new partition, placed
+     * as creating the topic with that many partitions would have placed them, with the replication
+     * factor of its partition 0. A count never shrinks (records of a partition cannot move).
+     */
+    public static ControllerResult generateCreatePartitions(MetadataImage image, CreatePartitionsCommand command) {
+        TopicImage topic = image.topicsByName().get(command.getTopic());
+        if (topic == null) {
+            return reject(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, "no topic '" + command.getTopic() + "'");
+        }
+        int current = topic.numPartitions();
+        int total = command.getTotalCount();
+        if (total <= current) {
+            return reject(ErrorCode.INVALID_PARTITIONS, "topic '" + command.getTopic() + "' has " + current
+                    + " partitions: the count can only grow, and " + total + " is not more");
+        }
+        if (total > MAX_PARTITIONS) {
+            return reject(ErrorCode.INVALID_PARTITIONS, "number of partitions is " + total + ", must be at most "
+                    + MAX_PARTITIONS);
+        }
+        int rf = topic.partitions().get(0).replicas().size();
+        List<Integer> brokerIds = placementBrokers(image, rf);
+        if (brokerIds.size() < rf) {
+            return reject(ErrorCode.INVALID_REPLICATION_FACTOR, "the topic's replication factor is " + rf
+                    + " but only " + brokerIds.size() + " brokers are registered");
+        }
+        MetadataCommandResult ok = MetadataCommandResult.newBuilder().setTopicId(topic.topicId()).build();
+        if (command.getValidateOnly()) {
+            return new ControllerResult(List.of(), ok);
+        }
+        int shift = Math.floorMod(command.getTopic().hashCode(), brokerIds.size());
+        List<List<Integer>> assignments = ReplicaPlacer.place(brokerIds, total, rf, shift);
+        List<MetadataRecord> records = new ArrayList<>(total - current);
+        for (int p = current; p < total; p++) {
+            records.add(partitionRecord(image, topic.topicId(), p, assignments.get(p)));
+        }
+        return new ControllerResult(records, ok);
+    }
+
+    /** The brokers replicas go to: the eligible leaders, or every registered broker when too few are. */
+    private static List<Integer> placementBrokers(MetadataImage image, int rf) {
         List<Integer> brokerIds = new ArrayList<>(); // sorted: the map is a TreeMap
         image.brokers().values().stream().filter(BrokerRegistration::isEligibleLeader)
                 .forEach(b -> brokerIds.add(b.brokerId()));
@@ -98,18 +152,13 @@ public final class TopicControlManager {
             brokerIds.clear();
             brokerIds.addAll(image.brokers().keySet());
         }
-        int shift = Math.floorMod(name.hashCode(), brokerIds.size());
-        List<List<Integer>> assignments = ReplicaPlacer.place(brokerIds, partitions, rf, shift);
-        for (int p = 0; p < partitions; p++) {
-            List<Integer> replicas = assignments.get(p);
-            int leader = replicas.stream().filter(image::isEligibleLeader).findFirst()
-                    .orElse(PartitionRegistration.NO_LEADER);
-            records.add(Records.partition(topicId, new PartitionRegistration(p, replicas, replicas, leader, 0, 0)));
-        }
-        for (Map.Entry<String, String> e : new TreeMap<>(command.getConfigsMap()).entrySet()) {
-            records.add(Records.config(topicId, e.getKey(), e.getValue()));
-        }
-        return new ControllerResult(records, ok);
+        return brokerIds;
+    }
+
+    private static MetadataRecord partitionRecord(MetadataImage image, String topicId, int partition,
+                                                  List<Integer> replicas) {
+        int leader = replicas.stream().filter(image::isEligibleLeader).findFirst().orElse(PartitionRegistration.NO_LEADER);
+        return Records.partition(topicId, new PartitionRegistration(partition, replicas, replicas, leader, 0, 0));
     }
 
     /** Deletes a topic by name: one RemoveTopicRecord. */

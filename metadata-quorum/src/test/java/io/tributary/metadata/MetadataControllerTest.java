@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.proto.metadata.v1.BrokerEndpoint;
+import io.tributary.proto.metadata.v1.CreatePartitionsCommand;
 import io.tributary.proto.metadata.v1.CreateTopicCommand;
 import io.tributary.proto.metadata.v1.DeleteTopicCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
@@ -211,6 +212,44 @@ class MetadataControllerTest {
         assertThat(MetadataController.applyBatch(h.state, del1.toBatch(), ++h.offset).getErrorCode()).isZero();
         assertThat(MetadataController.applyBatch(h.state, del2.toBatch(), ++h.offset).getErrorCode())
                 .isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.getNumber());
+    }
+
+    static MetadataCommand grow(String name, int total) {
+        return MetadataCommand.newBuilder().setCreatePartitions(CreatePartitionsCommand.newBuilder().setTopic(name)
+                .setTotalCount(total)).build();
+    }
+
+    @Test
+    void aTopicGrowsItsPartitionsPlacedLikeTheFirstOnesAndNeverShrinks() {
+        Harness h = withBrokers(3);
+        assertThat(h.run(create("t", 2, 3, Map.of())).getErrorCode()).isZero();
+        assertRejected(h.image(), grow("t", 2), ErrorCode.INVALID_PARTITIONS);
+        assertRejected(h.image(), grow("t", 1), ErrorCode.INVALID_PARTITIONS);
+        assertRejected(h.image(), grow("nope", 4), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+
+        assertThat(h.run(grow("t", 5)).getErrorCode()).isZero();
+        TopicImage grown = h.image().topic("t").orElseThrow();
+        assertThat(grown.numPartitions()).isEqualTo(5);
+        Harness fresh = withBrokers(3);
+        fresh.run(create("t", 5, 3, Map.of()));
+        for (int p = 0; p < 5; p++) {
+            assertThat(grown.partitions().get(p).replicas()).as("partition %d", p)
+                    .isEqualTo(fresh.image().topic("t").orElseThrow().partitions().get(p).replicas());
+            assertThat(grown.partitions().get(p).leader()).isNotEqualTo(PartitionRegistration.NO_LEADER);
+        }
+    }
+
+    @Test
+    void twoGrowthsDecidedOnTheSameImageCannotBothApply() {
+        Harness h = withBrokers(1);
+        h.run(create("t", 1, 1, Map.of()));
+        MetadataImage image = h.image();
+        ControllerResult first = MetadataController.generate(image, grow("t", 3), "a");
+        ControllerResult second = MetadataController.generate(image, grow("t", 2), "b");
+        assertThat(MetadataController.applyBatch(h.state, first.toBatch(), ++h.offset).getErrorCode()).isZero();
+        assertThat(MetadataController.applyBatch(h.state, second.toBatch(), ++h.offset).getErrorCode())
+                .isEqualTo(ErrorCode.INVALID_PARTITIONS.getNumber());
+        assertThat(h.image().topic("t").orElseThrow().numPartitions()).isEqualTo(3);
     }
 
     @Test

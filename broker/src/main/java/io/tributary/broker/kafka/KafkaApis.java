@@ -26,6 +26,7 @@ import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
@@ -63,7 +64,7 @@ public final class KafkaApis {
             ApiKeys.LIST_GROUPS, ApiKeys.DELETE_GROUPS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
             ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS, ApiKeys.INCREMENTAL_ALTER_CONFIGS,
             ApiKeys.CONSUMER_GROUP_DESCRIBE, ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP,
-            ApiKeys.DESCRIBE_GROUPS, ApiKeys.OFFSET_DELETE);
+            ApiKeys.DESCRIBE_GROUPS, ApiKeys.OFFSET_DELETE, ApiKeys.CREATE_PARTITIONS);
 
     /** Kafka's max.incremental.fetch.session.cache.slots and min.incremental.fetch.session.eviction.ms. */
     private static final int MAX_FETCH_SESSIONS = 1000;
@@ -153,6 +154,7 @@ public final class KafkaApis {
                 case LEAVE_GROUP -> classicGroups.leave((LeaveGroupRequestData) body, version);
                 case DESCRIBE_GROUPS -> classicGroups.describe((DescribeGroupsRequestData) body, version);
                 case OFFSET_DELETE -> offsetDelete.handle((OffsetDeleteRequestData) body);
+                case CREATE_PARTITIONS -> topics.createPartitions((CreatePartitionsRequestData) body);
                 default -> throw new IllegalStateException("no handler for " + key);
             };
         } catch (RuntimeException e) {

@@ -2,17 +2,22 @@ package io.tributary.broker.kafka;
 
 import io.tributary.broker.server.TributaryGrpcService;
 import io.tributary.metadata.MetadataImage;
+import io.tributary.proto.v1.CreatePartitionsRequest;
+import io.tributary.proto.v1.CreatePartitionsResponse;
 import io.tributary.proto.v1.CreateTopicsRequest;
 import io.tributary.proto.v1.CreateTopicsResponse;
 import io.tributary.proto.v1.DeleteTopicsRequest;
 import io.tributary.proto.v1.DeleteTopicsResponse;
 import io.tributary.proto.v1.NewTopic;
+import io.tributary.proto.v1.PartitionCount;
 import io.tributary.proto.v1.TopicResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
@@ -20,7 +25,7 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Kafka CreateTopics and DeleteTopics as the API's. Kafka's "-1" partitions means the broker's
+ * Kafka CreateTopics, DeleteTopics and CreatePartitions as the API's. Kafka's "-1" partitions means the broker's
  * {@code num.partitions}, and "-1" replication factor {@code default.replication.factor} (the
  * API's 0). Manual replica assignments are refused.
  */
@@ -97,6 +102,37 @@ final class TopicsApi {
                         .setTopicId(TopicIds.idOf(metadata, result.getName()))
                         .setErrorCode(KafkaErrors.code(result.getErrorCode()))
                         .setErrorMessage(result.getErrorMessage().isEmpty() ? null : result.getErrorMessage()));
+            }
+            return response;
+        });
+    }
+
+    /** Kafka's CreatePartitions ({@code kafka-topics --alter --partitions}); manual assignments are refused. */
+    CompletableFuture<CreatePartitionsResponseData> createPartitions(CreatePartitionsRequestData request) {
+        CreatePartitionsRequest.Builder out = CreatePartitionsRequest.newBuilder().setTimeoutMs(request.timeoutMs())
+                .setValidateOnly(request.validateOnly());
+        CreatePartitionsResponseData refused = new CreatePartitionsResponseData();
+        for (CreatePartitionsRequestData.CreatePartitionsTopic topic : request.topics()) {
+            if (topic.assignments() != null) {
+                refused.results().add(new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name())
+                        .setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("manual replica assignments are not supported: give a partition count"));
+                continue;
+            }
+            out.addTopics(PartitionCount.newBuilder().setName(topic.name()).setCount(topic.count()));
+        }
+        if (out.getTopicsCount() == 0) {
+            return CompletableFuture.completedFuture(refused);
+        }
+        Answer<CreatePartitionsResponse> answer = new Answer<>();
+        api.createPartitions(out.build(), answer);
+        return answer.future().thenApply(ours -> {
+            CreatePartitionsResponseData response = new CreatePartitionsResponseData();
+            refused.results().forEach(r -> response.results().add(r.duplicate()));
+            for (TopicResult r : ours.getTopicsList()) {
+                response.results().add(new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(r.getName())
+                        .setErrorCode(KafkaErrors.code(r.getErrorCode()))
+                        .setErrorMessage(r.getErrorMessage().isEmpty() ? null : r.getErrorMessage()));
             }
             return response;
         });

@@ -2,15 +2,19 @@ package io.tributary.broker.server;
 
 import io.grpc.stub.StreamObserver;
 import io.tributary.broker.coordinator.OffsetsTopic;
+import io.tributary.proto.metadata.v1.CreatePartitionsCommand;
 import io.tributary.proto.metadata.v1.CreateTopicCommand;
 import io.tributary.proto.metadata.v1.DeleteTopicCommand;
 import io.tributary.proto.metadata.v1.MetadataCommand;
 import io.tributary.proto.metadata.v1.MetadataCommandResult;
+import io.tributary.proto.v1.CreatePartitionsRequest;
+import io.tributary.proto.v1.CreatePartitionsResponse;
 import io.tributary.proto.v1.CreateTopicsRequest;
 import io.tributary.proto.v1.CreateTopicsResponse;
 import io.tributary.proto.v1.DeleteTopicsRequest;
 import io.tributary.proto.v1.DeleteTopicsResponse;
 import io.tributary.proto.v1.NewTopic;
+import io.tributary.proto.v1.PartitionCount;
 import io.tributary.proto.v1.TopicResult;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +68,26 @@ final class TopicAdminHandler {
         }
         whenAll(results, topicResults -> {
             responseObserver.onNext(DeleteTopicsResponse.newBuilder().addAllTopics(topicResults).build());
+            responseObserver.onCompleted();
+        });
+    }
+
+    void handleCreatePartitions(CreatePartitionsRequest request, StreamObserver<CreatePartitionsResponse> responseObserver) {
+        int timeoutMs = BrokerContext.timeoutOrDefault(request.getTimeoutMs());
+        List<CompletableFuture<TopicResult>> results = new ArrayList<>();
+        for (PartitionCount topic : request.getTopicsList()) {
+            if (topic.getName().equals(OffsetsTopic.NAME)) {
+                results.add(CompletableFuture.completedFuture(internalTopic(topic.getName(), "a group's coordinator is "
+                        + "chosen by its partition count")));
+                continue;
+            }
+            MetadataCommand command = MetadataCommand.newBuilder().setCreatePartitions(CreatePartitionsCommand.newBuilder()
+                    .setTopic(topic.getName()).setTotalCount(topic.getCount()).setValidateOnly(request.getValidateOnly()))
+                    .build();
+            results.add(submit(topic.getName(), command, timeoutMs));
+        }
+        whenAll(results, topicResults -> {
+            responseObserver.onNext(CreatePartitionsResponse.newBuilder().addAllTopics(topicResults).build());
             responseObserver.onCompleted();
         });
     }

@@ -124,6 +124,12 @@ public final class TributaryGrpcService extends TributaryGrpc.TributaryImplBase 
     }
 
     @Override
+    public void createPartitions(io.tributary.proto.v1.CreatePartitionsRequest request,
+                                 StreamObserver<io.tributary.proto.v1.CreatePartitionsResponse> responseObserver) {
+        topicAdmin.handleCreatePartitions(request, responseObserver);
+    }
+
+    @Override
     public void describeTopics(DescribeTopicsRequest request, StreamObserver<DescribeTopicsResponse> responseObserver) {
         metadata.handleDescribeTopics(request, responseObserver);
     }

@@ -123,6 +123,21 @@ class KafkaClientsTest {
                     .satisfies(n -> assertThat(n.port()).isEqualTo(node.kafkaPort()));
             assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1))).all().get())
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicExistsException.class);
+
+            admin.createPartitions(Map.of("orders", org.apache.kafka.clients.admin.NewPartitions.increaseTo(5))).all().get();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders").partitions().stream()
+                    .anyMatch(p -> p.leader() == null) && System.nanoTime() < deadline) {
+                Thread.sleep(50); // the new partitions get their leaders through the metadata log
+            }
+            assertThat(admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders").partitions()).hasSize(5);
+            try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
+                assertThat(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("orders", 4, null,
+                        "to a new partition".getBytes(StandardCharsets.UTF_8))).get().offset()).isZero();
+            }
+            assertThatThrownBy(() -> admin.createPartitions(Map.of("orders",
+                    org.apache.kafka.clients.admin.NewPartitions.increaseTo(2))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.InvalidPartitionsException.class);
             admin.deleteTopics(List.of("orders")).all().get();
             assertThat(admin.listTopics().names().get()).doesNotContain("orders");
         }
