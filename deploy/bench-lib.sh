@@ -32,13 +32,8 @@ tributary_start() {
 
 kafka_java() { "$JAVA" -Xmx512M -Dlog4j2.configurationFile="$WORK/log4j2.properties" -cp "$anchor/lib/*" "$@"; }
 
-# kafka_start VARIANT DIR: one KRaft node on 127.0.0.1:19092 with its data in DIR; VARIANT "fsync"
-# adds log.flush.interval.messages=1 (Tributary fsyncs every acknowledged write); sets KAFKA_PID
-kafka_start() {
-  local variant="$1" dir="$2"
-  if ! compgen -G "$anchor/lib/kafka_2.13-*.jar" > /dev/null; then
-    mvn -q -B -f "$anchor/pom.xml" dependency:copy-dependencies -DoutputDirectory="$anchor/lib" -DincludeScope=runtime
-  fi
+# The logging of every Kafka JVM started here (warnings, and the KRaft server's start)
+kafka_log_config() {
   cat > "$WORK/log4j2.properties" <<'L4J'
 status = error
 appender.out.type = Console
@@ -50,6 +45,16 @@ rootLogger.appenderRef.out.ref = OUT
 logger.raft.name = kafka.server.KafkaRaftServer
 logger.raft.level = INFO
 L4J
+}
+
+# kafka_start VARIANT DIR: one KRaft node on 127.0.0.1:19092 with its data in DIR; VARIANT "fsync"
+# adds log.flush.interval.messages=1 (Tributary fsyncs every acknowledged write); sets KAFKA_PID
+kafka_start() {
+  local variant="$1" dir="$2"
+  if ! compgen -G "$anchor/lib/kafka_2.13-*.jar" > /dev/null; then
+    mvn -q -B -f "$anchor/pom.xml" dependency:copy-dependencies -DoutputDirectory="$anchor/lib" -DincludeScope=runtime
+  fi
+  kafka_log_config
   mkdir -p "$dir"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
