@@ -835,6 +835,9 @@ public final class GroupCoordinatorState {
         ConsumerGroup group = groups.get(groupId);
         if (group != null && !group.hasMembers() && group.offsets().isEmpty()) {
             writeGroupTombstones(groupId, writer);
+            if (!classic.hasMembers(groupId)) {
+                classic.delete(groupId).ifPresent(writer.records::add);
+            }
         }
     }
 
@@ -887,6 +890,12 @@ public final class GroupCoordinatorState {
                 }
             }
             deleteIfDrained(group.groupId(), writer);
+        }
+        // an empty classic group that never kept an offset (or whose offsets went before it emptied)
+        for (ClassicGroup g : classic.groups()) {
+            if (!classic.hasMembers(g.groupId()) && !groups.containsKey(g.groupId())) {
+                classic.delete(g.groupId()).ifPresent(writer.records::add);
+            }
         }
         return writer.result(expired);
     }

@@ -5,6 +5,7 @@ import io.tributary.broker.group.classic.ClassicSync;
 import io.tributary.broker.group.classic.ClassicProtocol;
 import io.tributary.broker.group.classic.ClassicOutcome;
 import io.tributary.broker.group.classic.ClassicJoin;
+import io.tributary.broker.group.classic.ClassicLeave;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.broker.group.assignor.Assignors;
@@ -434,5 +435,19 @@ class GroupCoordinatorStateTest {
         OffsetDeletion subscribed = written(state.deleteOffsets(GROUP, List.of(tp(0))));
         assertThat(subscribed.partitions()).containsEntry(tp(0), ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
         assertThat(written(state.deleteOffsets("nobody", List.of(tp(0)))).error()).isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+    }
+
+    @Test
+    void anEmptyClassicGroupWithoutOffsetsGoesAtTheNextExpirySweep() {
+        state.joinClassic(classicJoin("short-lived", ""), 1, now);
+        now += ClassicGroupConfig.DEFAULTS.initialRebalanceDelayMs();
+        String member = state.expireClassic(now).joins().get(1L).memberId();
+        assertThat(state.leaveClassic("short-lived", List.of(new ClassicLeave.Member(member, "")), now).records())
+                .as("the empty group is written").hasSize(1);
+        assertThat(state.listGroups(1)).extracting(g -> g.getGroupId()).contains("short-lived");
+        CoordinatorResult<List<String>> sweep = state.expireOffsets(now);
+        assertThat(sweep.records()).as("its tombstone").hasSize(1);
+        assertThat(sweep.records().get(0).isTombstone()).isTrue();
+        assertThat(state.listGroups(1)).extracting(g -> g.getGroupId()).doesNotContain("short-lived");
     }
 }
