@@ -5,11 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.broker.config.NodeConfig;
 import io.tributary.broker.group.classic.ClassicGroupConfig;
 import io.tributary.broker.server.BrokerNode;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,9 +22,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.connect.cli.ConnectDistributed;
-import org.apache.kafka.connect.runtime.Connect;
-import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,8 +42,7 @@ class KafkaMirrorMakerTest {
     Path targetDir;
     private BrokerNode source;
     private BrokerNode target;
-    private Connect<DistributedHerder> connect;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private ConnectWorker connect;
 
     private static NodeConfig config(Path dir) {
         return NodeConfig.ephemeral(dir).withGroups(new NodeConfig.Groups(4, 1, 6_000, 500, 100, 4096)
@@ -69,8 +58,7 @@ class KafkaMirrorMakerTest {
     @AfterEach
     void stop() {
         if (connect != null) {
-            connect.stop();
-            connect.awaitStop();
+            connect.close();
         }
         target.close();
         source.close();
@@ -88,24 +76,6 @@ class KafkaMirrorMakerTest {
         return p;
     }
 
-    private void startWorker() {
-        Map<String, String> worker = new HashMap<>();
-        worker.put("bootstrap.servers", kafka(target));
-        worker.put("group.id", "mirror-workers");
-        worker.put("config.storage.topic", "mm2-configs");
-        worker.put("offset.storage.topic", "mm2-offsets");
-        worker.put("status.storage.topic", "mm2-status");
-        worker.put("config.storage.replication.factor", "1");
-        worker.put("offset.storage.replication.factor", "1");
-        worker.put("status.storage.replication.factor", "1");
-        worker.put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-        worker.put("offset.flush.interval.ms", "500");
-        worker.put("listeners", "http://127.0.0.1:0");
-        worker.put("plugin.discovery", "only_scan");
-        connect = new ConnectDistributed().startConnect(worker);
-    }
-
     private Map<String, String> mirrorConfig(String connectorClass) {
         Map<String, String> c = new HashMap<>();
         c.put("connector.class", connectorClass);
@@ -120,37 +90,6 @@ class KafkaMirrorMakerTest {
         c.put("sync.topic.acls.enabled", "false");
         c.put("offset.lag.max", "0");
         return c;
-    }
-
-    private void createConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
-        List<String> entries = new ArrayList<>();
-        config.forEach((k, v) -> entries.add("\"" + k + "\":\"" + v + "\""));
-        String json = "{\"name\":\"" + name + "\",\"config\":{" + String.join(",", entries) + "}}";
-        URI uri = connect.rest().serverUrl().resolve("/connectors");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        HttpResponse<String> response;
-        do {
-            response = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        } while (response.statusCode() == 409 && System.nanoTime() < deadline && pause());
-        assertThat(response.statusCode()).as("POST /connectors %s: %s", name, response.body()).isEqualTo(201);
-    }
-
-    private static boolean pause() throws InterruptedException {
-        Thread.sleep(200); // polls an effect in another system (the worker, the target cluster) up to a deadline
-        return true;
-    }
-
-    private static <T> T await(String what, Supplier<T> probe, java.util.function.Predicate<T> done)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        T value = probe.get();
-        while (!done.test(value)) {
-            assertThat(System.nanoTime()).as("waiting for %s (last seen: %s)", what, value).isLessThan(deadline);
-            pause();
-            value = probe.get();
-        }
-        return value;
     }
 
     @Test
@@ -173,17 +112,18 @@ class KafkaMirrorMakerTest {
             admin.alterConsumerGroupOffsets("audit", Map.of(orders, new OffsetAndMetadata(15))).all().get();
         }
 
-        startWorker();
-        createConnector("mirror-source", mirrorConfig("org.apache.kafka.connect.mirror.MirrorSourceConnector"));
+        connect = new ConnectWorker(kafka(target), "mirror-workers", "org.apache.kafka.connect.converters.ByteArrayConverter");
+        connect.createConnector("mirror-source", mirrorConfig("org.apache.kafka.connect.mirror.MirrorSourceConnector"));
         Map<String, String> checkpoints = mirrorConfig("org.apache.kafka.connect.mirror.MirrorCheckpointConnector");
         checkpoints.put("groups", "billing,audit");
         checkpoints.put("emit.checkpoints.interval.seconds", "1");
         checkpoints.put("sync.group.offsets.enabled", "true");
         checkpoints.put("sync.group.offsets.interval.seconds", "1");
-        createConnector("mirror-checkpoints", checkpoints);
+        connect.createConnector("mirror-checkpoints", checkpoints);
 
         TopicPartition mirrored = new TopicPartition("src.orders", 0);
-        List<String> copied = await("the copy of orders on the target", () -> readAll(mirrored), r -> r.size() >= RECORDS);
+        List<String> copied = ConnectWorker.await("the copy of orders on the target", () -> readAll(mirrored),
+                r -> r.size() >= RECORDS);
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < RECORDS; i++) {
             expected.add("order-" + i + "=amount-" + i);
@@ -191,12 +131,14 @@ class KafkaMirrorMakerTest {
         assertThat(copied).containsExactlyElementsOf(expected);
 
         try (Admin admin = Admin.create(clientConfig(target))) {
-            long caughtUp = await("billing's offset translated on the target", () -> committed(admin, "billing", mirrored),
+            long caughtUp = ConnectWorker.await("billing's offset translated on the target",
+                    () -> committed(admin, "billing", mirrored),
                     offset -> offset >= RECORDS);
             assertThat(caughtUp).as("a caught-up group is caught up in the copy").isEqualTo(RECORDS);
             // MirrorMaker translates through the offset syncs it keeps (exponentially spaced behind the
             // newest), rounding down: a group behind the end resumes at or before its position, never after
-            long behind = await("audit's offset translated on the target", () -> committed(admin, "audit", mirrored),
+            long behind = ConnectWorker.await("audit's offset translated on the target",
+                    () -> committed(admin, "audit", mirrored),
                     offset -> offset > 0);
             assertThat(behind).isBetween(1L, 15L);
         }
