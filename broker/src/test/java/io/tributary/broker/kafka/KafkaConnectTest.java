@@ -2,8 +2,6 @@ package io.tributary.broker.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.broker.config.NodeConfig;
-import io.tributary.broker.group.classic.ClassicGroupConfig;
 import io.tributary.broker.server.BrokerNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,8 +33,7 @@ class KafkaConnectTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = BrokerNode.start(NodeConfig.ephemeral(dataDir).withGroups(new NodeConfig.Groups(4, 1, 6_000, 500, 100, 4096)
-                .withClassic(new ClassicGroupConfig(6_000, 300_000, 0, Integer.MAX_VALUE))));
+        node = BrokerNode.start(EcosystemNode.config(dataDir));
         connect = new ConnectWorker("127.0.0.1:" + node.kafkaPort(), "connect-cluster",
                 "org.apache.kafka.connect.storage.StringConverter");
     }

@@ -2,8 +2,6 @@ package io.tributary.broker.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.broker.config.NodeConfig;
-import io.tributary.broker.group.classic.ClassicGroupConfig;
 import io.tributary.broker.server.BrokerNode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,15 +42,10 @@ class KafkaMirrorMakerTest {
     private BrokerNode target;
     private ConnectWorker connect;
 
-    private static NodeConfig config(Path dir) {
-        return NodeConfig.ephemeral(dir).withGroups(new NodeConfig.Groups(4, 1, 6_000, 500, 100, 4096)
-                .withClassic(new ClassicGroupConfig(6_000, 300_000, 0, Integer.MAX_VALUE)));
-    }
-
     @BeforeEach
     void start() throws Exception {
-        source = BrokerNode.start(config(sourceDir));
-        target = BrokerNode.start(config(targetDir));
+        source = BrokerNode.start(EcosystemNode.config(sourceDir));
+        target = BrokerNode.start(EcosystemNode.config(targetDir));
     }
 
     @AfterEach

@@ -2,8 +2,6 @@ package io.tributary.broker.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.broker.config.NodeConfig;
-import io.tributary.broker.group.classic.ClassicGroupConfig;
 import io.tributary.broker.server.BrokerNode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,8 +57,7 @@ class KafkaStreamsTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = BrokerNode.start(NodeConfig.ephemeral(dataDir).withGroups(new NodeConfig.Groups(4, 1, 6_000, 500, 100, 4096)
-                .withClassic(new ClassicGroupConfig(6_000, 300_000, 0, Integer.MAX_VALUE))));
+        node = BrokerNode.start(EcosystemNode.config(dataDir));
         kafka = "127.0.0.1:" + node.kafkaPort();
     }
 
