@@ -1,6 +1,6 @@
 package io.tributary.broker.kafka;
 
-import io.tributary.broker.server.TributaryGrpcService;
+import io.tributary.broker.coordinator.GroupCoordinatorRuntime;
 import io.tributary.metadata.MetadataImage;
 import io.tributary.proto.v1.ConsumerGroupHeartbeatRequest;
 import io.tributary.proto.v1.ConsumerGroupHeartbeatResponse;
@@ -21,11 +21,11 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
  * an id and is given one.
  */
 final class ConsumerGroupHeartbeatApi {
-    private final TributaryGrpcService api;
+    private final GroupCoordinatorRuntime coordinator;
     private final Supplier<MetadataImage> image;
 
-    ConsumerGroupHeartbeatApi(TributaryGrpcService api, Supplier<MetadataImage> image) {
-        this.api = api;
+    ConsumerGroupHeartbeatApi(GroupCoordinatorRuntime coordinator, Supplier<MetadataImage> image) {
+        this.coordinator = coordinator;
         this.image = image;
     }
 
@@ -55,9 +55,7 @@ final class ConsumerGroupHeartbeatApi {
                         TopicPartitions.newBuilder().setTopic(name).addAllPartitions(owned.partitions())));
             }
         }
-        Answer<ConsumerGroupHeartbeatResponse> answer = new Answer<>();
-        api.consumerGroupHeartbeat(out.build(), answer);
-        return answer.future().thenApply(ours -> translate(ours, metadata));
+        return coordinator.heartbeat(out.build(), clientHost).thenApply(ours -> translate(ours, metadata));
     }
 
     private static ConsumerGroupHeartbeatResponseData translate(ConsumerGroupHeartbeatResponse ours, MetadataImage metadata) {

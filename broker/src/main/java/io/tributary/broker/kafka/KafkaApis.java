@@ -102,7 +102,7 @@ public final class KafkaApis {
         this.findCoordinator = new FindCoordinatorApi(api);
         this.topics = new TopicsApi(api, image, settings.autoCreatePartitions());
         this.groupOffsets = new GroupOffsetsApi(api, image);
-        this.heartbeats = new ConsumerGroupHeartbeatApi(api, image);
+        this.heartbeats = new ConsumerGroupHeartbeatApi(coordinator, image);
         this.groupAdmin = new GroupAdminApi(api, image);
         this.describeCluster = new DescribeClusterApi(image, nodeId, listener);
         this.partitions = new PartitionsApi(api);

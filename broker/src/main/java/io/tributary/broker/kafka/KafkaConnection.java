@@ -38,7 +38,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         SocketAddress remote = ctx.channel().remoteAddress();
-        clientHost = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : String.valueOf(remote);
+        // as Kafka writes a member's client host
+        clientHost = remote instanceof InetSocketAddress inet ? "/" + inet.getAddress().getHostAddress() : String.valueOf(remote);
         super.channelActive(ctx);
     }
 

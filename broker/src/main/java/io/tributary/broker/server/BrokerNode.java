@@ -280,6 +280,7 @@ public final class BrokerNode implements AutoCloseable {
         // once this node serves clients (below), and NOT_SERVING from the start of a shutdown.
         HealthStatusManager health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, HealthCheckResponse.ServingStatus.NOT_SERVING);
+        ClientAddress clientAddress = new ClientAddress(); // group members' client host
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 // Handlers never block (their waits are futures, and the metadata quorum's client
@@ -287,8 +288,9 @@ public final class BrokerNode implements AutoCloseable {
                 // connection's event loop: no hand-off per call, and one connection's requests
                 // reach a partition in the order they were sent.
                 .directExecutor()
-                .addService(new TributaryGrpcService(context, () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(),
-                        groupCoordinator, config.groups()).definition())
+                .addService(io.grpc.ServerInterceptors.intercept(new TributaryGrpcService(context,
+                        () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), groupCoordinator, config.groups()).definition(),
+                        clientAddress))
                 .addService(new ControllerGrpcService(context))
                 .addService(health.getHealthService())
                 .addService(ProtoReflectionServiceV1.newInstance())
@@ -300,8 +302,9 @@ public final class BrokerNode implements AutoCloseable {
             externalServer = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.external().port()))
                     .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                     .directExecutor()
-                    .addService(new TributaryGrpcService(context.onListener(BrokerContext.EXTERNAL_LISTENER),
-                            () -> lifecycle == null ? -1 : lifecycle.brokerEpoch(), groupCoordinator, config.groups()).definition())
+                    .addService(io.grpc.ServerInterceptors.intercept(new TributaryGrpcService(
+                            context.onListener(BrokerContext.EXTERNAL_LISTENER), () -> lifecycle == null ? -1
+                            : lifecycle.brokerEpoch(), groupCoordinator, config.groups()).definition(), clientAddress))
                     .addService(health.getHealthService())
                     .build()
                     .start();

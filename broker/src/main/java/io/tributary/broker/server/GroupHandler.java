@@ -118,7 +118,7 @@ final class GroupHandler {
     }
 
     void heartbeat(ConsumerGroupHeartbeatRequest request, StreamObserver<ConsumerGroupHeartbeatResponse> observer) {
-        answer(coordinator.heartbeat(request, ""), observer);
+        answer(coordinator.heartbeat(request, ClientAddress.current()), observer);
     }
 
     void commitOffsets(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> observer) {

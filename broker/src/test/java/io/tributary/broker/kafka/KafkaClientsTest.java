@@ -245,7 +245,7 @@ class KafkaClientsTest {
             try (Admin admin = Admin.create(common())) {
                 org.apache.kafka.clients.admin.ConsumerGroupDescription group =
                         admin.describeConsumerGroups(List.of("workers")).all().get().get("workers");
-                assertThat(group.members()).hasSize(2);
+                assertThat(group.members()).hasSize(2).allSatisfy(m -> assertThat(m.host()).isEqualTo("/127.0.0.1"));
                 assertThat(group.members()).flatExtracting(m -> m.assignment().topicPartitions())
                         .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(a.assignment().stream(),
                                 b.assignment().stream()).toList());

@@ -138,6 +138,10 @@ class ConsumerGroupIntegrationTest {
         a.commitSync();
         Map<TopicPartition, OffsetAndMetadata> committed = a.committed(ownedA.now);
         assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum()).isEqualTo(660);
+        try (Admin admin = Admin.create(List.of(bootstrap))) {
+            assertThat(admin.describeGroup("g").getMembersList()).as("the member's client host, as Kafka writes it")
+                    .extracting(m -> m.getClientHost()).containsExactly("/127.0.0.1");
+        }
     }
 
     @Test
