@@ -7,14 +7,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.kafka.connect.cli.ConnectDistributed;
+import org.awaitility.Awaitility;
 import org.apache.kafka.connect.runtime.Connect;
 import org.apache.kafka.connect.runtime.distributed.DistributedHerder;
 
@@ -50,38 +51,36 @@ final class ConnectWorker implements AutoCloseable {
     }
 
     /** POST /connectors; a worker that has not joined its group yet answers 409, so that is retried. */
-    void createConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
+    void createConnector(String name, Map<String, String> config) {
         List<String> entries = new ArrayList<>();
         config.forEach((k, v) -> entries.add("\"" + k + "\":\"" + v.replace("\\", "\\\\") + "\""));
         String json = "{\"name\":\"" + name + "\",\"config\":{" + String.join(",", entries) + "}}";
         URI uri = connect.rest().serverUrl().resolve("/connectors");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        HttpResponse<String> response;
-        do {
-            response = http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        } while (response.statusCode() == 409 && System.nanoTime() < deadline && pause());
+        HttpResponse<String> response = await("POST /connectors " + name, () -> post(uri, json),
+                r -> r.statusCode() != 409);
         assertThat(response.statusCode()).as("POST /connectors %s: %s", name, response.body()).isEqualTo(201);
     }
 
-    /**
-     * Polls {@code probe} until {@code done} holds, up to 90 s: the effects waited for happen in
-     * another system (the worker's tasks, a file, another cluster), which offers nothing to wait on.
-     */
-    static <T> T await(String what, Supplier<T> probe, Predicate<T> done) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        T value = probe.get();
-        while (!done.test(value)) {
-            assertThat(System.nanoTime()).as("waiting for %s (last seen: %s)", what, value).isLessThan(deadline);
-            pause();
-            value = probe.get();
+    private HttpResponse<String> post(URI uri, String json) {
+        try {
+            return http.send(HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
-        return value;
     }
 
-    private static boolean pause() throws InterruptedException {
-        Thread.sleep(200);
-        return true;
+    /**
+     * Polls {@code probe} until {@code done} holds, up to 90 s (Awaitility): the effects waited for
+     * happen in another system (the worker's tasks, a file, another cluster), which offers nothing
+     * to wait on.
+     */
+    static <T> T await(String what, Supplier<T> probe, Predicate<T> done) {
+        return Awaitility.await(what).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .until(probe::get, done::test);
     }
 
     @Override

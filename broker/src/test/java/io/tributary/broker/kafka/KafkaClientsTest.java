@@ -125,11 +125,9 @@ class KafkaClientsTest {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TopicExistsException.class);
 
             admin.createPartitions(Map.of("orders", org.apache.kafka.clients.admin.NewPartitions.increaseTo(5))).all().get();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders").partitions().stream()
-                    .anyMatch(p -> p.leader() == null) && System.nanoTime() < deadline) {
-                Thread.sleep(50); // the new partitions get their leaders through the metadata log
-            }
+            // the new partitions get their leaders through the metadata log
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> admin.describeTopics(
+                    List.of("orders")).allTopicNames().get().get("orders").partitions().stream().allMatch(p -> p.leader() != null));
             assertThat(admin.describeTopics(List.of("orders")).allTopicNames().get().get("orders").partitions()).hasSize(5);
             try (KafkaProducer<byte[], byte[]> producer = producer("none")) {
                 assertThat(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("orders", 4, null,
